@@ -1,0 +1,106 @@
+//! The registry of diagnostic codes. A code, once released, keeps its meaning forever and is never
+//! reused; retired codes stay listed. Ranges: 01xx syntax, 02xx names, 03xx types and values,
+//! 04xx picklists, 05xx tables and maps, 06xx assignments and outbound rules, 07xx time,
+//! 08xx Jsonnet, 09xx lint rules.
+
+use super::Severity;
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $severity:ident, $summary:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $variant, )*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$( Code::$variant, )*];
+
+            /// The code as printed: `FM0203`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( Code::$variant => $code, )*
+                }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self {
+                    $( Code::$variant => Severity::$severity, )*
+                }
+            }
+
+            /// One line that says what the code is about (the rule's title in SARIF).
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $( Code::$variant => $summary, )*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "FM0101", Error, "the text is not valid fieldmap syntax";
+    TooDeep = "FM0102", Error, "an expression is nested or chained too deeply";
+    BadNumber = "FM0103", Error, "a number literal is out of range";
+    BadDuration = "FM0104", Error, "a duration literal is not valid";
+
+    UnknownSource = "FM0201", Error, "the mapping's source is not an Autotask entity it can start from";
+    UnknownTarget = "FM0202", Error, "the mapping's target is not a known Field Nation object";
+    UnknownField = "FM0203", Error, "an Autotask entity has no field of that name";
+    UnknownRelation = "FM0204", Error, "the name is neither a field nor a related entity";
+    UnknownUdf = "FM0205", Error, "the tenant has no user-defined field of that name";
+    UnknownTargetPath = "FM0206", Error, "the Field Nation work order has no such field";
+    UnknownFunction = "FM0207", Error, "no function of that name";
+    UnknownTable = "FM0208", Error, "no table or function of that name";
+    UnknownZone = "FM0209", Error, "not an IANA time zone";
+    UnknownEvent = "FM0210", Error, "not a Field Nation webhook event";
+    UnknownEventPath = "FM0211", Error, "the Field Nation event payload has no such field";
+    PathTooDeep = "FM0212", Error, "a path reaches further than one related entity";
+    DuplicateName = "FM0213", Error, "a name is declared twice";
+    UnknownNoteField = "FM0214", Error, "a ticket note has no field of that name";
+
+    TypeMismatch = "FM0301", Error, "a value has the wrong type";
+    WrongArity = "FM0302", Error, "a function is called with the wrong number of arguments";
+    NotAllowedValue = "FM0303", Error, "a value is not one the Field Nation field accepts";
+    BadFormat = "FM0304", Error, "a date format string is not valid";
+    NotAValueTarget = "FM0305", Error, "an assignment targets an object or a list, not a value";
+    NotAPipeStage = "FM0306", Error, "the right side of `|` must be a function, table, match or ranges";
+    MissingSubject = "FM0307", Error, "a match or ranges block has no value to work on";
+
+    UnknownPicklistLabel = "FM0401", Error, "a string is not a label of the picklist it is compared with";
+    InactivePicklistValue = "FM0402", Warning, "a picklist label refers to an inactive value";
+    NotAPicklist = "FM0403", Error, "a table keyed by a field needs a picklist field";
+
+    MissingDefault = "FM0501", Error, "a table or match has no default arm `_`";
+    DuplicateKey = "FM0502", Error, "a table or match lists the same key twice";
+    UnorderedRanges = "FM0503", Error, "range bounds must ascend, with the default last";
+    MisplacedDefault = "FM0504", Error, "the default arm `_` must come last";
+
+    DuplicateAssignment = "FM0601", Error, "a work order field is assigned twice";
+    ReadOnlyField = "FM0602", Error, "an outbound rule writes a read-only Autotask field";
+    MissingNoteField = "FM0603", Error, "a ticket note lacks a required field";
+    MissingTitle = "FM0604", Error, "the work order's title is never assigned";
+    MissingSource = "FM0605", Error, "the mapping declares no source or target";
+    ConflictingTargets = "FM0606", Error, "an assignment overlaps another one";
+
+    JsonnetUnsupported = "FM0801", Error, "Jsonnet blocks are not available in this build";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for code in Code::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "{text} is used twice");
+            assert_eq!(text.len(), 6, "{text}");
+            assert!(text.starts_with("FM") && text[2..].bytes().all(|b| b.is_ascii_digit()));
+            assert!(!code.summary().is_empty());
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Human-readable rendering through miette: the source line, a marker under the exact word,
+//! the label, and the help.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+use super::{Diagnostic, Severity};
+
+/// Renders diagnostics of one file. `color` is for terminals; tests and pipes get plain text.
+pub fn render_human(
+    diagnostics: &[Diagnostic],
+    file_name: &str,
+    source: &str,
+    color: bool,
+) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let source = NamedSource::new(file_name, source.to_string());
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report {
+            diagnostic,
+            source: &source,
+        };
+        if handler.render_report(&mut out, &report).is_err() {
+            // Rendering into a String cannot fail, but never lose the message if it does.
+            out.push_str(&format!(
+                "{}: {}\n",
+                diagnostic.code.as_str(),
+                diagnostic.message
+            ));
+        }
+    }
+    out
+}
+
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: &'a NamedSource<String>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        let d = self.diagnostic;
+        if d.help.is_none() && d.notes.is_empty() {
+            return None;
+        }
+        let mut text = d.help.clone().unwrap_or_default();
+        for note in &d.notes {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str("note: ");
+            text.push_str(note);
+        }
+        Some(Box::new(text))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let labels = self.diagnostic.labels.iter().map(|label| {
+            let text = (!label.message.is_empty()).then(|| label.message.clone());
+            if label.primary {
+                LabeledSpan::new_primary_with_span(text, label.span)
+            } else {
+                LabeledSpan::new_with_span(text, label.span)
+            }
+        });
+        Some(Box::new(labels))
+    }
+}
