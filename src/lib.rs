@@ -1,6 +1,130 @@
 //! fieldmap: a declarative, schema-checked mapping language from Autotask PSA tickets to
 //! Field Nation work orders.
+//!
+//! Compile once, evaluate many times, from many threads:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use fieldmap::{compile, schema::Schemas, runtime::{context::EvalContext, record::RecordSet}};
+//!
+//! let schemas = Arc::new(Schemas::bundled()?);
+//! let program = compile(&std::fs::read_to_string("mappings/dispatch-service-ticket.fmap")?, schemas)
+//!     .map_err(|f| f.diagnostics)?;
+//! let mut records = RecordSet::new();
+//! fieldmap::autotask::load_query_response(&std::fs::read_to_string("ticket.xml")?, &program.schemas, &mut records)?;
+//! let result = program.evaluate(0, &records, 9137, &EvalContext::current())?;
+//! println!("{}", result.work_order);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+pub mod autotask;
+pub mod check;
 pub mod diagnostics;
+pub mod ir;
+pub mod runtime;
 pub mod schema;
 pub mod syntax;
+
+use std::sync::Arc;
+
+use diagnostics::Diagnostic;
+pub use ir::Program;
+use runtime::context::EvalContext;
+use runtime::evaluate::{EvalError, Evaluation};
+use runtime::outbound::{AutotaskChanges, EventError};
+use runtime::record::{Record, RecordSet};
+use schema::Schemas;
+
+/// Why a file did not compile: every diagnostic, errors and warnings.
+#[derive(Debug)]
+pub struct CompileFailure {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for CompileFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        write!(f, "the mapping has {errors} error(s)")
+    }
+}
+
+impl std::error::Error for CompileFailure {}
+
+/// A compiled program and the warnings found on the way.
+pub struct Compiled {
+    pub program: Program,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parses, checks and lowers a mapping file. Diagnostics come back all at once.
+pub fn compile(source: &str, schemas: Arc<Schemas>) -> Result<Program, CompileFailure> {
+    compile_with_warnings(source, schemas).map(|c| c.program)
+}
+
+pub fn compile_with_warnings(
+    source: &str,
+    schemas: Arc<Schemas>,
+) -> Result<Compiled, CompileFailure> {
+    let file = syntax::parse(source).map_err(|d| CompileFailure {
+        diagnostics: vec![d],
+    })?;
+    match check::check(&file, schemas) {
+        (Some(program), warnings) => Ok(Compiled { program, warnings }),
+        (None, diagnostics) => Err(CompileFailure { diagnostics }),
+    }
+}
+
+impl Program {
+    /// Evaluates mapping number `mapping` for the source record `source_id` in `records`.
+    /// Pure: no I/O, and the clock comes from `ctx`. Safe to call from many threads at once.
+    pub fn evaluate(
+        &self,
+        mapping: usize,
+        records: &RecordSet,
+        source_id: i64,
+        ctx: &EvalContext,
+    ) -> Result<Evaluation, EvalError> {
+        let Some(m) = self.mappings.get(mapping) else {
+            return Err(EvalError::SourceMissing {
+                entity: format!("mapping #{mapping}"),
+                id: source_id,
+            });
+        };
+        runtime::evaluate::evaluate_mapping(self, m, records, source_id, ctx)
+    }
+
+    /// The Autotask changes that a Field Nation event (webhook v3 body) makes to a ticket.
+    pub fn on_event(
+        &self,
+        event: &serde_json::Value,
+        ticket: &Record,
+        ctx: &EvalContext,
+    ) -> Result<AutotaskChanges, EventError> {
+        runtime::outbound::apply_event(self, event, ticket, ctx)
+    }
+}
+
+/// Compiles a single expression with no records in scope and evaluates it at a fixed clock
+/// (2025-01-15 09:00 New York); returns the value as JSON text. Runs the stdlib examples.
+pub fn eval_standalone(source: &str) -> Result<String, String> {
+    let expr = syntax::parse_expr(source).map_err(|d| d.message)?;
+    let schemas = Schemas::bundled().map_err(|e| e.to_string())?;
+    let (lowered, diagnostics) = check::lower_standalone(&expr, &schemas);
+    if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {
+        return Err(d.message.clone());
+    }
+    let now = runtime::time::parse_autotask_datetime("2025-01-15T09:00:00")
+        .map_err(|e| e.to_string())?
+        .0;
+    let ctx = EvalContext::at(now);
+    let mut env = runtime::eval::Env {
+        source: None,
+        related: &[],
+        event: None,
+        picklists: &[],
+        ctx: &ctx,
+        adjustments: Vec::new(),
+    };
+    let value = env.eval(&lowered)?;
+    Ok(runtime::evaluate::to_json(&value).to_string())
+}

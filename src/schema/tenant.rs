@@ -64,6 +64,7 @@ pub struct PicklistEntry {
     pub value: PickValue,
     pub label: String,
     pub active: bool,
+    pub is_default: bool,
     pub parent: Option<PickValue>,
 }
 
@@ -78,6 +79,7 @@ impl Picklist {
                     })?,
                     label: v.label.clone(),
                     active: v.active,
+                    is_default: v.default,
                     parent: v.parent.as_ref().and_then(PickValue::from_json),
                 })
             })

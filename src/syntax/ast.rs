@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::Span;
+pub use super::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct File {

@@ -1,0 +1,319 @@
+//! Checking one `mapping` block: source and target, triggers, assignments; building the
+//! work order shape and the fetch plan.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::Checker;
+use super::path::{Scope, ScopeKind};
+use super::target::{Step, Target};
+use super::types::Type;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{self, EntityFetch, FetchPlan, MappingProgram, OutNode, RelatedFetch, Rule};
+use crate::runtime::value::Value;
+use crate::syntax::Span;
+use crate::syntax::ast::{Mapping, MappingStatement};
+
+impl<'a> Checker<'a> {
+    pub(super) fn mapping(&mut self, m: &'a Mapping) -> Option<MappingProgram> {
+        let source = self.source_entity(m);
+        self.target_object(m);
+        let source = source?;
+        let mut scope = Scope::new(ScopeKind::Mapping, source);
+        let mut triggers = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut placed: Vec<(Target<'a>, u32)> = Vec::new();
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for statement in &m.statements {
+            match statement {
+                MappingStatement::Trigger(t) => {
+                    let lowered = self.lower(&t.condition, &mut scope);
+                    self.expect(
+                        &lowered.ty,
+                        &Type::Bool,
+                        t.condition.span,
+                        "a trigger is a condition",
+                    );
+                    let query = ir::trigger_query(
+                        &lowered.expr,
+                        source,
+                        &self.schemas.tenant,
+                        &scope.relations_only(),
+                    );
+                    triggers.push(ir::Trigger {
+                        condition: lowered.expr,
+                        span: t.span,
+                        query,
+                    });
+                    scope.reads.clear();
+                }
+                MappingStatement::Assignment(a) => {
+                    let target = self.resolve_target(&a.target);
+                    let lowered = self.lower(&a.value, &mut scope);
+                    let sources = std::mem::take(&mut scope.reads);
+                    let Some(mut target) = target else { continue };
+                    let Some(emit) =
+                        self.emit_for(&mut target, &lowered.ty, a.value.span, a.target.span)
+                    else {
+                        continue;
+                    };
+                    let shown = target.display();
+                    if let Some(first) = seen.get(&shown) {
+                        self.report(
+                            Diagnostic::new(
+                                Code::DuplicateAssignment,
+                                a.target.span,
+                                format!("`{shown}` is assigned twice"),
+                            )
+                            .with_label("assigned again here")
+                            .with_context(*first, "first assigned here")
+                            .with_help("keep one assignment; combine alternatives with `??`"),
+                        );
+                        continue;
+                    }
+                    seen.insert(shown.clone(), a.target.span);
+                    let allowed = self.check_allowed(&target, &lowered.expr, a.value.span);
+                    let expr = if emit == ir::Emit::String {
+                        self.as_text(lowered)
+                    } else {
+                        lowered.expr
+                    };
+                    let index = rules.len() as u32;
+                    rules.push(Rule {
+                        target: shown,
+                        span: a.span,
+                        sources,
+                        expr,
+                        emit,
+                        allowed,
+                    });
+                    placed.push((target, index));
+                }
+            }
+        }
+        if !seen.contains_key("title") {
+            self.report(
+                Diagnostic::new(Code::MissingTitle, m.name.span, format!("mapping {:?} never sets the work order's title", m.name.value))
+                    .with_label("no `title = …`")
+                    .with_help("Field Nation requires a title: add e.g. `title = \"${TicketNumber}: ${Title}\"`"),
+            );
+        }
+        let output = build_output(&placed);
+        let plan = fetch_plan(&scope);
+        Some(MappingProgram {
+            name: m.name.value.clone(),
+            span: m.span,
+            source: source.name.clone(),
+            relations: scope.relations.iter().map(|(r, _)| r.clone()).collect(),
+            triggers,
+            rules,
+            output,
+            plan,
+        })
+    }
+
+    fn source_entity(&mut self, m: &Mapping) -> Option<&'a crate::schema::Entity> {
+        let q = &m.source;
+        if q.qualifier.name != "autotask" {
+            self.report(
+                Diagnostic::new(
+                    Code::UnknownSource,
+                    q.qualifier.span,
+                    format!("unknown source system `{}`", q.qualifier.name),
+                )
+                .with_label("expected `autotask`"),
+            );
+            return None;
+        }
+        match self.schemas.autotask.entity(&q.name.name) {
+            Some(entity) if entity.can_query => Some(entity),
+            Some(entity) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::UnknownSource,
+                        q.name.span,
+                        format!("Autotask cannot query {}", entity.name),
+                    )
+                    .with_label("not queryable"),
+                );
+                None
+            }
+            None => {
+                let names: Vec<&str> = self.schemas.autotask.entity_names().collect();
+                self.unknown(
+                    Code::UnknownSource,
+                    q.name.span,
+                    format!("unknown Autotask entity `{}`", q.name.name),
+                    &q.name.name,
+                    names,
+                );
+                None
+            }
+        }
+    }
+
+    fn target_object(&mut self, m: &Mapping) {
+        let q = &m.target;
+        if q.qualifier.name != "fieldnation" || q.name.name != "WorkOrder" {
+            self.report(
+                Diagnostic::new(
+                    Code::UnknownTarget,
+                    q.span,
+                    format!("unknown target `{}.{}`", q.qualifier.name, q.name.name),
+                )
+                .with_label("expected `fieldnation.WorkOrder`"),
+            );
+        }
+    }
+
+    /// Checks a constant against a Field Nation enum now; a computed value is checked at run time.
+    fn check_allowed(
+        &mut self,
+        target: &Target<'a>,
+        expr: &ir::Expr,
+        span: Span,
+    ) -> Option<Vec<String>> {
+        let Target::Field { node, .. } = target else {
+            return None;
+        };
+        let allowed: Vec<String> = node
+            .allowed_strings()?
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        match expr.as_const() {
+            Some(Value::Str(s)) if !allowed.iter().any(|a| a == s.as_ref()) => {
+                let shown: Vec<String> = allowed
+                    .iter()
+                    .filter(|a| !a.is_empty())
+                    .map(|a| format!("{a:?}"))
+                    .collect();
+                let mut d = Diagnostic::new(
+                    Code::NotAllowedValue,
+                    span,
+                    format!(
+                        "{s:?} is not a value Field Nation accepts for `{}`",
+                        target.display()
+                    ),
+                );
+                d = match crate::diagnostics::did_you_mean(s, allowed.iter().map(String::as_str)) {
+                    Some(close) => d.with_label(format!("did you mean {close:?}?")),
+                    None => d.with_label("not allowed"),
+                };
+                self.report(d.with_help(format!("allowed: {}", shown.join(", "))));
+                None
+            }
+            Some(_) => None,
+            None => Some(allowed),
+        }
+    }
+}
+
+impl Scope<'_> {
+    /// The relation names, for messages about what QueryXML can reach.
+    pub(super) fn relations_only(&self) -> Vec<String> {
+        self.relations.iter().map(|(r, _)| r.name.clone()).collect()
+    }
+}
+
+fn fetch_plan(scope: &Scope<'_>) -> FetchPlan {
+    let mut plan = FetchPlan::default();
+    let Some(source) = scope.source else {
+        return plan;
+    };
+    let to_fetch = |entity: &str, set: Option<&super::path::FetchSet>| EntityFetch {
+        entity: entity.to_string(),
+        fields: set
+            .map(|s| s.fields.iter().cloned().collect())
+            .unwrap_or_default(),
+        udfs: set
+            .map(|s| s.udfs.iter().cloned().collect())
+            .unwrap_or_default(),
+    };
+    let find = |record: Option<u16>| {
+        scope
+            .fetch
+            .iter()
+            .find(|(r, _)| *r == record)
+            .map(|(_, s)| s)
+    };
+    plan.source = to_fetch(&source.name, find(None));
+    for (i, (relation, _)) in scope.relations.iter().enumerate() {
+        plan.related.push(RelatedFetch {
+            relation: relation.name.clone(),
+            via_field: relation.via_field.clone(),
+            fetch: to_fetch(&relation.entity, find(Some(i as u16))),
+        });
+    }
+    plan
+}
+
+/// A tree under construction; arrays keep their written indexes until the end.
+enum Build {
+    Object(Vec<(String, Build)>),
+    Array(BTreeMap<u64, Build>),
+    Leaf(OutNode),
+}
+
+fn build_output(placed: &[(Target<'_>, u32)]) -> OutNode {
+    let mut root = Build::Object(Vec::new());
+    let mut custom = Vec::new();
+    for (target, rule) in placed {
+        match target {
+            Target::CustomField { id } => custom.push(OutNode::Object(vec![
+                ("id".into(), OutNode::Const(serde_json::Value::from(*id))),
+                ("value".into(), OutNode::Rule(*rule)),
+            ])),
+            Target::Field { steps, .. } => insert(&mut root, steps, OutNode::Rule(*rule)),
+        }
+    }
+    if !custom.is_empty() {
+        // Field Nation groups custom fields: custom_fields.results[0].results[…].
+        let group = OutNode::Object(vec![("results".into(), OutNode::Array(custom))]);
+        let wrapper = OutNode::Object(vec![("results".into(), OutNode::Array(vec![group]))]);
+        insert(&mut root, &[Step::Key("custom_fields".into())], wrapper);
+    }
+    finish(root)
+}
+
+fn insert(node: &mut Build, steps: &[Step], leaf: OutNode) {
+    let Some((first, rest)) = steps.split_first() else {
+        *node = Build::Leaf(leaf);
+        return;
+    };
+    let child = match (node, first) {
+        (Build::Object(fields), Step::Key(key)) => {
+            let at = match fields.iter().position(|(k, _)| k == key) {
+                Some(at) => at,
+                None => {
+                    fields.push((key.clone(), empty_for(rest)));
+                    fields.len() - 1
+                }
+            };
+            &mut fields[at].1
+        }
+        (Build::Array(items), Step::Index(i)) => items.entry(*i).or_insert_with(|| empty_for(rest)),
+        // Targets were checked against the schema, so shapes agree; a clash keeps the first.
+        _ => return,
+    };
+    insert(child, rest, leaf);
+}
+
+fn empty_for(rest: &[Step]) -> Build {
+    match rest.first() {
+        Some(Step::Index(_)) => Build::Array(BTreeMap::new()),
+        _ => Build::Object(Vec::new()),
+    }
+}
+
+fn finish(node: Build) -> OutNode {
+    match node {
+        Build::Object(fields) => OutNode::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.into(), finish(v)))
+                .collect(),
+        ),
+        Build::Array(items) => OutNode::Array(items.into_values().map(finish).collect()),
+        Build::Leaf(leaf) => leaf,
+    }
+}

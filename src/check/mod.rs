@@ -1,0 +1,132 @@
+//! Checking a parsed file against the schemas, and lowering it to the IR in the same walk:
+//! every name is resolved, every type checked, every label turned into an id. Errors do not
+//! stop the walk; each becomes a diagnostic and the walk goes on with `Type::Any`.
+
+mod expr;
+mod mapping;
+mod outbound;
+mod path;
+mod picklists;
+mod table;
+mod target;
+mod types;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub use types::{PicklistType, Type};
+
+use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::ir::{self, Program};
+use crate::schema::Schemas;
+use crate::syntax::ast;
+
+use picklists::PicklistRegistry;
+
+/// Checks and lowers a parsed file. The program is returned only when there is no error;
+/// warnings come back either way.
+pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> (Option<Program>, Vec<Diagnostic>) {
+    let mut checker = Checker {
+        schemas: schemas.as_ref(),
+        diagnostics: Vec::new(),
+        picklists: PicklistRegistry::default(),
+        tables: HashMap::new(),
+    };
+    checker.declare_tables(file);
+    let mut mappings = Vec::new();
+    let mut outbound = Vec::new();
+    let mut names: HashMap<&str, crate::syntax::Span> = HashMap::new();
+    for item in &file.items {
+        match item {
+            ast::Item::Mapping(m) => {
+                if let Some(first) = names.insert(&m.name.value, m.name.span) {
+                    checker.report(
+                        Diagnostic::new(
+                            Code::DuplicateName,
+                            m.name.span,
+                            format!("a mapping named {:?} is already declared", m.name.value),
+                        )
+                        .with_label("declared again here")
+                        .with_context(first, "first declared here"),
+                    );
+                }
+                if let Some(program) = checker.mapping(m) {
+                    mappings.push(program);
+                }
+            }
+            ast::Item::OnEvent(on) => outbound.push(checker.on_event(on)),
+            ast::Item::Table(_) => {}
+        }
+    }
+    let diagnostics = checker.diagnostics;
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let tables = checker
+        .tables
+        .into_values()
+        .filter_map(|t| t.lowered)
+        .collect();
+    let program = (!has_errors).then(|| Program {
+        mappings,
+        outbound,
+        picklists: checker.picklists.into_labels(),
+        tables,
+        schemas: schemas.clone(),
+    });
+    (program, diagnostics)
+}
+
+struct Checker<'a> {
+    schemas: &'a Schemas,
+    diagnostics: Vec<Diagnostic>,
+    picklists: PicklistRegistry,
+    tables: HashMap<String, DeclaredTable<'a>>,
+}
+
+/// A named table, checked and lowered when declared.
+struct DeclaredTable<'a> {
+    decl: &'a ast::Table,
+    /// The picklist its keys are labels of, if keyed by a field.
+    key: Option<Type>,
+    value: Type,
+    lowered: Option<Arc<ir::Table>>,
+}
+
+impl<'a> Checker<'a> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Reports an unknown name with the closest candidate as a suggestion.
+    fn unknown<'c>(
+        &mut self,
+        code: Code,
+        span: crate::syntax::Span,
+        message: String,
+        word: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) {
+        let mut d = Diagnostic::new(code, span, message);
+        match did_you_mean(word, candidates) {
+            Some(s) => {
+                d = d
+                    .with_label(format!("did you mean `{s}`?"))
+                    .with_help(format!("replace `{word}` with `{s}`"))
+            }
+            None => d = d.with_label("not found"),
+        }
+        self.report(d);
+    }
+}
+
+/// Lowers one expression with no records in scope (stdlib examples, quick checks).
+pub fn lower_standalone(e: &ast::Expr, schemas: &Schemas) -> (ir::Expr, Vec<Diagnostic>) {
+    let mut checker = Checker {
+        schemas,
+        diagnostics: Vec::new(),
+        picklists: PicklistRegistry::default(),
+        tables: HashMap::new(),
+    };
+    let mut scope = path::Scope::constant();
+    let lowered = checker.lower(e, &mut scope);
+    (lowered.expr, checker.diagnostics)
+}

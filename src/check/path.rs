@@ -1,0 +1,390 @@
+//! Resolving source paths: fields, UDFs and related entities of the mapping's source, and the
+//! Field Nation event payload in outbound rules.
+
+use std::collections::BTreeSet;
+
+use super::Checker;
+use super::types::Type;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{Expr, RecordRef, Relation};
+use crate::schema::{Entity, Node, NodeType};
+use crate::syntax::ast::{Path, PathSegment};
+
+/// What names mean where an expression stands.
+pub(super) struct Scope<'a> {
+    pub kind: ScopeKind,
+    /// The source entity (mappings) or the ticket (outbound rules).
+    pub source: Option<&'a Entity>,
+    pub relations: Vec<(Relation, &'a Entity)>,
+    /// Paths read by the expression being lowered, for provenance.
+    pub reads: Vec<String>,
+    /// Fields and UDFs read per record (`None` = the source), for the fetch plan.
+    pub fetch: Vec<(Option<u16>, FetchSet)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ScopeKind {
+    /// Table rows: literals only.
+    Constant,
+    Mapping,
+    Outbound,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(super) struct FetchSet {
+    pub fields: BTreeSet<String>,
+    pub udfs: BTreeSet<String>,
+}
+
+impl<'a> Scope<'a> {
+    pub fn constant() -> Self {
+        Scope {
+            kind: ScopeKind::Constant,
+            source: None,
+            relations: Vec::new(),
+            reads: Vec::new(),
+            fetch: Vec::new(),
+        }
+    }
+
+    pub fn new(kind: ScopeKind, source: &'a Entity) -> Self {
+        Scope {
+            source: Some(source),
+            ..Scope {
+                kind,
+                ..Scope::constant()
+            }
+        }
+    }
+
+    fn fetch_set(&mut self, record: Option<u16>) -> &mut FetchSet {
+        let at = match self.fetch.iter().position(|(r, _)| *r == record) {
+            Some(at) => at,
+            None => {
+                self.fetch.push((record, FetchSet::default()));
+                self.fetch.len() - 1
+            }
+        };
+        &mut self.fetch[at].1
+    }
+}
+
+impl<'a> Checker<'a> {
+    pub(super) fn resolve_path(&mut self, path: &Path, scope: &mut Scope<'a>) -> (Expr, Type) {
+        match scope.kind {
+            ScopeKind::Constant => {
+                self.report(
+                    Diagnostic::new(Code::TypeMismatch, path.span, "a table row must be a constant")
+                        .with_label("a field is read here")
+                        .with_help("tables map constants to constants; use an inline `match` to compute values"),
+                );
+                (Expr::null(), Type::Any)
+            }
+            ScopeKind::Outbound => self.resolve_outbound_path(path, scope),
+            ScopeKind::Mapping => self.resolve_source_path(path, scope),
+        }
+    }
+
+    fn resolve_source_path(&mut self, path: &Path, scope: &mut Scope<'a>) -> (Expr, Type) {
+        let Some(source) = scope.source else {
+            return (Expr::null(), Type::Any);
+        };
+        match path.segments.as_slice() {
+            [single] => self.resolve_on_entity(source, None, single, scope),
+            [PathSegment::Field(rel), rest @ ..] => {
+                let Some(index) = self.relation(source, rel, scope) else {
+                    return (Expr::null(), Type::Any);
+                };
+                let entity = scope.relations[index as usize].1;
+                match rest {
+                    [segment] => self.resolve_on_entity(entity, Some(index), segment, scope),
+                    _ => {
+                        self.report(
+                            Diagnostic::new(
+                                Code::PathTooDeep,
+                                path.span,
+                                "this path reaches past the ticket's related entities",
+                            )
+                            .with_label("two references away")
+                            .with_help(
+                                "fieldmap fetches related entities one reference away; read deeper \
+                                 records (grandparents) in a `jsonnet(…) ||| … |||` block that declares the path",
+                            ),
+                        );
+                        (Expr::null(), Type::Any)
+                    }
+                }
+            }
+            [PathSegment::Udf(lit), ..] => {
+                self.report(
+                    Diagnostic::new(Code::PathTooDeep, path.span, "a UDF has no fields")
+                        .with_label("the path continues after a UDF"),
+                );
+                let _ = lit;
+                (Expr::null(), Type::Any)
+            }
+            [] => (Expr::null(), Type::Any),
+        }
+    }
+
+    /// Finds or registers the relation `name` of `source`; reports unknown names.
+    fn relation(
+        &mut self,
+        source: &'a Entity,
+        name: &crate::syntax::ast::Ident,
+        scope: &mut Scope<'a>,
+    ) -> Option<u16> {
+        if let Some(i) = scope
+            .relations
+            .iter()
+            .position(|(r, _)| r.name == name.name)
+        {
+            return Some(i as u16);
+        }
+        match source.relation(&name.name) {
+            Some((slot, field)) => {
+                let target = field.reference.as_deref().unwrap_or_default();
+                let Some(entity) = self.schemas.autotask.entity(target) else {
+                    self.report(Diagnostic::new(
+                        Code::UnknownRelation,
+                        name.span,
+                        format!(
+                            "`{}` refers to `{target}`, which the bundled schema does not describe",
+                            name.name
+                        ),
+                    ));
+                    return None;
+                };
+                scope.relations.push((
+                    Relation {
+                        name: name.name.clone(),
+                        via_field: field.name.clone(),
+                        via_slot: slot as u32,
+                        entity: target.to_string(),
+                    },
+                    entity,
+                ));
+                let via = field.name.clone();
+                scope.fetch_set(None).fields.insert(via);
+                Some((scope.relations.len() - 1) as u16)
+            }
+            None => {
+                if source.field(&name.name).is_some() {
+                    self.report(
+                        Diagnostic::new(
+                            Code::UnknownRelation,
+                            name.span,
+                            format!(
+                                "`{}` is a field of {}, not a related entity",
+                                name.name, source.name
+                            ),
+                        )
+                        .with_label("has no fields"),
+                    );
+                } else {
+                    let candidates: Vec<&str> = source.relation_names().collect();
+                    self.unknown(
+                        Code::UnknownRelation,
+                        name.span,
+                        format!("{} has no related entity `{}`", source.name, name.name),
+                        &name.name,
+                        candidates,
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn resolve_on_entity(
+        &mut self,
+        entity: &'a Entity,
+        related: Option<u16>,
+        segment: &PathSegment,
+        scope: &mut Scope<'a>,
+    ) -> (Expr, Type) {
+        let record = related.map_or(RecordRef::Source, RecordRef::Related);
+        let prefix = related
+            .map(|i| format!("{}.", scope.relations[i as usize].0.name))
+            .unwrap_or_default();
+        match segment {
+            PathSegment::Field(ident) => {
+                let Some(slot) = entity.field_slot(&ident.name) else {
+                    if related.is_none() && entity.relation(&ident.name).is_some() {
+                        self.report(
+                            Diagnostic::new(
+                                Code::UnknownField,
+                                ident.span,
+                                format!("`{}` is a related entity, not a value", ident.name),
+                            )
+                            .with_label("name one of its fields")
+                            .with_help(format!("for example `{}.id`", ident.name)),
+                        );
+                        return (Expr::null(), Type::Any);
+                    }
+                    let candidates: Vec<&str> = entity
+                        .fields
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .chain(if related.is_none() {
+                            entity.relation_names().collect()
+                        } else {
+                            Vec::new()
+                        })
+                        .collect();
+                    self.unknown(
+                        Code::UnknownField,
+                        ident.span,
+                        format!("unknown field `{}` on {}", ident.name, entity.name),
+                        &ident.name,
+                        candidates,
+                    );
+                    return (Expr::null(), Type::Any);
+                };
+                let field = &entity.fields[slot];
+                scope.reads.push(format!("{prefix}{}", field.name));
+                scope.fetch_set(related).fields.insert(field.name.clone());
+                let ty = if field.picklist {
+                    match self.schemas.tenant.picklist(&entity.name, &field.name) {
+                        Some(list) => Type::Picklist(
+                            self.picklists
+                                .register(format!("{}.{}", entity.name, field.name), list),
+                        ),
+                        None => Type::from_field(field.ty),
+                    }
+                } else {
+                    Type::from_field(field.ty)
+                };
+                (
+                    Expr::Field {
+                        record,
+                        slot: slot as u32,
+                    },
+                    ty,
+                )
+            }
+            PathSegment::Udf(lit) => {
+                let udfs = self.schemas.tenant.udfs(&entity.name);
+                let Some(slot) = udfs.iter().position(|u| u.name == lit.value) else {
+                    let names: Vec<&str> = udfs.iter().map(|u| u.name.as_str()).collect();
+                    let message = if names.is_empty() {
+                        format!(
+                            "{} has no user-defined fields in tenant {:?}",
+                            entity.name, self.schemas.tenant.name
+                        )
+                    } else {
+                        format!("unknown UDF {:?} on {}", lit.value, entity.name)
+                    };
+                    self.unknown(Code::UnknownUdf, lit.span, message, &lit.value, names);
+                    return (Expr::null(), Type::Any);
+                };
+                let udf = &udfs[slot];
+                scope.reads.push(format!("{prefix}udf({:?})", udf.name));
+                scope.fetch_set(related).udfs.insert(udf.name.clone());
+                let ty = match &udf.picklist {
+                    Some(list) => Type::Picklist(
+                        self.picklists
+                            .register(format!("{} UDF {:?}", entity.name, udf.name), list),
+                    ),
+                    None => Type::from_field(udf.ty),
+                };
+                (
+                    Expr::Udf {
+                        record,
+                        slot: slot as u32,
+                    },
+                    ty,
+                )
+            }
+        }
+    }
+
+    fn resolve_outbound_path(&mut self, path: &Path, scope: &mut Scope<'a>) -> (Expr, Type) {
+        let mut segments = path.segments.iter();
+        let Some(PathSegment::Field(root)) = segments.next() else {
+            self.report(Diagnostic::new(
+                Code::UnknownEventPath,
+                path.span,
+                "outbound rules read `workorder.…`, `event.…` or `ticket.…`",
+            ));
+            return (Expr::null(), Type::Any);
+        };
+        match root.name.as_str() {
+            "ticket" => {
+                let rest = crate::syntax::ast::Path {
+                    segments: path.segments[1..].to_vec(),
+                    span: path.span,
+                };
+                if rest.segments.len() != 1 {
+                    self.report(
+                        Diagnostic::new(
+                            Code::PathTooDeep,
+                            path.span,
+                            "outbound rules read the ticket's own fields only",
+                        )
+                        .with_label("expected `ticket.<Field>` or `ticket.udf(\"…\")`"),
+                    );
+                    return (Expr::null(), Type::Any);
+                }
+                let Some(ticket) = scope.source else {
+                    return (Expr::null(), Type::Any);
+                };
+                self.resolve_on_entity(ticket, None, &rest.segments[0], scope)
+            }
+            "workorder" | "event" | "timestamp" | "triggered_by_user" => {
+                let mut keys: Vec<Box<str>> = vec![root.name.as_str().into()];
+                let mut node: Option<&Node> =
+                    (root.name == "workorder").then_some(&self.schemas.webhooks.workorder);
+                for segment in segments {
+                    let PathSegment::Field(ident) = segment else {
+                        self.report(Diagnostic::new(
+                            Code::UnknownEventPath,
+                            segment.span(),
+                            "event payloads have no UDFs",
+                        ));
+                        return (Expr::null(), Type::Any);
+                    };
+                    if let Some(n) = node {
+                        match n.property(&ident.name) {
+                            Some(child) => node = Some(child),
+                            None if n.properties.is_empty() => node = None,
+                            None => {
+                                let names: Vec<&str> =
+                                    n.properties.keys().map(String::as_str).collect();
+                                let shown: String = keys.join(".");
+                                self.unknown(
+                                    Code::UnknownEventPath,
+                                    ident.span,
+                                    format!("`{shown}` has no field `{}` in Field Nation's work order payload", ident.name),
+                                    &ident.name,
+                                    names,
+                                );
+                                return (Expr::null(), Type::Any);
+                            }
+                        }
+                    }
+                    keys.push(ident.name.as_str().into());
+                }
+                scope.reads.push(keys.join("."));
+                let ty = match node.map(|n| n.ty) {
+                    Some(NodeType::String) => Type::String,
+                    Some(NodeType::Integer) => Type::Int,
+                    Some(NodeType::Number) => Type::Decimal,
+                    Some(NodeType::Boolean) => Type::Bool,
+                    _ => Type::Any,
+                };
+                (Expr::EventPath(keys.into_boxed_slice()), ty)
+            }
+            other => {
+                self.unknown(
+                    Code::UnknownEventPath,
+                    root.span,
+                    format!("unknown name `{other}` in an outbound rule"),
+                    other,
+                    ["workorder", "event", "ticket", "timestamp"],
+                );
+                (Expr::null(), Type::Any)
+            }
+        }
+    }
+}

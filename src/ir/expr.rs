@@ -1,0 +1,144 @@
+//! IR expressions: names resolved to slots, labels to ids, constants folded.
+
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use rust_decimal::Decimal;
+
+use crate::runtime::functions::Call;
+use crate::runtime::key_map::KeyMap;
+use crate::runtime::time::DurationLiteral;
+use crate::runtime::value::Value;
+use crate::syntax::Span;
+
+/// Which record a field is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordRef {
+    /// The mapping's source entity (the ticket).
+    Source,
+    /// A related entity, by its index in the mapping's relation list.
+    Related(u16),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Const(Value<'static>),
+    Field {
+        record: RecordRef,
+        slot: u32,
+    },
+    Udf {
+        record: RecordRef,
+        slot: u32,
+    },
+    /// A path into the Field Nation event payload (outbound rules only).
+    EventPath(Box<[Box<str>]>),
+    /// A picklist value (id) turned into its tenant label.
+    Label {
+        picklist: u32,
+        value: Box<Expr>,
+    },
+    Template(Box<[Piece]>),
+    Coalesce(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Compare {
+        op: CompareOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    InSet {
+        value: Box<Expr>,
+        set: Arc<KeyMap<()>>,
+    },
+    IsNull {
+        value: Box<Expr>,
+        negated: bool,
+    },
+    Arith {
+        op: ArithOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+        span: Span,
+    },
+    /// Date arithmetic: a date-time plus or minus a calendar/clock span.
+    Shift {
+        value: Box<Expr>,
+        by: DurationLiteral,
+        span: Span,
+    },
+    ToZone {
+        value: Box<Expr>,
+        zone: TimeZone,
+    },
+    Call {
+        call: Arc<dyn Call>,
+        args: Box<[Expr]>,
+        span: Span,
+    },
+    Lookup {
+        table: Arc<Table>,
+        key: Box<Expr>,
+    },
+    Ranges {
+        value: Box<Expr>,
+        arms: Box<[RangeArm]>,
+        default: Box<Expr>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Piece {
+    Text(Box<str>),
+    Value(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub struct RangeArm {
+    pub bound: Decimal,
+    /// `<=` when true, `<` when false.
+    pub inclusive: bool,
+    pub value: Expr,
+}
+
+/// A named table or an inline `match`: exact lookups with a required default.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub rows: KeyMap<Expr>,
+    pub default: Expr,
+    /// Source spans of each arm, for coverage; rows map into these by index.
+    pub arm_count: usize,
+}
+
+impl Expr {
+    pub fn null() -> Expr {
+        Expr::Const(Value::Null)
+    }
+
+    pub fn as_const(&self) -> Option<&Value<'static>> {
+        match self {
+            Expr::Const(v) => Some(v),
+            _ => None,
+        }
+    }
+}

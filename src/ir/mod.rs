@@ -1,0 +1,11 @@
+//! The intermediate representation: an immutable program with names resolved to slots.
+
+mod expr;
+mod plan;
+mod program;
+mod queryxml;
+
+pub use expr::{ArithOp, CompareOp, Expr, Piece, RangeArm, RecordRef, Table};
+pub use plan::{EntityFetch, FetchPlan, RelatedFetch};
+pub use program::*;
+pub use queryxml::trigger_query;

@@ -1,0 +1,42 @@
+//! What an evaluation gets from its caller: the clock. Nothing else comes from outside, so the
+//! same records and the same clock always give the same work order.
+
+use jiff::ZonedDateTime;
+
+use super::time::DstAdjustment;
+
+#[derive(Debug, Clone)]
+pub struct EvalContext {
+    /// What `now()` returns.
+    pub now: ZonedDateTime,
+}
+
+impl EvalContext {
+    /// A context whose clock reads the current time in New York (Autotask's zone).
+    pub fn current() -> Self {
+        let zone = super::time::resolve_zone(super::time::AUTOTASK_ZONE_NAME)
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        EvalContext {
+            now: jiff::Timestamp::now().to_zoned_datetime(zone),
+        }
+    }
+
+    /// A context pinned to an instant, for tests and replays.
+    pub fn at(now: ZonedDateTime) -> Self {
+        EvalContext { now }
+    }
+}
+
+/// Passed to every function call: the context, and a place to report DST adjustments.
+pub struct CallEnv<'e> {
+    pub ctx: &'e EvalContext,
+    pub adjustments: &'e mut Vec<DstAdjustment>,
+}
+
+impl CallEnv<'_> {
+    pub fn adjusted(&mut self, adjustment: Option<DstAdjustment>) {
+        if let Some(a) = adjustment {
+            self.adjustments.push(a);
+        }
+    }
+}

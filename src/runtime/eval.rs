@@ -1,0 +1,273 @@
+//! The evaluator: a walk over the IR. Pure: it reads only the records, the event and the
+//! context it is given, and never performs I/O. Bounded: the IR has no loops or recursion.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+use super::context::{CallEnv, EvalContext};
+use super::record::Record;
+use super::time::{self, DstAdjustment};
+use super::value::Value;
+use crate::ir::{ArithOp, CompareOp, Expr, PicklistLabels, Piece, RecordRef};
+
+/// Everything an expression can read.
+pub struct Env<'r> {
+    pub source: Option<&'r Record>,
+    pub related: &'r [Option<&'r Record>],
+    pub event: Option<&'r serde_json::Value>,
+    pub picklists: &'r [PicklistLabels],
+    pub ctx: &'r EvalContext,
+    /// DST adjustments made while evaluating the current rule.
+    pub adjustments: Vec<DstAdjustment>,
+}
+
+/// Most functions take up to three arguments; they are evaluated into a stack buffer.
+const MAX_INLINE_ARGS: usize = 4;
+
+impl<'r> Env<'r> {
+    fn record(&self, record: RecordRef) -> Option<&'r Record> {
+        match record {
+            RecordRef::Source => self.source,
+            RecordRef::Related(i) => self.related.get(i as usize).copied().flatten(),
+        }
+    }
+
+    pub fn eval(&mut self, expr: &'r Expr) -> Result<Value<'r>, String> {
+        Ok(match expr {
+            Expr::Const(v) => v.borrowed(),
+            Expr::Field { record, slot } => match self.record(*record) {
+                Some(r) => r.field(*slot as usize).borrowed(),
+                None => Value::Null,
+            },
+            Expr::Udf { record, slot } => match self.record(*record) {
+                Some(r) => r.udf(*slot as usize).borrowed(),
+                None => Value::Null,
+            },
+            Expr::EventPath(keys) => {
+                let mut node = self.event;
+                for key in keys.iter() {
+                    node = node.and_then(|n| n.get(key.as_ref()));
+                }
+                node.map_or(Value::Null, json_value)
+            }
+            Expr::Label { picklist, value } => {
+                let v = self.eval(value)?;
+                if v.is_null() {
+                    return Ok(Value::Null);
+                }
+                match self
+                    .picklists
+                    .get(*picklist as usize)
+                    .and_then(|p| p.labels.get(&v))
+                {
+                    Some(label) => Value::Str(Cow::Borrowed(label)),
+                    // An id the snapshot does not know: show it rather than lose it.
+                    None => Value::str(v.to_string()),
+                }
+            }
+            Expr::Template(pieces) => {
+                use std::fmt::Write;
+                let mut out = String::new();
+                for piece in pieces.iter() {
+                    match piece {
+                        Piece::Text(t) => out.push_str(t),
+                        Piece::Value(e) => {
+                            let v = self.eval(e)?;
+                            let _ = write!(out, "{v}");
+                        }
+                    }
+                }
+                Value::str(out)
+            }
+            Expr::Coalesce(a, b) => {
+                let v = self.eval(a)?;
+                if v.is_absent() { self.eval(b)? } else { v }
+            }
+            Expr::Not(e) => Value::Bool(!self.truth(e)?),
+            Expr::And(a, b) => Value::Bool(self.truth(a)? && self.truth(b)?),
+            Expr::Or(a, b) => Value::Bool(self.truth(a)? || self.truth(b)?),
+            Expr::Compare { op, lhs, rhs } => {
+                let (l, r) = (self.eval(lhs)?, self.eval(rhs)?);
+                Value::Bool(compare(*op, &l, &r))
+            }
+            Expr::InSet { value, set } => {
+                let v = self.eval(value)?;
+                Value::Bool(set.get(&v).is_some())
+            }
+            Expr::IsNull { value, negated } => {
+                let v = self.eval(value)?;
+                Value::Bool(v.is_null() != *negated)
+            }
+            Expr::Arith { op, lhs, rhs, .. } => {
+                let (l, r) = (self.eval(lhs)?, self.eval(rhs)?);
+                arith(*op, &l, &r)?
+            }
+            Expr::Shift { value, by, .. } => match self.eval(value)? {
+                Value::DateTime(z) => {
+                    let (shifted, adjustment) =
+                        time::add_duration(&z, by).map_err(|e| e.to_string())?;
+                    self.adjustments.extend(adjustment);
+                    Value::DateTime(shifted)
+                }
+                Value::Null => Value::Null,
+                v => return Err(format!("cannot add a duration to a {}", v.kind())),
+            },
+            Expr::ToZone { value, zone } => match self.eval(value)? {
+                Value::DateTime(z) => Value::DateTime(time::convert_to_zone(&z, zone)),
+                Value::Null => Value::Null,
+                v => return Err(format!("a {} has no zone", v.kind())),
+            },
+            Expr::Call { call, args, .. } => {
+                if args.len() <= MAX_INLINE_ARGS {
+                    let mut buf: [Value<'r>; MAX_INLINE_ARGS] = Default::default();
+                    for (slot, arg) in buf.iter_mut().zip(args.iter()) {
+                        *slot = self.eval(arg)?;
+                    }
+                    let mut env = CallEnv {
+                        ctx: self.ctx,
+                        adjustments: &mut self.adjustments,
+                    };
+                    call.call(&mut buf[..args.len()], &mut env)?
+                } else {
+                    let mut values = args
+                        .iter()
+                        .map(|a| self.eval(a))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let mut env = CallEnv {
+                        ctx: self.ctx,
+                        adjustments: &mut self.adjustments,
+                    };
+                    call.call(&mut values, &mut env)?
+                }
+            }
+            Expr::Lookup { table, key } => {
+                let k = self.eval(key)?;
+                match table.rows.get(&k) {
+                    Some(row) => self.eval(row)?,
+                    None => self.eval(&table.default)?,
+                }
+            }
+            Expr::Ranges {
+                value,
+                arms,
+                default,
+            } => {
+                let v = self.eval(value)?;
+                let number = match &v {
+                    Value::Null => return Ok(Value::Null),
+                    Value::Str(s) => s
+                        .trim()
+                        .parse::<Decimal>()
+                        .map_err(|_| format!("range map needs a number, found {s:?}"))?,
+                    other => other.as_decimal().ok_or_else(|| {
+                        format!("range map needs a number, found a {}", other.kind())
+                    })?,
+                };
+                match arms.iter().find(|a| {
+                    if a.inclusive {
+                        number <= a.bound
+                    } else {
+                        number < a.bound
+                    }
+                }) {
+                    Some(arm) => self.eval(&arm.value)?,
+                    None => self.eval(default)?,
+                }
+            }
+        })
+    }
+
+    /// A condition's truth: null counts as false.
+    pub fn truth(&mut self, expr: &'r Expr) -> Result<bool, String> {
+        match self.eval(expr)? {
+            Value::Bool(b) => Ok(b),
+            Value::Null => Ok(false),
+            v => Err(format!("a condition gave a {}, not a boolean", v.kind())),
+        }
+    }
+}
+
+/// A JSON value from an event payload as a fieldmap value.
+pub fn json_value(json: &serde_json::Value) -> Value<'_> {
+    use serde_json::Value as J;
+    match json {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => n
+                .to_string()
+                .parse::<Decimal>()
+                .map_or(Value::Null, Value::Decimal),
+        },
+        J::String(s) => Value::Str(Cow::Borrowed(s)),
+        other => Value::str(other.to_string()),
+    }
+}
+
+fn compare(op: CompareOp, l: &Value<'_>, r: &Value<'_>) -> bool {
+    let ordering = match (l, r) {
+        (Value::Null, Value::Null) => Some(Ordering::Equal),
+        (Value::Null, _) | (_, Value::Null) => None,
+        (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
+        (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+        (Value::DateTime(a), Value::DateTime(b)) => Some(a.timestamp().cmp(&b.timestamp())),
+        (a, b) => match (a.as_decimal(), b.as_decimal()) {
+            (Some(x), Some(y)) => Some(x.cmp(&y)),
+            _ => None,
+        },
+    };
+    match (op, ordering) {
+        (CompareOp::Eq, o) => o == Some(Ordering::Equal),
+        (CompareOp::Ne, o) => o != Some(Ordering::Equal),
+        (_, None) => false,
+        (CompareOp::Lt, Some(o)) => o == Ordering::Less,
+        (CompareOp::Le, Some(o)) => o != Ordering::Greater,
+        (CompareOp::Gt, Some(o)) => o == Ordering::Greater,
+        (CompareOp::Ge, Some(o)) => o != Ordering::Less,
+    }
+}
+
+fn arith<'a>(op: ArithOp, l: &Value<'_>, r: &Value<'_>) -> Result<Value<'a>, String> {
+    if l.is_null() || r.is_null() {
+        return Ok(Value::Null);
+    }
+    let overflow = || format!("{l} {} {r} is out of range", symbol(op));
+    if let (Value::Int(a), Value::Int(b)) = (l, r)
+        && op != ArithOp::Div
+    {
+        let result = match op {
+            ArithOp::Add => a.checked_add(*b),
+            ArithOp::Sub => a.checked_sub(*b),
+            _ => a.checked_mul(*b),
+        };
+        return result.map(Value::Int).ok_or_else(overflow);
+    }
+    let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else {
+        return Err(format!(
+            "cannot compute {} {} {}",
+            l.kind(),
+            symbol(op),
+            r.kind()
+        ));
+    };
+    let result = match op {
+        ArithOp::Add => a.checked_add(b),
+        ArithOp::Sub => a.checked_sub(b),
+        ArithOp::Mul => a.checked_mul(b),
+        ArithOp::Div if b.is_zero() => return Err(format!("{l} / {r}: division by zero")),
+        ArithOp::Div => a.checked_div(b),
+    };
+    result.map(Value::Decimal).ok_or_else(overflow)
+}
+
+fn symbol(op: ArithOp) -> &'static str {
+    match op {
+        ArithOp::Add => "+",
+        ArithOp::Sub => "-",
+        ArithOp::Mul => "*",
+        ArithOp::Div => "/",
+    }
+}

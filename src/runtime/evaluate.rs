@@ -1,0 +1,346 @@
+//! Evaluating a mapping for one source record: trigger verdict, work order JSON, provenance of
+//! every field, and typed issues.
+
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use super::context::EvalContext;
+use super::eval::Env;
+use super::issue::{Issue, IssueKind};
+use super::record::{Record, RecordSet};
+use super::time::{self, DstAdjustment};
+use super::value::Value;
+use crate::ir::{Emit, MappingProgram, OutNode, Program, Rule};
+use crate::syntax::Span;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub mapping: String,
+    pub source_id: i64,
+    /// Whether any trigger holds (true when the mapping has none).
+    pub triggered: bool,
+    pub work_order: Json,
+    pub provenance: Vec<Provenance>,
+    pub issues: Vec<Issue>,
+}
+
+/// Where one work order field came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub target: String,
+    pub span: Span,
+    pub sources: Vec<String>,
+    /// The value written, or null when the rule produced none.
+    pub value: Json,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvalError {
+    #[error("no {entity} with id {id} among the records")]
+    SourceMissing { entity: String, id: i64 },
+}
+
+impl Evaluation {
+    /// Whether an issue left a field out (as opposed to warnings only).
+    pub fn has_errors(&self) -> bool {
+        self.issues.iter().any(|i| i.severity == "error")
+    }
+}
+
+pub(crate) fn evaluate_mapping(
+    program: &Program,
+    mapping: &MappingProgram,
+    records: &RecordSet,
+    source_id: i64,
+    ctx: &EvalContext,
+) -> Result<Evaluation, EvalError> {
+    let source =
+        records
+            .get(&mapping.source, source_id)
+            .ok_or_else(|| EvalError::SourceMissing {
+                entity: mapping.source.clone(),
+                id: source_id,
+            })?;
+    let mut issues = Vec::new();
+    let related = related_records(mapping, source, records, &mut issues);
+    let mut env = Env {
+        source: Some(source),
+        related: &related,
+        event: None,
+        picklists: &program.picklists,
+        ctx,
+        adjustments: Vec::new(),
+    };
+    let mut triggered = mapping.triggers.is_empty();
+    for trigger in &mapping.triggers {
+        match env.truth(&trigger.condition) {
+            Ok(true) => {
+                triggered = true;
+                break;
+            }
+            Ok(false) => {}
+            Err(reason) => issues.push(Issue {
+                message: format!("trigger could not be evaluated: {reason}"),
+                kind: IssueKind::TriggerFailed { reason },
+                severity: "error",
+                target: None,
+                span: Some(trigger.span),
+            }),
+        }
+    }
+    let mut values: Vec<Option<Json>> = Vec::with_capacity(mapping.rules.len());
+    let mut provenance = Vec::with_capacity(mapping.rules.len());
+    for rule in &mapping.rules {
+        let value = match env.eval(&rule.expr) {
+            Ok(v) => emit(rule, v, &mut issues),
+            Err(reason) => {
+                issues.push(Issue {
+                    message: format!("`{}`: {reason}", rule.target),
+                    kind: IssueKind::Failed { reason },
+                    severity: "error",
+                    target: Some(rule.target.clone()),
+                    span: Some(rule.span),
+                });
+                None
+            }
+        };
+        for adjustment in env.adjustments.drain(..) {
+            issues.push(dst_issue(&adjustment, rule));
+        }
+        provenance.push(Provenance {
+            target: rule.target.clone(),
+            span: rule.span,
+            sources: rule.sources.clone(),
+            value: value.clone().unwrap_or(Json::Null),
+        });
+        values.push(value);
+    }
+    let work_order =
+        build(&mapping.output, &mut values).unwrap_or_else(|| Json::Object(Map::new()));
+    for required in &program.schemas.workorder.required {
+        if work_order.get(required).is_none() {
+            issues.push(Issue {
+                message: format!(
+                    "Field Nation requires `{required}`, and the mapping produced no value for it"
+                ),
+                kind: IssueKind::RequiredMissing,
+                severity: "error",
+                target: Some(required.clone()),
+                span: mapping
+                    .rules
+                    .iter()
+                    .find(|r| r.target == *required)
+                    .map(|r| r.span),
+            });
+        }
+    }
+    Ok(Evaluation {
+        mapping: mapping.name.clone(),
+        source_id,
+        triggered,
+        work_order,
+        provenance,
+        issues,
+    })
+}
+
+fn related_records<'r>(
+    mapping: &MappingProgram,
+    source: &'r Record,
+    records: &'r RecordSet,
+    issues: &mut Vec<Issue>,
+) -> Vec<Option<&'r Record>> {
+    mapping
+        .relations
+        .iter()
+        .map(|relation| {
+            let id = match source.field(relation.via_slot as usize) {
+                Value::Int(id) => *id,
+                _ => return None,
+            };
+            let found = records.get(&relation.entity, id);
+            if found.is_none() {
+                issues.push(Issue {
+                    message: format!(
+                        "{}.{} is {id}, but no {} {id} was fetched; its fields read as null",
+                        mapping.source, relation.via_field, relation.entity
+                    ),
+                    kind: IssueKind::RelatedMissing {
+                        relation: relation.name.clone(),
+                        entity: relation.entity.clone(),
+                        id,
+                    },
+                    severity: "warning",
+                    target: None,
+                    span: None,
+                });
+            }
+            found
+        })
+        .collect()
+}
+
+fn dst_issue(adjustment: &DstAdjustment, rule: &Rule) -> Issue {
+    let (rule_text, kind) = match adjustment {
+        DstAdjustment::Gap { .. } => (
+            "a time in the spring-forward gap moves forward by the gap's length",
+            "gap",
+        ),
+        DstAdjustment::Fold { .. } => (
+            "a time in the fall-back hour takes its first (daylight-time) occurrence",
+            "fold",
+        ),
+    };
+    let resolved = adjustment.resolved().to_string();
+    Issue {
+        message: format!(
+            "`{}`: {} does not exist exactly once in {} ({kind}); {rule_text}: {resolved}",
+            rule.target,
+            adjustment.wall(),
+            adjustment.zone_name()
+        ),
+        kind: IssueKind::DstAdjusted {
+            wall: adjustment.wall().to_string(),
+            zone: adjustment.zone_name().to_string(),
+            resolved,
+            rule: rule_text.to_string(),
+        },
+        severity: "warning",
+        target: Some(rule.target.clone()),
+        span: Some(rule.span),
+    }
+}
+
+/// A rule's value as the JSON its target takes; `None` leaves the field out.
+fn emit(rule: &Rule, value: Value<'_>, issues: &mut Vec<Issue>) -> Option<Json> {
+    if value.is_absent() {
+        issues.push(Issue {
+            message: format!(
+                "`{}` has no value (null, missing or empty) and no default",
+                rule.target
+            ),
+            kind: IssueKind::MissingValue,
+            severity: "warning",
+            target: Some(rule.target.clone()),
+            span: Some(rule.span),
+        });
+        return None;
+    }
+    let converted = match rule.emit {
+        Emit::String => Ok(Json::String(value.to_string())),
+        Emit::Number => number(&value),
+        Emit::Integer => match &value {
+            Value::Int(i) => Ok(Json::from(*i)),
+            Value::Decimal(d) if d.fract().is_zero() => d
+                .to_i64()
+                .map(Json::from)
+                .ok_or_else(|| format!("{d} is too large")),
+            v => Err(format!("{v} is not a whole number")),
+        },
+        Emit::Boolean => match &value {
+            Value::Bool(b) => Ok(Json::Bool(*b)),
+            v => Err(format!("{v} is not a boolean")),
+        },
+        Emit::FieldNationUtc => match &value {
+            Value::DateTime(z) => Ok(Json::String(time::format_fieldnation_utc(z.timestamp()))),
+            v => Err(format!("{v} is not a date-time")),
+        },
+        Emit::Json => Ok(to_json(&value)),
+    };
+    let json = match converted {
+        Ok(json) => json,
+        Err(reason) => {
+            issues.push(Issue {
+                message: format!("`{}`: {reason}", rule.target),
+                kind: IssueKind::Failed { reason },
+                severity: "error",
+                target: Some(rule.target.clone()),
+                span: Some(rule.span),
+            });
+            return None;
+        }
+    };
+    if let (Some(allowed), Json::String(s)) = (&rule.allowed, &json)
+        && !allowed.iter().any(|a| a == s)
+    {
+        issues.push(Issue {
+            message: format!(
+                "`{}`: {s:?} is not one of {}",
+                rule.target,
+                allowed.join(", ")
+            ),
+            kind: IssueKind::NotAllowed {
+                value: s.clone(),
+                allowed: allowed.clone(),
+            },
+            severity: "error",
+            target: Some(rule.target.clone()),
+            span: Some(rule.span),
+        });
+        return None;
+    }
+    Some(json)
+}
+
+fn number(value: &Value<'_>) -> Result<Json, String> {
+    let d = match value {
+        Value::Int(i) => return Ok(Json::from(*i)),
+        Value::Decimal(d) => *d,
+        Value::Str(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a number"))?,
+        v => return Err(format!("{v} is not a number")),
+    };
+    Ok(decimal_json(d))
+}
+
+/// Whole decimals become JSON integers; others the shortest float text that reads back equal.
+pub(crate) fn decimal_json(d: rust_decimal::Decimal) -> Json {
+    if d.fract().is_zero()
+        && let Some(i) = d.to_i64()
+    {
+        return Json::from(i);
+    }
+    d.to_f64()
+        .and_then(serde_json::Number::from_f64)
+        .map_or_else(|| Json::String(d.to_string()), Json::Number)
+}
+
+pub(crate) fn to_json(value: &Value<'_>) -> Json {
+    match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::from(*i),
+        Value::Decimal(d) => decimal_json(*d),
+        Value::List(items) => Json::Array(items.iter().map(to_json).collect()),
+        other => Json::String(other.to_string()),
+    }
+}
+
+/// Fills the shape with rule values. An object or list appears only when something in it has
+/// a value, so a contact without data leaves no empty `{}` behind.
+fn build(node: &OutNode, values: &mut [Option<Json>]) -> Option<Json> {
+    match node {
+        OutNode::Rule(i) => values.get_mut(*i as usize).and_then(Option::take),
+        OutNode::Const(_) => None,
+        OutNode::Object(fields) => {
+            let mut map = Map::new();
+            let mut any = false;
+            for (key, child) in fields {
+                if let OutNode::Const(c) = child {
+                    map.insert(key.to_string(), c.clone());
+                } else if let Some(v) = build(child, values) {
+                    map.insert(key.to_string(), v);
+                    any = true;
+                }
+            }
+            any.then_some(Json::Object(map))
+        }
+        OutNode::Array(items) => {
+            let items: Vec<Json> = items.iter().filter_map(|i| build(i, values)).collect();
+            (!items.is_empty()).then_some(Json::Array(items))
+        }
+    }
+}

@@ -1,0 +1,57 @@
+use super::*;
+
+use crate::runtime::time::MomentFormat;
+
+/// `format(datetime, pattern)`: a date-time as text, with moment.js-style tokens (the ones
+/// Field Nation's date_convert uses), in the zone the value is in.
+pub struct DateFormat;
+
+#[derive(Debug)]
+struct FormatCall(MomentFormat);
+
+impl Function for DateFormat {
+    fn name(&self) -> &'static str {
+        "format"
+    }
+    fn signature(&self) -> &'static str {
+        "format(value: datetime, pattern: string) -> string"
+    }
+    fn summary(&self) -> &'static str {
+        "the date-time as text in its zone; tokens YYYY MM DD HH hh mm ss A Z X x [literal] …"
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[
+            Example {
+                source: r#"format(parse_datetime("2025-01-15 09:00", "YYYY-MM-DD HH:mm", "America/New_York") at "America/Chicago", "MM/DD/YYYY h:mm A")"#,
+                result: r#""01/15/2025 8:00 AM""#,
+            },
+            Example {
+                source: r#"format(parse_datetime("2024-03-10 12:00", "YYYY-MM-DD HH:mm", "America/New_York"), "dddd, MMMM Do YYYY [at] HH:mm z")"#,
+                result: r#""Sunday, March 10th 2024 at 12:00 EDT""#,
+            },
+        ]
+    }
+    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
+        expect_args(
+            self.name(),
+            args,
+            &[("a date-time", datetime), ("a format pattern", string)],
+        )?;
+        let pattern = constant_str(args, 1, "the format pattern")?;
+        let format = MomentFormat::compile(pattern).map_err(|e| {
+            ArgError::at(1, format!("invalid date format {pattern:?}: {e}"))
+                .with_code(Code::BadFormat)
+        })?;
+        Ok(Compiled::new(FormatCall(format), Type::String))
+    }
+}
+
+impl Call for FormatCall {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+        match &args[0] {
+            Value::DateTime(z) => Ok(Value::str(self.0.format(z))),
+            Value::Null => Ok(Value::Null),
+            v => Err(format!("cannot format a {} as a date-time", v.kind())),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+use super::*;
+
+use rust_decimal::Decimal;
+
+/// `decimal(value)`: text or an integer as an exact decimal.
+pub struct DecimalFn;
+
+#[derive(Debug)]
+struct DecimalCall;
+
+impl Function for DecimalFn {
+    fn name(&self) -> &'static str {
+        "decimal"
+    }
+    fn signature(&self) -> &'static str {
+        "decimal(value: string | integer | decimal) -> decimal"
+    }
+    fn summary(&self) -> &'static str {
+        "the value as an exact decimal; text must hold a number such as `150.25`"
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[
+            Example {
+                source: r#"decimal("150.25")"#,
+                result: "150.25",
+            },
+            Example {
+                source: r#"decimal("$150")"#,
+                result: r#"error: "$150" is not a decimal number"#,
+            },
+        ]
+    }
+    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
+        expect_args(
+            self.name(),
+            args,
+            &[("text or a number", |t| t.is_textual())],
+        )?;
+        Ok(Compiled::new(DecimalCall, Type::Decimal))
+    }
+}
+
+impl Call for DecimalCall {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+        match &args[0] {
+            Value::Null => Ok(Value::Null),
+            Value::Int(i) => Ok(Value::Decimal(Decimal::from(*i))),
+            Value::Decimal(d) => Ok(Value::Decimal(*d)),
+            Value::Str(s) => s
+                .trim()
+                .parse::<Decimal>()
+                .map(Value::Decimal)
+                .map_err(|_| format!("{s:?} is not a decimal number")),
+            v => Err(format!("a {} cannot become a decimal", v.kind())),
+        }
+    }
+}

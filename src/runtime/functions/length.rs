@@ -1,0 +1,39 @@
+use super::*;
+
+/// `length(text)`: the number of characters.
+pub struct Length;
+
+#[derive(Debug)]
+struct LengthCall;
+
+impl Function for Length {
+    fn name(&self) -> &'static str {
+        "length"
+    }
+    fn signature(&self) -> &'static str {
+        "length(text: string) -> integer"
+    }
+    fn summary(&self) -> &'static str {
+        "the number of characters in the text (0 for null)"
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            source: r#"length("Zürich")"#,
+            result: "6",
+        }]
+    }
+    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
+        expect_args(self.name(), args, &[("text", textual)])?;
+        Ok(Compiled::new(LengthCall, Type::Int).text_args(&[true]))
+    }
+}
+
+impl Call for LengthCall {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+        Ok(Value::Int(match &args[0] {
+            Value::Null => 0,
+            Value::Str(s) => s.chars().count() as i64,
+            v => v.to_string().chars().count() as i64,
+        }))
+    }
+}

@@ -1,0 +1,35 @@
+use super::*;
+
+/// `now()`: the evaluation's clock, which the caller sets (so runs are reproducible).
+pub struct Now;
+
+#[derive(Debug)]
+struct NowCall;
+
+impl Function for Now {
+    fn name(&self) -> &'static str {
+        "now"
+    }
+    fn signature(&self) -> &'static str {
+        "now() -> datetime"
+    }
+    fn summary(&self) -> &'static str {
+        "the evaluation's clock in its default zone (fixed per evaluation; tests pin it)"
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            source: r#"format(now(), "YYYY-MM-DD HH:mm z")"#,
+            result: r#""2025-01-15 09:00 EST""#,
+        }]
+    }
+    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
+        expect_args(self.name(), args, &[])?;
+        Ok(Compiled::new(NowCall, Type::DateTime))
+    }
+}
+
+impl Call for NowCall {
+    fn call<'a>(&self, _: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, String> {
+        Ok(Value::DateTime(env.ctx.now.clone()))
+    }
+}

@@ -1,0 +1,58 @@
+use super::*;
+
+/// `replace(text, from, to)`: every occurrence of `from` replaced by `to`.
+pub struct Replace;
+
+#[derive(Debug)]
+struct ReplaceCall;
+
+impl Function for Replace {
+    fn name(&self) -> &'static str {
+        "replace"
+    }
+    fn signature(&self) -> &'static str {
+        "replace(text: string, from: string, to: string) -> string"
+    }
+    fn summary(&self) -> &'static str {
+        "the text with every occurrence of `from` replaced by `to`"
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            source: r#"replace("555.010.4477", ".", "-")"#,
+            result: r#""555-010-4477""#,
+        }]
+    }
+    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
+        expect_args(
+            self.name(),
+            args,
+            &[("text", textual), ("text", textual), ("text", textual)],
+        )?;
+        if let Some(Value::Str(from)) = args[1].constant
+            && from.is_empty()
+        {
+            return Err(ArgError::at(
+                1,
+                "`replace` needs a non-empty text to look for",
+            ));
+        }
+        Ok(Compiled::new(ReplaceCall, Type::String).text_args(&[true, true, true]))
+    }
+}
+
+impl Call for ReplaceCall {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+        if args[0].is_null() {
+            return Ok(Value::Null);
+        }
+        let (text, from, to) = (
+            args[0].to_string(),
+            args[1].to_string(),
+            args[2].to_string(),
+        );
+        if from.is_empty() {
+            return Ok(Value::str(text));
+        }
+        Ok(Value::str(text.replace(&from, &to)))
+    }
+}

@@ -1,0 +1,65 @@
+use super::*;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// `round(number, places)`: rounded half away from zero, as money is.
+pub struct Round;
+
+#[derive(Debug)]
+struct RoundCall(u32);
+
+impl Function for Round {
+    fn name(&self) -> &'static str {
+        "round"
+    }
+    fn signature(&self) -> &'static str {
+        "round(value: decimal, places: integer) -> decimal"
+    }
+    fn summary(&self) -> &'static str {
+        "the number rounded to `places` decimals, halves away from zero"
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[
+            Example {
+                source: "round(2.675, 2)",
+                result: "2.68",
+            },
+            Example {
+                source: "round(2.5, 0)",
+                result: "3",
+            },
+        ]
+    }
+    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
+        expect_args(
+            self.name(),
+            args,
+            &[("a number", numeric), ("an integer", integer)],
+        )?;
+        let places = match args[1].constant {
+            Some(Value::Int(p)) if (0..=12).contains(p) => *p as u32,
+            _ => {
+                return Err(ArgError::at(
+                    1,
+                    "`round` takes a constant number of places from 0 to 12",
+                ));
+            }
+        };
+        Ok(Compiled::new(RoundCall(places), Type::Decimal))
+    }
+}
+
+impl Call for RoundCall {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+        let value = match &args[0] {
+            Value::Null => return Ok(Value::Null),
+            Value::Int(i) => Decimal::from(*i),
+            Value::Decimal(d) => *d,
+            v => return Err(format!("cannot round a {}", v.kind())),
+        };
+        Ok(Value::Decimal(value.round_dp_with_strategy(
+            self.0,
+            RoundingStrategy::MidpointAwayFromZero,
+        )))
+    }
+}

@@ -1,0 +1,51 @@
+use super::*;
+
+use jiff::tz::TimeZone;
+
+use crate::runtime::time;
+
+/// `to_zone(datetime, zone)`: the same instant, seen in another zone; `value at "Zone"` is the
+/// same operation.
+pub struct ToZone;
+
+#[derive(Debug)]
+struct ToZoneCall(TimeZone);
+
+impl Function for ToZone {
+    fn name(&self) -> &'static str {
+        "to_zone"
+    }
+    fn signature(&self) -> &'static str {
+        "to_zone(value: datetime, zone: string) -> datetime"
+    }
+    fn summary(&self) -> &'static str {
+        "the same instant on another zone's clock (09:00 New York is 08:00 Chicago); same as `value at zone`"
+    }
+    fn examples(&self) -> &'static [Example] {
+        &[Example {
+            source: r#"format(to_zone(parse_datetime("2025-07-01 09:00", "YYYY-MM-DD HH:mm", "America/New_York"), "Europe/Berlin"), "HH:mm")"#,
+            result: r#""15:00""#,
+        }]
+    }
+    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
+        expect_args(
+            self.name(),
+            args,
+            &[("a date-time", datetime), ("a zone name", string)],
+        )?;
+        let name = constant_str(args, 1, "the zone")?;
+        let zone = time::resolve_zone(name)
+            .map_err(|e| ArgError::at(1, e.to_string()).with_code(Code::UnknownZone))?;
+        Ok(Compiled::new(ToZoneCall(zone), Type::DateTime))
+    }
+}
+
+impl Call for ToZoneCall {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+        match &args[0] {
+            Value::DateTime(z) => Ok(Value::DateTime(time::convert_to_zone(z, &self.0))),
+            Value::Null => Ok(Value::Null),
+            v => Err(format!("a {} has no zone", v.kind())),
+        }
+    }
+}

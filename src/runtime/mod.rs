@@ -1,0 +1,12 @@
+//! The runtime: values, records, the evaluator, the standard library, time, and outbound rules.
+
+pub mod context;
+pub mod eval;
+pub mod evaluate;
+pub mod functions;
+pub mod issue;
+pub mod key_map;
+pub mod outbound;
+pub mod record;
+pub mod time;
+pub mod value;
