@@ -1,1 +1,8 @@
-fn main() {}
+//! The `fieldmap` binary.
+
+#[path = "cli/mod.rs"]
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,1 +1,6 @@
-//! Autotask SOAP API v1.6: the wire reader and loading records from query responses.
+//! Autotask SOAP API v1.6: the streaming wire reader and loading records from its responses.
+
+mod record_loader;
+pub mod soap;
+
+pub use record_loader::{LoadError, LoadIssue, LoadReport, load_query_response};

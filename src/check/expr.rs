@@ -351,6 +351,7 @@ impl<'a> Checker<'a> {
                     .collect();
                 Typed::new(
                     Expr::Call {
+                        name: function.name(),
                         call: compiled.call,
                         args: exprs.into_boxed_slice(),
                         span,

@@ -78,7 +78,9 @@ impl<'a> Checker<'a> {
                         lowered.expr
                     };
                     let index = rules.len() as u32;
+                    let constant = expr.as_const().is_some();
                     rules.push(Rule {
+                        constant,
                         target: shown,
                         span: a.span,
                         sources,

@@ -14,7 +14,7 @@ use crate::syntax::ast::{NoteBlock, OnEvent, OutboundStatement, TicketField};
 impl<'a> Checker<'a> {
     pub(super) fn on_event(&mut self, on: &'a OnEvent) -> OutboundRule {
         let events = &self.schemas.webhooks.events;
-        if !events.iter().any(|e| *e == on.event.name) {
+        if !events.contains(&on.event.name) {
             let names: Vec<String> = events.clone();
             self.unknown(
                 crate::diagnostics::Code::UnknownEvent,

@@ -91,6 +91,7 @@ pub enum Expr {
         zone: TimeZone,
     },
     Call {
+        name: &'static str,
         call: Arc<dyn Call>,
         args: Box<[Expr]>,
         span: Span,

@@ -1,10 +1,12 @@
 //! The intermediate representation: an immutable program with names resolved to slots.
 
+mod explain;
 mod expr;
 mod plan;
 mod program;
 mod queryxml;
 
+pub use explain::explain;
 pub use expr::{ArithOp, CompareOp, Expr, Piece, RangeArm, RecordRef, Table};
 pub use plan::{EntityFetch, FetchPlan, RelatedFetch};
 pub use program::*;

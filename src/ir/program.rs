@@ -71,6 +71,8 @@ pub struct Rule {
     pub emit: Emit,
     /// Values Field Nation accepts, when the field is an enum and the value is not constant.
     pub allowed: Option<Vec<String>>,
+    /// The value is a constant: it does not make an object worth sending on its own.
+    pub constant: bool,
 }
 
 /// How a rule's value becomes JSON in the work order.

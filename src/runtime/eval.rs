@@ -67,19 +67,27 @@ impl<'r> Env<'r> {
                     None => Value::str(v.to_string()),
                 }
             }
+            // A template whose every interpolated value is absent is absent too: a contact
+            // name built from a missing contact is no name, not " ".
             Expr::Template(pieces) => {
                 use std::fmt::Write;
                 let mut out = String::new();
+                let mut present = false;
                 for piece in pieces.iter() {
                     match piece {
                         Piece::Text(t) => out.push_str(t),
                         Piece::Value(e) => {
                             let v = self.eval(e)?;
+                            present |= !v.is_absent();
                             let _ = write!(out, "{v}");
                         }
                     }
                 }
-                Value::str(out)
+                if present {
+                    Value::str(out)
+                } else {
+                    Value::Null
+                }
             }
             Expr::Coalesce(a, b) => {
                 let v = self.eval(a)?;

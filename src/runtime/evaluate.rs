@@ -116,8 +116,9 @@ pub(crate) fn evaluate_mapping(
         });
         values.push(value);
     }
-    let work_order =
-        build(&mapping.output, &mut values).unwrap_or_else(|| Json::Object(Map::new()));
+    let work_order = build(&mapping.output, &mut values, &mapping.rules)
+        .json
+        .unwrap_or_else(|| Json::Object(Map::new()));
     for required in &program.schemas.workorder.required {
         if work_order.get(required).is_none() {
             issues.push(Issue {
@@ -319,28 +320,71 @@ pub(crate) fn to_json(value: &Value<'_>) -> Json {
     }
 }
 
+/// What filling part of the shape gave.
+struct Built {
+    json: Option<Json>,
+    /// The part holds rules that read data (not only constants).
+    reads_data: bool,
+    /// One of those rules produced a value.
+    has_data: bool,
+}
+
 /// Fills the shape with rule values. An object or list appears only when something in it has
-/// a value, so a contact without data leaves no empty `{}` behind.
-fn build(node: &OutNode, values: &mut [Option<Json>]) -> Option<Json> {
+/// a value; one whose data rules all came back empty is left out even if it holds constants,
+/// so a ticket without a contact sends no contact with only a `role`.
+fn build(node: &OutNode, values: &mut [Option<Json>], rules: &[Rule]) -> Built {
     match node {
-        OutNode::Rule(i) => values.get_mut(*i as usize).and_then(Option::take),
-        OutNode::Const(_) => None,
+        OutNode::Rule(i) => {
+            let json = values.get_mut(*i as usize).and_then(Option::take);
+            let reads_data = rules.get(*i as usize).is_some_and(|r| !r.constant);
+            Built {
+                has_data: reads_data && json.is_some(),
+                json,
+                reads_data,
+            }
+        }
+        OutNode::Const(_) => Built {
+            json: None,
+            reads_data: false,
+            has_data: false,
+        },
         OutNode::Object(fields) => {
             let mut map = Map::new();
-            let mut any = false;
+            let (mut any, mut reads_data, mut has_data) = (false, false, false);
             for (key, child) in fields {
                 if let OutNode::Const(c) = child {
                     map.insert(key.to_string(), c.clone());
-                } else if let Some(v) = build(child, values) {
+                    continue;
+                }
+                let built = build(child, values, rules);
+                reads_data |= built.reads_data;
+                has_data |= built.has_data;
+                if let Some(v) = built.json {
                     map.insert(key.to_string(), v);
                     any = true;
                 }
             }
-            any.then_some(Json::Object(map))
+            let keep = any && (!reads_data || has_data);
+            Built {
+                json: keep.then_some(Json::Object(map)),
+                reads_data,
+                has_data,
+            }
         }
         OutNode::Array(items) => {
-            let items: Vec<Json> = items.iter().filter_map(|i| build(i, values)).collect();
-            (!items.is_empty()).then_some(Json::Array(items))
+            let (mut reads_data, mut has_data) = (false, false);
+            let mut out = Vec::new();
+            for item in items {
+                let built = build(item, values, rules);
+                reads_data |= built.reads_data;
+                has_data |= built.has_data;
+                out.extend(built.json);
+            }
+            Built {
+                json: (!out.is_empty()).then_some(Json::Array(out)),
+                reads_data,
+                has_data,
+            }
         }
     }
 }

@@ -19,8 +19,6 @@ pub struct PicklistValue {
     #[serde(default)]
     pub sort: i64,
     #[serde(default)]
-    pub system: bool,
-    #[serde(default)]
     pub parent: Option<serde_json::Value>,
 }
 
@@ -65,6 +63,7 @@ pub struct PicklistEntry {
     pub label: String,
     pub active: bool,
     pub is_default: bool,
+    pub sort: i64,
     pub parent: Option<PickValue>,
 }
 
@@ -80,6 +79,7 @@ impl Picklist {
                     label: v.label.clone(),
                     active: v.active,
                     is_default: v.default,
+                    sort: v.sort,
                     parent: v.parent.as_ref().and_then(PickValue::from_json),
                 })
             })

@@ -372,8 +372,9 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::infix(Rule::gt_op, Assoc::Left)
             | Op::infix(Rule::ge_op, Assoc::Left)
             | Op::infix(Rule::in_op, Assoc::Left))
-        .op(Op::infix(Rule::coalesce_op, Assoc::Right))
+        // `a ?? b | f` reads left to right: `(a ?? b) | f`.
         .op(Op::infix(Rule::pipe_op, Assoc::Left))
+        .op(Op::infix(Rule::coalesce_op, Assoc::Right))
         .op(Op::infix(Rule::add_op, Assoc::Left) | Op::infix(Rule::sub_op, Assoc::Left))
         .op(Op::infix(Rule::mul_op, Assoc::Left) | Op::infix(Rule::div_op, Assoc::Left))
         .op(Op::prefix(Rule::neg_op))

@@ -112,11 +112,14 @@ impl ArgError {
     }
 }
 
+/// Whether a type is acceptable for an argument.
+pub type TypeTest = fn(&Type) -> bool;
+
 /// Checks the count and that every argument is textual, numeric… as `accept` says.
 pub fn expect_args(
     name: &str,
     args: &[ArgInfo],
-    kinds: &[(&str, fn(&Type) -> bool)],
+    kinds: &[(&str, TypeTest)],
 ) -> Result<(), ArgError> {
     if args.len() != kinds.len() {
         let expected = match kinds.len() {

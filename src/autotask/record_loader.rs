@@ -1,0 +1,233 @@
+//! Query responses to records: each value typed by the schema field it belongs to, placed in
+//! its schema slot. Values that do not parse are reported, never dropped silently.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::soap::{EntitySink, QueryOutcome, SoapError, WireType, read_query_response};
+use crate::runtime::record::{Record, RecordSet};
+use crate::runtime::time;
+use crate::runtime::value::Value;
+use crate::schema::{Entity, FieldType, Schemas};
+
+/// A value that could not be read as its field's type, or another problem with one record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadIssue {
+    pub entity: String,
+    pub id: Option<i64>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    pub outcome: QueryOutcome,
+    /// `(entity, id)` of every record loaded, in document order.
+    pub loaded: Vec<(String, i64)>,
+    pub issues: Vec<LoadIssue>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Soap(#[from] SoapError),
+    #[error("Autotask answered with ReturnCode {code}: {}", messages.join("; "))]
+    Api { code: i32, messages: Vec<String> },
+}
+
+/// Reads a `query` response and adds its entities to `records`.
+pub fn load_query_response(
+    xml: &str,
+    schemas: &Schemas,
+    records: &mut RecordSet,
+) -> Result<LoadReport, LoadError> {
+    let mut builder = RecordBuilder {
+        schemas,
+        current: None,
+        done: Vec::new(),
+        issues: Vec::new(),
+    };
+    let outcome = read_query_response(&xml, &mut builder)?;
+    if outcome.return_code != 1 && !outcome.errors.is_empty() {
+        return Err(LoadError::Api {
+            code: outcome.return_code,
+            messages: outcome.errors.clone(),
+        });
+    }
+    let loaded = builder
+        .done
+        .iter()
+        .map(|r| (r.entity.to_string(), r.id))
+        .collect();
+    for record in builder.done {
+        records.insert(record);
+    }
+    Ok(LoadReport {
+        outcome,
+        loaded,
+        issues: builder.issues,
+    })
+}
+
+struct RecordBuilder<'s> {
+    schemas: &'s Schemas,
+    current: Option<Partial<'s>>,
+    done: Vec<Record>,
+    issues: Vec<LoadIssue>,
+}
+
+struct Partial<'s> {
+    entity: &'s Entity,
+    id: Option<i64>,
+    fields: Vec<Value<'static>>,
+    udfs: Vec<Value<'static>>,
+}
+
+impl<'s> RecordBuilder<'s> {
+    fn issue(&mut self, field: Option<&str>, message: String) {
+        let (entity, id) = match &self.current {
+            Some(p) => (p.entity.name.clone(), p.id),
+            None => (String::new(), None),
+        };
+        self.issues.push(LoadIssue {
+            entity,
+            id,
+            field: field.map(str::to_string),
+            message,
+        });
+    }
+}
+
+impl EntitySink for RecordBuilder<'_> {
+    fn begin_entity(&mut self, entity_type: &str) {
+        self.current = match self.schemas.autotask.entity(entity_type) {
+            Some(entity) => Some(Partial {
+                entity,
+                id: None,
+                fields: vec![Value::Null; entity.fields.len()],
+                udfs: vec![Value::Null; self.schemas.tenant.udfs(entity_type).len()],
+            }),
+            None => {
+                self.issues.push(LoadIssue {
+                    entity: entity_type.to_string(),
+                    id: None,
+                    field: None,
+                    message: format!(
+                        "`{entity_type}` is not an Autotask entity in the schema; skipped"
+                    ),
+                });
+                None
+            }
+        };
+    }
+
+    fn field(&mut self, name: &str, _xsi_type: Option<WireType>, text: &str) {
+        let Some(partial) = &self.current else { return };
+        let entity = partial.entity;
+        let Some(slot) = entity.field_slot(name) else {
+            return;
+        };
+        let ty = entity.fields[slot].ty;
+        match typed(text, ty) {
+            Ok((value, adjustment)) => {
+                if let Some(a) = adjustment {
+                    self.issue(Some(name), format!("{a}"));
+                }
+                if let Some(partial) = &mut self.current {
+                    if name == "id"
+                        && let Value::Int(id) = value
+                    {
+                        partial.id = Some(id);
+                    }
+                    partial.fields[slot] = value;
+                }
+            }
+            Err(reason) => self.issue(
+                Some(name),
+                format!(
+                    "{text:?} is not a valid {}: {reason}; read as null",
+                    ty.name()
+                ),
+            ),
+        }
+    }
+
+    fn udf(&mut self, name: &str, text: Option<&str>) {
+        let Some(partial) = &self.current else { return };
+        let entity_name = partial.entity.name.as_str();
+        let udfs = self.schemas.tenant.udfs(entity_name);
+        let (Some(slot), Some(text)) = (udfs.iter().position(|u| u.name == name), text) else {
+            return;
+        };
+        match typed(text, udfs[slot].ty) {
+            Ok((value, adjustment)) => {
+                if let Some(a) = adjustment {
+                    self.issue(Some(name), format!("{a}"));
+                }
+                if let Some(partial) = &mut self.current {
+                    partial.udfs[slot] = value;
+                }
+            }
+            Err(reason) => self.issue(
+                Some(name),
+                format!("UDF value {text:?}: {reason}; read as null"),
+            ),
+        }
+    }
+
+    fn end_entity(&mut self) {
+        let Some(partial) = self.current.take() else {
+            return;
+        };
+        let Some(id) = partial.id else {
+            self.issues.push(LoadIssue {
+                entity: partial.entity.name.clone(),
+                id: None,
+                field: Some("id".into()),
+                message: "an entity without an id was skipped".into(),
+            });
+            return;
+        };
+        self.done.push(Record {
+            entity: partial.entity.name.as_str().into(),
+            id,
+            fields: partial.fields.into_boxed_slice(),
+            udfs: partial.udfs.into_boxed_slice(),
+        });
+    }
+}
+
+/// Wire text as a value of the field's type.
+fn typed(
+    text: &str,
+    ty: FieldType,
+) -> Result<(Value<'static>, Option<time::DstAdjustment>), String> {
+    let trimmed = text.trim();
+    Ok(match ty {
+        FieldType::String => (Value::str(text.to_string()), None),
+        FieldType::Integer | FieldType::Long | FieldType::Short => (
+            Value::Int(trimmed.parse().map_err(|_| "not an integer".to_string())?),
+            None,
+        ),
+        FieldType::Boolean => (
+            Value::Bool(match trimmed {
+                "true" | "True" | "1" => true,
+                "false" | "False" | "0" => false,
+                _ => return Err("not a boolean".into()),
+            }),
+            None,
+        ),
+        FieldType::Decimal | FieldType::Double | FieldType::Float => {
+            let d = trimmed
+                .parse::<Decimal>()
+                .or_else(|_| Decimal::from_scientific(trimmed))
+                .map_err(|_| "not a number".to_string())?;
+            (Value::Decimal(d), None)
+        }
+        FieldType::Datetime => {
+            let (z, adjustment) =
+                time::parse_autotask_datetime(trimmed).map_err(|e| e.to_string())?;
+            (Value::DateTime(z), adjustment)
+        }
+    })
+}

@@ -1,0 +1,81 @@
+//! `fieldmap event <mapping> --event <json> --ticket <xml>`
+
+use std::path::PathBuf;
+
+use fieldmap::runtime::record::RecordSet;
+
+use super::inputs;
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The mapping file with `on <event>` rules.
+    mapping: PathBuf,
+    /// A Field Nation webhook v3 body.
+    #[arg(long)]
+    event: PathBuf,
+    /// An Autotask query response holding the ticket the work order belongs to.
+    #[arg(long)]
+    ticket: PathBuf,
+    /// The ticket's id, when the ticket file holds several.
+    #[arg(long)]
+    id: Option<i64>,
+    /// The clock for `now()`.
+    #[arg(long)]
+    now: Option<String>,
+    /// A tenant snapshot to compile against instead of the demo tenant.
+    #[arg(long)]
+    schema: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> u8 {
+    match execute(&args) {
+        Ok(code) => code,
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn execute(args: &Args) -> Result<u8, UsageError> {
+    let schemas = inputs::schemas(args.schema.as_deref())?;
+    let Some(program) = inputs::compile(&args.mapping, schemas.clone())? else {
+        return Ok(EXIT_FINDINGS);
+    };
+    let body = inputs::read(&args.event)?;
+    let event: serde_json::Value = serde_json::from_str(&body)
+        .map_err(|e| UsageError(format!("{}: not JSON: {e}", args.event.display())))?;
+    let mut records = RecordSet::new();
+    let reports = inputs::records(std::slice::from_ref(&args.ticket), &schemas, &mut records)?;
+    let id = match args.id {
+        Some(id) => id,
+        None => reports
+            .iter()
+            .flat_map(|(_, r)| &r.loaded)
+            .find(|(e, _)| e == "Ticket")
+            .map(|(_, id)| *id)
+            .ok_or_else(|| UsageError(format!("{} holds no Ticket", args.ticket.display())))?,
+    };
+    let ticket = records
+        .get("Ticket", id)
+        .ok_or_else(|| UsageError(format!("{} holds no Ticket {id}", args.ticket.display())))?;
+    inputs::print_load_issues(&reports, &[("Ticket".to_string(), id)]);
+    let ctx = inputs::context(args.now.as_deref())?;
+    let changes = program.on_event(&event, ticket, &ctx)?;
+    if !program.outbound.iter().any(|r| r.event == changes.event) {
+        eprintln!(
+            "note: the mapping has no rule for `{}`; nothing changes",
+            changes.event
+        );
+    }
+    for issue in &changes.issues {
+        eprintln!("{}: {}", issue.severity, issue.message);
+    }
+    println!("{}", serde_json::to_string_pretty(&changes)?);
+    Ok(if changes.issues.iter().any(|i| i.severity == "error") {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}

@@ -1,0 +1,147 @@
+//! Reading what the subcommands need: schemas, mapping files, records, events.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fieldmap::autotask::{LoadReport, load_query_response};
+use fieldmap::diagnostics::render_human;
+use fieldmap::runtime::context::EvalContext;
+use fieldmap::runtime::record::RecordSet;
+use fieldmap::schema::Schemas;
+use fieldmap::{CompileFailure, Program};
+
+use super::UsageError;
+
+/// The bundled schemas, with the tenant snapshot from `--schema` when given.
+pub fn schemas(snapshot: Option<&Path>) -> Result<Arc<Schemas>, UsageError> {
+    let schemas = match snapshot {
+        Some(path) => Schemas::with_tenant_json(&read(path)?),
+        None => Schemas::bundled(),
+    };
+    Ok(Arc::new(schemas.map_err(|e| UsageError(format!("{e}")))?))
+}
+
+pub fn read(path: &Path) -> Result<String, UsageError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Mapping files named directly, or found (`*.fmap`) under directories, sorted.
+pub fn mapping_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, "fmap", &mut files)?;
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(UsageError(format!("{} does not exist", path.display())));
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) -> Result<(), UsageError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| UsageError(format!("cannot list {}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, extension, out)?;
+        } else if path.extension().is_some_and(|e| e == extension) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+pub fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Compiles a mapping file, printing its warnings; on errors prints them and returns `None`.
+pub fn compile(path: &Path, schemas: Arc<Schemas>) -> Result<Option<Program>, UsageError> {
+    let source = read(path)?;
+    let name = path.display().to_string();
+    match fieldmap::compile_with_warnings(&source, schemas) {
+        Ok(compiled) => {
+            eprint!(
+                "{}",
+                render_human(&compiled.warnings, &name, &source, color())
+            );
+            Ok(Some(compiled.program))
+        }
+        Err(CompileFailure { diagnostics }) => {
+            eprint!("{}", render_human(&diagnostics, &name, &source, color()));
+            Ok(None)
+        }
+    }
+}
+
+/// Loads SOAP query responses (files, or `*.xml` under directories) into one record set.
+pub fn records(
+    paths: &[PathBuf],
+    schemas: &Schemas,
+    into: &mut RecordSet,
+) -> Result<Vec<(PathBuf, LoadReport)>, UsageError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, "xml", &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    // A file named twice (the ticket file inside a records directory) loads once.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    let mut reports = Vec::new();
+    for file in files {
+        let xml = read(&file)?;
+        let report = load_query_response(&xml, schemas, into)
+            .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+        reports.push((file, report));
+    }
+    Ok(reports)
+}
+
+/// Prints the load issues of the records an evaluation used (others are not its concern).
+pub fn print_load_issues(reports: &[(PathBuf, LoadReport)], used: &[(String, i64)]) {
+    for (file, report) in reports {
+        for issue in &report.issues {
+            let relevant = match issue.id {
+                Some(id) => used.iter().any(|(e, i)| *e == issue.entity && *i == id),
+                None => true,
+            };
+            if relevant {
+                let id = issue.id.map(|i| format!(" {i}")).unwrap_or_default();
+                let field = issue
+                    .field
+                    .as_deref()
+                    .map(|f| format!(".{f}"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "warning: {}: {}{id}{field}: {}",
+                    file.display(),
+                    issue.entity,
+                    issue.message
+                );
+            }
+        }
+    }
+}
+
+/// `--now` (an Autotask-style Eastern wall-clock time or an instant with offset), or the clock.
+pub fn context(now: Option<&str>) -> Result<EvalContext, UsageError> {
+    match now {
+        Some(text) => {
+            let (z, _) = fieldmap::runtime::time::parse_autotask_datetime(text)
+                .map_err(|e| UsageError(format!("--now: {e}")))?;
+            Ok(EvalContext::at(z))
+        }
+        None => Ok(EvalContext::current()),
+    }
+}

@@ -1,0 +1,66 @@
+//! The `fieldmap` command line: one file per subcommand.
+
+mod check;
+mod event;
+mod explain;
+mod inputs;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes: 0 fine, 1 errors in the mapping or the data, 2 usage or I/O.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "fieldmap",
+    version,
+    about = "Schema-checked mappings from Autotask tickets to Field Nation work orders"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check mapping files against the Autotask and Field Nation schemas.
+    Check(check::Args),
+    /// Evaluate a mapping against a ticket and print the work order.
+    Run(run::Args),
+    /// Print the compiled program, its fetch plan with API-call cost, and the triggers' QueryXML.
+    Explain(explain::Args),
+    /// Apply a Field Nation event to a ticket and print the Autotask changes.
+    Event(event::Args),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Event(args) => event::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// An error that ends the command with exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl<E: std::fmt::Display> From<E> for UsageError {
+    fn from(e: E) -> Self {
+        UsageError(e.to_string())
+    }
+}

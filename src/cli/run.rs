@@ -1,0 +1,128 @@
+//! `fieldmap run <mapping> --ticket <xml> [--records <files|dirs>] …`
+
+use std::path::PathBuf;
+
+use fieldmap::runtime::record::RecordSet;
+
+use super::inputs;
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The mapping file.
+    mapping: PathBuf,
+    /// An Autotask query response holding the source record (ticket, task or service call).
+    #[arg(long)]
+    ticket: PathBuf,
+    /// Query responses with related records (accounts, contacts, resources…): files or directories.
+    #[arg(long, num_args = 1..)]
+    records: Vec<PathBuf>,
+    /// The source record's id, when the ticket file holds several.
+    #[arg(long)]
+    id: Option<i64>,
+    /// The mapping to run, by name, when the file holds several.
+    #[arg(long = "mapping-name")]
+    mapping_name: Option<String>,
+    /// Print the whole evaluation: trigger verdict, work order, provenance and issues.
+    #[arg(long)]
+    report: bool,
+    /// The clock for `now()`: Autotask wall-clock (`2025-01-15T09:00:00`) or an instant with offset.
+    #[arg(long)]
+    now: Option<String>,
+    /// A tenant snapshot to compile against instead of the demo tenant.
+    #[arg(long)]
+    schema: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> u8 {
+    match execute(&args) {
+        Ok(code) => code,
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn execute(args: &Args) -> Result<u8, UsageError> {
+    let schemas = inputs::schemas(args.schema.as_deref())?;
+    let Some(program) = inputs::compile(&args.mapping, schemas.clone())? else {
+        return Ok(EXIT_FINDINGS);
+    };
+    let mut records = RecordSet::new();
+    let mut files = vec![args.ticket.clone()];
+    files.extend(args.records.iter().cloned());
+    let reports = inputs::records(&files, &schemas, &mut records)?;
+    let ctx = inputs::context(args.now.as_deref())?;
+
+    let mut candidates: Vec<(usize, &fieldmap::ir::MappingProgram)> =
+        program.mappings.iter().enumerate().collect();
+    if let Some(name) = &args.mapping_name {
+        candidates.retain(|(_, m)| &m.name == name);
+        if candidates.is_empty() {
+            let names: Vec<&str> = program.mappings.iter().map(|m| m.name.as_str()).collect();
+            return Err(UsageError(format!(
+                "no mapping named {name:?}; the file has {names:?}"
+            )));
+        }
+    }
+    // The ticket file is first and never deduplicated away.
+    let loaded: Vec<(String, i64)> = reports
+        .first()
+        .map(|(_, r)| r.loaded.clone())
+        .unwrap_or_default();
+    // The first mapping whose source entity the ticket file holds.
+    let Some((index, mapping, source_id)) = candidates.iter().find_map(|(i, m)| {
+        let id = match args.id {
+            Some(id) => loaded
+                .iter()
+                .any(|(e, x)| *e == m.source && *x == id)
+                .then_some(id),
+            None => loaded
+                .iter()
+                .find(|(e, _)| *e == m.source)
+                .map(|(_, id)| *id),
+        };
+        id.map(|id| (*i, *m, id))
+    }) else {
+        let wanted: Vec<&str> = candidates.iter().map(|(_, m)| m.source.as_str()).collect();
+        let id = args.id.map(|i| format!(" with id {i}")).unwrap_or_default();
+        return Err(UsageError(format!(
+            "{} holds no {}{id} for the mapping",
+            args.ticket.display(),
+            wanted.join(" or ")
+        )));
+    };
+    let mut used = vec![(mapping.source.clone(), source_id)];
+    if let Some(source) = records.get(&mapping.source, source_id) {
+        for relation in &mapping.relations {
+            if let fieldmap::runtime::value::Value::Int(id) =
+                source.field(relation.via_slot as usize)
+            {
+                used.push((relation.entity.clone(), *id));
+            }
+        }
+    }
+    inputs::print_load_issues(&reports, &used);
+    let evaluation = program.evaluate(index, &records, source_id, &ctx)?;
+    if !evaluation.triggered {
+        eprintln!(
+            "note: the trigger of {:?} does not hold for {} {source_id}; a broker would not dispatch it",
+            mapping.name, mapping.source
+        );
+    }
+    for issue in &evaluation.issues {
+        eprintln!("{}: {}", issue.severity, issue.message);
+    }
+    let out = if args.report {
+        serde_json::to_string_pretty(&evaluation)?
+    } else {
+        serde_json::to_string_pretty(&evaluation.work_order)?
+    };
+    println!("{out}");
+    Ok(if evaluation.has_errors() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}

@@ -1,0 +1,317 @@
+//! `fieldmap explain`: the compiled program in readable form, with its fetch plan, API-call
+//! cost and the triggers' QueryXML.
+
+use std::fmt::Write;
+
+use super::expr::{ArithOp, CompareOp, Expr, Piece, RecordRef};
+use super::program::{Emit, MappingProgram, OutboundRule, Program};
+use crate::runtime::value::Value;
+
+pub fn explain(program: &Program) -> String {
+    let mut out = String::new();
+    for mapping in &program.mappings {
+        explain_mapping(program, mapping, &mut out);
+    }
+    for rule in &program.outbound {
+        explain_outbound(program, rule, &mut out);
+    }
+    out
+}
+
+fn explain_mapping(program: &Program, m: &MappingProgram, out: &mut String) {
+    let p = Printer {
+        program,
+        mapping: Some(m),
+        entity: &m.source,
+    };
+    let _ = writeln!(
+        out,
+        "mapping {:?}: autotask.{} -> fieldnation.WorkOrder",
+        m.name, m.source
+    );
+    if !m.relations.is_empty() {
+        let _ = writeln!(out, "  related entities:");
+        for r in &m.relations {
+            let _ = writeln!(
+                out,
+                "    {:<24} {} through {}.{}",
+                r.name, r.entity, m.source, r.via_field
+            );
+        }
+    }
+    if m.triggers.is_empty() {
+        let _ = writeln!(out, "  trigger: none (every {} qualifies)", m.source);
+    }
+    for (i, t) in m.triggers.iter().enumerate() {
+        let _ = writeln!(out, "  trigger #{}: {}", i + 1, p.expr(&t.condition));
+        match &t.query {
+            Ok(xml) => {
+                let _ = writeln!(
+                    out,
+                    "    QueryXML (Autotask matches text case-insensitively; the trigger re-checks each ticket):"
+                );
+                for line in xml.lines() {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
+            Err(why) => {
+                let _ = writeln!(out, "    QueryXML: none — {why}");
+            }
+        }
+    }
+    let _ = writeln!(out, "  rules:");
+    let width = m.rules.iter().map(|r| r.target.len()).max().unwrap_or(0);
+    for rule in &m.rules {
+        let emit = match rule.emit {
+            Emit::String => "string",
+            Emit::Number => "number",
+            Emit::Integer => "integer",
+            Emit::Boolean => "boolean",
+            Emit::FieldNationUtc => "FN UTC date-time",
+            Emit::Json => "json",
+        };
+        let _ = writeln!(
+            out,
+            "    {:<width$} = {}    [{emit}]",
+            rule.target,
+            p.expr(&rule.expr)
+        );
+    }
+    let plan = &m.plan;
+    let _ = writeln!(
+        out,
+        "  fetch plan: {} Autotask API call(s) per {}",
+        plan.api_calls(),
+        m.source
+    );
+    let _ = writeln!(
+        out,
+        "    1. query {} by id: {}",
+        plan.source.entity,
+        fields(&plan.source.fields, &plan.source.udfs)
+    );
+    let mut n = 1;
+    let mut done: Vec<&str> = Vec::new();
+    for r in &plan.related {
+        if done.contains(&r.fetch.entity.as_str()) {
+            let _ = writeln!(
+                out,
+                "       + {} through {} (same query)",
+                r.relation, r.via_field
+            );
+            continue;
+        }
+        done.push(&r.fetch.entity);
+        n += 1;
+        let _ = writeln!(
+            out,
+            "    {n}. query {} by id ({} through {}): {}",
+            r.fetch.entity,
+            r.relation,
+            r.via_field,
+            fields(&r.fetch.fields, &r.fetch.udfs)
+        );
+    }
+    out.push('\n');
+}
+
+fn fields(fields: &[String], udfs: &[String]) -> String {
+    let mut all: Vec<String> = fields.to_vec();
+    all.extend(udfs.iter().map(|u| format!("udf({u:?})")));
+    if all.is_empty() {
+        "id only".into()
+    } else {
+        all.join(", ")
+    }
+}
+
+fn explain_outbound(program: &Program, rule: &OutboundRule, out: &mut String) {
+    let p = Printer {
+        program,
+        mapping: None,
+        entity: "Ticket",
+    };
+    let _ = writeln!(out, "on {}:", rule.event);
+    for set in &rule.sets {
+        let name = if set.udf {
+            format!("udf({:?})", set.field)
+        } else {
+            set.field.clone()
+        };
+        let _ = writeln!(
+            out,
+            "  ticket.{name} = {}    [{}]",
+            p.expr(&set.expr),
+            set.ty.xsd_type()
+        );
+    }
+    for note in &rule.notes {
+        let _ = writeln!(
+            out,
+            "  note (NoteType {}, Publish {}): title = {}, description = {}",
+            note.note_type,
+            note.publish,
+            p.expr(&note.title),
+            p.expr(&note.description)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  Autotask API calls: 1 query (ticket) + 1 update{}",
+        if rule.notes.is_empty() {
+            ""
+        } else {
+            " + 1 create (notes)"
+        }
+    );
+    out.push('\n');
+}
+
+struct Printer<'p> {
+    program: &'p Program,
+    mapping: Option<&'p MappingProgram>,
+    entity: &'p str,
+}
+
+impl Printer<'_> {
+    fn field_name(&self, record: RecordRef, slot: u32, udf: bool) -> String {
+        let (prefix, entity) = match (record, self.mapping) {
+            (RecordRef::Related(i), Some(m)) => match m.relations.get(i as usize) {
+                Some(r) => (format!("{}.", r.name), r.entity.as_str()),
+                None => ("?.".into(), ""),
+            },
+            _ => (String::new(), self.entity),
+        };
+        let schemas = &self.program.schemas;
+        let name = if udf {
+            schemas
+                .tenant
+                .udfs(entity)
+                .get(slot as usize)
+                .map(|u| format!("udf({:?})", u.name))
+        } else {
+            schemas
+                .autotask
+                .entity(entity)
+                .and_then(|e| e.fields.get(slot as usize))
+                .map(|f| f.name.clone())
+        };
+        format!("{prefix}{}", name.unwrap_or_else(|| format!("#{slot}")))
+    }
+
+    fn expr(&self, e: &Expr) -> String {
+        match e {
+            Expr::Const(v) => constant(v),
+            Expr::Field { record, slot } => self.field_name(*record, *slot, false),
+            Expr::Udf { record, slot } => self.field_name(*record, *slot, true),
+            Expr::EventPath(keys) => keys.join("."),
+            Expr::Label { picklist, value } => {
+                let name = self
+                    .program
+                    .picklists
+                    .get(*picklist as usize)
+                    .map_or("?", |p| p.name.as_str());
+                format!("label({}, {name})", self.expr(value))
+            }
+            Expr::Template(pieces) => {
+                let parts: Vec<String> = pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Text(t) => format!("{t:?}"),
+                        Piece::Value(e) => self.expr(e),
+                    })
+                    .collect();
+                format!("concat({})", parts.join(", "))
+            }
+            Expr::Coalesce(a, b) => format!("({} ?? {})", self.expr(a), self.expr(b)),
+            Expr::Not(a) => format!("not {}", self.expr(a)),
+            Expr::And(a, b) => format!("({} and {})", self.expr(a), self.expr(b)),
+            Expr::Or(a, b) => format!("({} or {})", self.expr(a), self.expr(b)),
+            Expr::Compare { op, lhs, rhs } => {
+                let op = match op {
+                    CompareOp::Eq => "==",
+                    CompareOp::Ne => "!=",
+                    CompareOp::Lt => "<",
+                    CompareOp::Le => "<=",
+                    CompareOp::Gt => ">",
+                    CompareOp::Ge => ">=",
+                };
+                format!("{} {op} {}", self.expr(lhs), self.expr(rhs))
+            }
+            Expr::InSet { value, set } => {
+                let keys: Vec<String> = set
+                    .entries()
+                    .into_iter()
+                    .map(|(k, _)| k.to_string())
+                    .collect();
+                format!("{} in [{}]", self.expr(value), keys.join(", "))
+            }
+            Expr::IsNull { value, negated } => format!(
+                "{} is {}null",
+                self.expr(value),
+                if *negated { "not " } else { "" }
+            ),
+            Expr::Arith { op, lhs, rhs, .. } => {
+                let op = match op {
+                    ArithOp::Add => "+",
+                    ArithOp::Sub => "-",
+                    ArithOp::Mul => "*",
+                    ArithOp::Div => "/",
+                };
+                format!("({} {op} {})", self.expr(lhs), self.expr(rhs))
+            }
+            Expr::Shift { value, by, .. } => format!("shift({}, {by})", self.expr(value)),
+            Expr::ToZone { value, zone } => {
+                format!(
+                    "to_zone({}, {:?})",
+                    self.expr(value),
+                    zone.iana_name().unwrap_or("?")
+                )
+            }
+            Expr::Call { name, args, .. } => {
+                let args: Vec<String> = args.iter().map(|a| self.expr(a)).collect();
+                format!("{name}({})", args.join(", "))
+            }
+            Expr::Lookup { table, key } => {
+                format!(
+                    "lookup({}, {} ({} keys, default {}))",
+                    self.expr(key),
+                    table.name,
+                    table.rows.len(),
+                    self.expr(&table.default)
+                )
+            }
+            Expr::Ranges {
+                value,
+                arms,
+                default,
+            } => {
+                let arms: Vec<String> = arms
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{} {}: {}",
+                            if a.inclusive { "<=" } else { "<" },
+                            a.bound,
+                            self.expr(&a.value)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "ranges({}, {}, _: {})",
+                    self.expr(value),
+                    arms.join(", "),
+                    self.expr(default)
+                )
+            }
+        }
+    }
+}
+
+fn constant(v: &Value<'_>) -> String {
+    match v {
+        Value::Str(s) => format!("{s:?}"),
+        Value::Null => "null".into(),
+        other => other.to_string(),
+    }
+}
