@@ -138,9 +138,24 @@ fn explain_outbound(program: &Program, rule: &OutboundRule, out: &mut String) {
         } else {
             set.field.clone()
         };
+        let target = if set.udf {
+            Expr::Udf {
+                record: RecordRef::Source,
+                slot: set.slot,
+            }
+        } else {
+            Expr::Field {
+                record: RecordRef::Source,
+                slot: set.slot,
+            }
+        };
+        let label = p
+            .picklist_label(&target, &set.expr)
+            .map(|l| format!(" ({l:?})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  ticket.{name} = {}    [{}]",
+            "  ticket.{name} = {}{label}    [{}]",
             p.expr(&set.expr),
             set.ty.xsd_type()
         );
@@ -155,15 +170,14 @@ fn explain_outbound(program: &Program, rule: &OutboundRule, out: &mut String) {
             p.expr(&note.description)
         );
     }
-    let _ = writeln!(
-        out,
-        "  Autotask API calls: 1 query (ticket) + 1 update{}",
-        if rule.notes.is_empty() {
-            ""
-        } else {
-            " + 1 create (notes)"
-        }
-    );
+    let mut calls = vec!["1 query (the ticket)"];
+    if !rule.sets.is_empty() {
+        calls.push("1 update (read-modify-write)");
+    }
+    if !rule.notes.is_empty() {
+        calls.push("1 create (TicketNote)");
+    }
+    let _ = writeln!(out, "  Autotask API calls: {}", calls.join(" + "));
     out.push('\n');
 }
 
@@ -197,6 +211,40 @@ impl Printer<'_> {
                 .map(|f| f.name.clone())
         };
         format!("{prefix}{}", name.unwrap_or_else(|| format!("#{slot}")))
+    }
+
+    /// The tenant label of `constant` when `field` reads a picklist field of the mapping.
+    fn picklist_label(&self, field: &Expr, constant: &Expr) -> Option<String> {
+        let (record, slot, udf) = match field {
+            Expr::Field { record, slot } => (*record, *slot, false),
+            Expr::Udf { record, slot } => (*record, *slot, true),
+            _ => return None,
+        };
+        let value = constant.as_const()?;
+        let entity = match (record, self.mapping) {
+            (RecordRef::Related(i), Some(m)) => m.relations.get(i as usize)?.entity.as_str(),
+            _ => self.entity,
+        };
+        let tenant = &self.program.schemas.tenant;
+        let list = if udf {
+            tenant.udfs(entity).get(slot as usize)?.picklist.as_ref()?
+        } else {
+            let field = self
+                .program
+                .schemas
+                .autotask
+                .entity(entity)?
+                .fields
+                .get(slot as usize)?;
+            tenant.picklist(entity, &field.name)?
+        };
+        let wanted = match value {
+            Value::Int(i) => crate::schema::PickValue::Int(*i),
+            Value::Str(s) => crate::schema::PickValue::Str(s.to_string()),
+            _ => return None,
+        };
+        let label = &list.by_value(&wanted)?.label;
+        (value.as_str() != Some(label.as_str())).then(|| label.clone())
     }
 
     fn expr(&self, e: &Expr) -> String {
@@ -236,7 +284,11 @@ impl Printer<'_> {
                     CompareOp::Gt => ">",
                     CompareOp::Ge => ">=",
                 };
-                format!("{} {op} {}", self.expr(lhs), self.expr(rhs))
+                let label = self
+                    .picklist_label(lhs, rhs)
+                    .or_else(|| self.picklist_label(rhs, lhs));
+                let label = label.map(|l| format!(" ({l:?})")).unwrap_or_default();
+                format!("{} {op} {}{label}", self.expr(lhs), self.expr(rhs))
             }
             Expr::InSet { value, set } => {
                 let keys: Vec<String> = set

@@ -1,0 +1,53 @@
+//! Embedding fieldmap in a broker: compile once at start-up, then evaluate each ticket that a
+//! webhook announces, from as many worker threads as you like. Evaluation does no I/O: the
+//! broker fetches the records the program's fetch plan names, then evaluates.
+//!
+//! Run: cargo run --example embed
+
+use std::sync::Arc;
+
+use fieldmap::autotask::load_query_response;
+use fieldmap::runtime::context::EvalContext;
+use fieldmap::runtime::record::RecordSet;
+use fieldmap::schema::Schemas;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Once, at start-up.
+    let schemas = Arc::new(Schemas::bundled()?);
+    let source = std::fs::read_to_string("mappings/dispatch-service-ticket.fmap")?;
+    let program = Arc::new(fieldmap::compile(&source, schemas.clone())?);
+    let mapping = &program.mappings[0];
+    println!(
+        "compiled {:?}: {} rules, {} Autotask call(s) per ticket",
+        mapping.name,
+        mapping.rules.len(),
+        mapping.plan.api_calls()
+    );
+
+    // Per batch: the broker's fetcher fills a record set (here: the demo responses).
+    let mut records = RecordSet::new();
+    for file in ["tickets", "accounts", "contacts", "resources"] {
+        let xml = std::fs::read_to_string(format!("mappings/fixtures/{file}.xml"))?;
+        load_query_response(&xml, &schemas, &mut records)?;
+    }
+    let records = Arc::new(records);
+
+    // Per ticket, on any thread: pure evaluation against the fetched records.
+    let ctx = EvalContext::current();
+    let ids: Vec<i64> = records.of_entity("Ticket").iter().map(|r| r.id).collect();
+    std::thread::scope(|scope| {
+        for id in ids {
+            let (program, records, ctx) = (program.clone(), records.clone(), ctx.clone());
+            scope.spawn(move || match program.evaluate(0, &records, id, &ctx) {
+                Ok(result) if result.triggered => println!(
+                    "ticket {id}: dispatch \"{}\" ({} issue(s))",
+                    result.work_order["title"].as_str().unwrap_or_default(),
+                    result.issues.len()
+                ),
+                Ok(_) => println!("ticket {id}: trigger does not hold"),
+                Err(e) => println!("ticket {id}: {e}"),
+            });
+        }
+    });
+    Ok(())
+}
