@@ -32,6 +32,11 @@ impl Typed {
 
 impl<'a> Checker<'a> {
     pub(super) fn lower(&mut self, e: &ast::Expr, scope: &mut Scope<'a>) -> Typed {
+        let lowered = self.lower_node(e, scope);
+        Typed::new(super::fold::fold(lowered.expr), lowered.ty)
+    }
+
+    fn lower_node(&mut self, e: &ast::Expr, scope: &mut Scope<'a>) -> Typed {
         match &e.kind {
             ExprKind::Literal(lit) => self.literal(lit, e.span),
             ExprKind::Template(parts) => self.template(parts, scope),
@@ -352,6 +357,7 @@ impl<'a> Checker<'a> {
                 Typed::new(
                     Expr::Call {
                         name: function.name(),
+                        pure: function.pure(),
                         call: compiled.call,
                         args: exprs.into_boxed_slice(),
                         span,

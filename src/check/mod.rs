@@ -3,6 +3,7 @@
 //! stop the walk; each becomes a diagnostic and the walk goes on with `Type::Any`.
 
 mod expr;
+mod fold;
 mod mapping;
 mod outbound;
 mod path;

@@ -92,6 +92,8 @@ pub enum Expr {
     },
     Call {
         name: &'static str,
+        /// The result depends on the arguments alone.
+        pure: bool,
         call: Arc<dyn Call>,
         args: Box<[Expr]>,
         span: Span,

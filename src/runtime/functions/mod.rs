@@ -34,6 +34,10 @@ pub trait Function: Sync {
     fn summary(&self) -> &'static str;
     /// Each example is a fieldmap expression and the JSON text of its result.
     fn examples(&self) -> &'static [Example];
+    /// Whether the result depends on the arguments alone, so constant calls fold at compile time.
+    fn pure(&self) -> bool {
+        true
+    }
     /// Checks the arguments' types (and constant arguments) and prepares the call.
     fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError>;
 }

@@ -22,6 +22,9 @@ impl Function for Now {
             result: r#""2025-01-15 09:00 EST""#,
         }]
     }
+    fn pure(&self) -> bool {
+        false
+    }
     fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
         expect_args(self.name(), args, &[])?;
         Ok(Compiled::new(NowCall, Type::DateTime))
