@@ -119,6 +119,24 @@ pub(crate) fn evaluate_mapping(
     let work_order = build(&mapping.output, &mut values, &mapping.rules)
         .json
         .unwrap_or_else(|| Json::Object(Map::new()));
+    // A safety net behind the checker: values computed at run time (`any`-typed, enums) can
+    // still break Field Nation's shape.
+    for problem in program.schemas.workorder.validate(&work_order) {
+        if problem.path == "$" && problem.missing.is_some() {
+            continue; // a missing top-level field is reported below, with its rule's span
+        }
+        issues.push(Issue {
+            message: format!(
+                "the work order does not fit Field Nation's WorkOrderCreateDto: {problem}"
+            ),
+            kind: IssueKind::InvalidWorkOrder {
+                problem: problem.to_string(),
+            },
+            severity: "error",
+            target: None,
+            span: None,
+        });
+    }
     for required in &program.schemas.workorder.required {
         if work_order.get(required).is_none() {
             issues.push(Issue {

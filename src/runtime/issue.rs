@@ -31,6 +31,8 @@ pub enum IssueKind {
     },
     /// A trigger could not be evaluated and counts as false.
     TriggerFailed { reason: String },
+    /// The work order does not fit Field Nation's WorkOrderCreateDto.
+    InvalidWorkOrder { problem: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

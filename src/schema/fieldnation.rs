@@ -65,17 +65,24 @@ impl Node {
     }
 
     /// Checks a JSON value against this shape; returns every problem with its JSON path.
-    pub fn validate(&self, value: &serde_json::Value) -> Vec<String> {
+    /// Paths are only spelled out for problems, so checking a valid value allocates nothing.
+    pub fn validate(&self, value: &serde_json::Value) -> Vec<Problem> {
         let mut problems = Vec::new();
-        self.validate_at(value, "$", &mut problems);
+        let mut path = Vec::new();
+        self.validate_at(value, &mut path, &mut problems);
         problems
     }
 
-    fn validate_at(&self, value: &serde_json::Value, at: &str, problems: &mut Vec<String>) {
+    fn validate_at<'v>(
+        &self,
+        value: &'v serde_json::Value,
+        path: &mut Vec<Step<'v>>,
+        problems: &mut Vec<Problem>,
+    ) {
         use serde_json::Value as J;
         if value.is_null() {
             if !self.nullable {
-                problems.push(format!("{at}: null is not allowed"));
+                problems.push(Problem::at(path, "null is not allowed".into()));
             }
             return;
         }
@@ -88,43 +95,98 @@ impl Node {
             _ => false,
         };
         if !fits {
-            problems.push(format!("{at}: expected {}, found {value}", self.ty.name()));
+            problems.push(Problem::at(
+                path,
+                format!("expected {}, found {value}", self.ty.name()),
+            ));
             return;
         }
         if let Some(allowed) = &self.allowed
             && !allowed.contains(value)
         {
-            problems.push(format!(
-                "{at}: {value} is not one of {}",
-                serde_json::Value::from(allowed.clone())
+            let allowed = serde_json::Value::from(allowed.clone());
+            problems.push(Problem::at(
+                path,
+                format!("{value} is not one of {allowed}"),
             ));
         }
         match value {
             J::Object(map) if self.ty == NodeType::Object => {
                 for name in &self.required {
                     if !map.contains_key(name) {
-                        problems.push(format!("{at}: required field `{name}` is missing"));
+                        let mut problem =
+                            Problem::at(path, format!("required field `{name}` is missing"));
+                        problem.missing = Some(name.clone());
+                        problems.push(problem);
                     }
                 }
                 for (key, child) in map {
-                    let child_at = format!("{at}.{key}");
+                    path.push(Step::Key(key));
                     match self.properties.get(key) {
-                        Some(node) => node.validate_at(child, &child_at, problems),
+                        Some(node) => node.validate_at(child, path, problems),
                         None if self.properties.is_empty() => {}
-                        None => problems.push(format!("{child_at}: no such field")),
+                        None => problems.push(Problem::at(path, "no such field".into())),
                     }
+                    path.pop();
                 }
             }
             J::Array(items) => {
                 if let Some(node) = &self.items {
                     for (i, item) in items.iter().enumerate() {
-                        node.validate_at(item, &format!("{at}[{i}]"), problems);
+                        path.push(Step::Index(i));
+                        node.validate_at(item, path, problems);
+                        path.pop();
                     }
                 }
             }
             _ => {}
         }
     }
+}
+
+/// One way a JSON value does not fit a shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where: `$.location.mode`, `$.contacts.results[0]`.
+    pub path: String,
+    pub message: String,
+    /// The name of a required field that is missing, for that kind of problem.
+    pub missing: Option<String>,
+}
+
+impl Problem {
+    fn at(path: &[Step<'_>], message: String) -> Self {
+        Problem {
+            path: show(path),
+            message,
+            missing: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+fn show(path: &[Step<'_>]) -> String {
+    let mut out = String::from("$");
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Deserialize)]

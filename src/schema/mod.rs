@@ -8,7 +8,7 @@ mod tenant;
 use thiserror::Error;
 
 pub use autotask::{AutotaskSchema, Entity, Field, FieldType};
-pub use fieldnation::{Node, NodeType, Webhooks};
+pub use fieldnation::{Node, NodeType, Problem, Webhooks};
 pub use tenant::{PickValue, Picklist, PicklistEntry, Tenant, Udf};
 
 const AUTOTASK_ENTITIES: &str = include_str!("../../stdlib/autotask/entities.json");
@@ -109,7 +109,12 @@ mod tests {
             "location": {"mode": "site", "city": 5},
             "colour": "red"
         });
-        let problems = s.workorder.validate(&wo);
+        let problems: Vec<String> = s
+            .workorder
+            .validate(&wo)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         assert!(
             problems.iter().any(|p| p.contains("$.location.mode")),
             "{problems:?}"
