@@ -3,6 +3,7 @@
 mod check;
 mod event;
 mod explain;
+mod fmt;
 mod inputs;
 mod run;
 
@@ -36,6 +37,8 @@ enum Command {
     Explain(explain::Args),
     /// Apply a Field Nation event to a ticket and print the Autotask changes.
     Event(event::Args),
+    /// Rewrite mapping files in the canonical layout (`--check`: only list those that differ).
+    Fmt(fmt::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Event(args) => event::run(args),
+        Command::Fmt(args) => fmt::run(args),
     };
     ExitCode::from(code)
 }

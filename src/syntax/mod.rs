@@ -1,8 +1,11 @@
 //! Parsing: grammar, AST with spans, and (later) the formatter.
 
 pub mod ast;
+mod comments;
+mod formatter;
 mod parser;
 mod span;
 
+pub use formatter::{format, format_expr};
 pub use parser::{parse, parse_expr};
 pub use span::Span;

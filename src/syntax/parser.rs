@@ -208,8 +208,8 @@ fn mapping(pair: Pair<Rule>) -> Result<Mapping, Diagnostic> {
             Rule::trigger => {
                 let condition = expr(first_inner(stmt)?)?;
                 statements.push(MappingStatement::Trigger(Trigger {
+                    span: Span::new(stmt_span.start, condition.span.end),
                     condition,
-                    span: stmt_span,
                 }));
             }
             Rule::assignment => {
@@ -218,8 +218,8 @@ fn mapping(pair: Pair<Rule>) -> Result<Mapping, Diagnostic> {
                 let value = expr(next(&mut parts, stmt_span)?)?;
                 statements.push(MappingStatement::Assignment(Assignment {
                     target,
+                    span: Span::new(stmt_span.start, value.span.end),
                     value,
-                    span: stmt_span,
                 }));
             }
             _ => return Err(unexpected(&stmt)),
@@ -259,7 +259,12 @@ fn target_path(pair: Pair<Rule>) -> Result<TargetPath, Diagnostic> {
             _ => return Err(unexpected(&part)),
         }
     }
-    Ok(TargetPath { segments, span })
+    // pest's span of a rule that ends in a repetition runs on over trailing blanks.
+    let end = segments.last().map_or(span.end, |s| s.span().end);
+    Ok(TargetPath {
+        segments,
+        span: Span::new(span.start, end),
+    })
 }
 
 fn table(pair: Pair<Rule>) -> Result<Table, Diagnostic> {
@@ -297,8 +302,8 @@ fn arm(pair: Pair<Rule>) -> Result<Arm, Diagnostic> {
     let value = expr(next(&mut inner, span)?)?;
     Ok(Arm {
         patterns,
+        span: Span::new(span.start, value.span.end),
         value,
-        span,
     })
 }
 
@@ -320,8 +325,8 @@ fn on_event(pair: Pair<Rule>) -> Result<OnEvent, Diagnostic> {
                 let value = expr(next(&mut parts, stmt_span)?)?;
                 statements.push(OutboundStatement::SetTicket {
                     field,
+                    span: Span::new(stmt_span.start, value.span.end),
                     value,
-                    span: stmt_span,
                 });
             }
             Rule::note_block => {
@@ -337,8 +342,8 @@ fn on_event(pair: Pair<Rule>) -> Result<OnEvent, Diagnostic> {
                             let value = expr(next(&mut f, field_span)?)?;
                             fields.push(NoteField {
                                 name,
+                                span: Span::new(field_span.start, value.span.end),
                                 value,
-                                span: field_span,
                             });
                         }
                         _ => return Err(unexpected(&part)),
@@ -476,7 +481,13 @@ fn operand(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
         Rule::number | Rule::boolean | Rule::null | Rule::duration => {
             ExprKind::Literal(literal(pair)?)
         }
-        Rule::path => ExprKind::Path(path(pair)?),
+        Rule::path => {
+            let path = path(pair)?;
+            return Ok(Expr {
+                span: path.span,
+                kind: ExprKind::Path(path),
+            });
+        }
         Rule::call => {
             let mut inner = pair.into_inner();
             let name = ident(next(&mut inner, span)?);
@@ -552,7 +563,11 @@ fn range_arm(pair: Pair<Rule>) -> Result<RangeArm, Diagnostic> {
         }
     };
     let value = expr(next(&mut inner, span)?)?;
-    Ok(RangeArm { bound, value, span })
+    Ok(RangeArm {
+        bound,
+        span: Span::new(span.start, value.span.end),
+        value,
+    })
 }
 
 fn path(pair: Pair<Rule>) -> Result<Path, Diagnostic> {
@@ -564,7 +579,11 @@ fn path(pair: Pair<Rule>) -> Result<Path, Diagnostic> {
             _ => PathSegment::Field(ident(part)),
         });
     }
-    Ok(Path { segments, span })
+    let end = segments.last().map_or(span.end, |s| s.span().end);
+    Ok(Path {
+        segments,
+        span: Span::new(span.start, end),
+    })
 }
 
 fn literal(pair: Pair<Rule>) -> Result<Literal, Diagnostic> {

@@ -1,0 +1,74 @@
+//! `fieldmap fmt [--check] <files|dirs>`
+
+use std::path::PathBuf;
+
+use fieldmap::diagnostics::render_human;
+
+use super::inputs;
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Mapping files, or directories to search for `*.fmap` files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Change nothing; list the files whose layout is not canonical and exit 1 if there are any.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    match execute(&args) {
+        Ok(code) => code,
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn execute(args: &Args) -> Result<u8, UsageError> {
+    let files = inputs::mapping_files(&args.paths)?;
+    let (mut unformatted, mut broken) = (0, 0);
+    for file in &files {
+        let source = inputs::read(file)?;
+        let formatted = match fieldmap::syntax::format(&source) {
+            Ok(text) => text,
+            Err(diagnostic) => {
+                broken += 1;
+                eprint!(
+                    "{}",
+                    render_human(
+                        &[diagnostic],
+                        &file.display().to_string(),
+                        &source,
+                        inputs::color()
+                    )
+                );
+                continue;
+            }
+        };
+        if formatted == source {
+            continue;
+        }
+        unformatted += 1;
+        if args.check {
+            println!("{}", file.display());
+        } else {
+            std::fs::write(file, &formatted)
+                .map_err(|e| UsageError(format!("cannot write {}: {e}", file.display())))?;
+            eprintln!("formatted {}", file.display());
+        }
+    }
+    if args.check && unformatted > 0 {
+        eprintln!(
+            "{unformatted} of {} file(s) would be reformatted",
+            files.len()
+        );
+    }
+    Ok(if broken > 0 || (args.check && unformatted > 0) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
