@@ -21,6 +21,7 @@ pub mod autotask;
 pub mod check;
 pub mod diagnostics;
 pub mod ir;
+pub mod lint;
 pub mod runtime;
 pub mod schema;
 pub mod syntax;
@@ -68,9 +69,15 @@ pub fn compile_with_warnings(
     let file = syntax::parse(source).map_err(|d| CompileFailure {
         diagnostics: vec![d],
     })?;
-    match check::check(&file, schemas) {
-        (Some(program), warnings) => Ok(Compiled { program, warnings }),
-        (None, diagnostics) => Err(CompileFailure { diagnostics }),
+    let checked = check::check(&file, schemas);
+    match checked.program {
+        Some(program) => Ok(Compiled {
+            program,
+            warnings: checked.diagnostics,
+        }),
+        None => Err(CompileFailure {
+            diagnostics: checked.diagnostics,
+        }),
     }
 }
 

@@ -341,6 +341,23 @@ impl<'a> Checker<'a> {
                 constant: t.expr.as_const(),
             })
             .collect();
+        if function.name() == "format"
+            && let Some((value, value_span)) = args.first()
+            && value.ty == Type::DateTime
+            && !names_zone(&value.expr)
+        {
+            self.report(
+                Diagnostic::new(
+                    Code::ImplicitZone,
+                    *value_span,
+                    "this date-time is formatted on Autotask's clock (America/New_York)",
+                )
+                .with_label("no zone chosen")
+                .with_help(
+                    "say which clock the text is for: `value at \"America/Chicago\" | format(…)`",
+                ),
+            );
+        }
         match function.compile(&infos) {
             Ok(compiled) => {
                 let exprs: Vec<Expr> = args
@@ -818,6 +835,18 @@ impl<'a> Checker<'a> {
                 .with_help("pipe into a function (`| upper`), a table (`| work_type`), `match { … }` or `ranges { … }`"),
         );
         Typed::error()
+    }
+}
+
+/// Whether a date-time expression states its zone: `at`, `to_zone`, `local_in`, or a value
+/// parsed in an explicit zone.
+fn names_zone(expr: &Expr) -> bool {
+    match expr {
+        Expr::ToZone { .. } => true,
+        Expr::Call { name, .. } => matches!(*name, "to_zone" | "local_in" | "parse_datetime"),
+        Expr::Shift { value, .. } => names_zone(value),
+        Expr::Coalesce(a, b) => names_zone(a) && names_zone(b),
+        _ => false,
     }
 }
 

@@ -104,6 +104,7 @@ impl<'a> Checker<'a> {
         Some(MappingProgram {
             name: m.name.value.clone(),
             span: m.span,
+            name_span: m.name.span,
             source: source.name.clone(),
             relations: scope.relations.iter().map(|(r, _)| r.clone()).collect(),
             triggers,

@@ -24,15 +24,21 @@ use crate::syntax::ast;
 
 use picklists::PicklistRegistry;
 
+/// What checking a file found.
+pub struct Checked {
+    /// The program, when there is no error.
+    pub program: Option<Program>,
+    /// Errors and warnings of the language itself.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Findings of lint rules (codes 09xx) that need the checker's knowledge; `fieldmap lint`
+    /// reports them, `check` and `compile` do not.
+    pub lints: Vec<Diagnostic>,
+}
+
 /// Checks and lowers a parsed file. The program is returned only when there is no error;
 /// warnings come back either way.
-pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> (Option<Program>, Vec<Diagnostic>) {
-    let mut checker = Checker {
-        schemas: schemas.as_ref(),
-        diagnostics: Vec::new(),
-        picklists: PicklistRegistry::default(),
-        tables: HashMap::new(),
-    };
+pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
+    let mut checker = Checker::new(schemas.as_ref());
     checker.declare_tables(file);
     let mut mappings = Vec::new();
     let mut outbound = Vec::new();
@@ -59,6 +65,7 @@ pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> (Option<Program>, Vec<D
             ast::Item::Table(_) => {}
         }
     }
+    checker.unused_tables();
     let diagnostics = checker.diagnostics;
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let tables = checker
@@ -73,12 +80,17 @@ pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> (Option<Program>, Vec<D
         tables,
         schemas: schemas.clone(),
     });
-    (program, diagnostics)
+    Checked {
+        program,
+        diagnostics,
+        lints: checker.lints,
+    }
 }
 
 struct Checker<'a> {
     schemas: &'a Schemas,
     diagnostics: Vec<Diagnostic>,
+    lints: Vec<Diagnostic>,
     picklists: PicklistRegistry,
     tables: HashMap<String, DeclaredTable<'a>>,
 }
@@ -90,11 +102,47 @@ struct DeclaredTable<'a> {
     key: Option<Type>,
     value: Type,
     lowered: Option<Arc<ir::Table>>,
+    used: bool,
 }
 
 impl<'a> Checker<'a> {
+    fn new(schemas: &'a Schemas) -> Self {
+        Checker {
+            schemas,
+            diagnostics: Vec::new(),
+            lints: Vec::new(),
+            picklists: PicklistRegistry::default(),
+            tables: HashMap::new(),
+        }
+    }
+
     fn report(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
+        if diagnostic.code.is_lint() {
+            self.lints.push(diagnostic);
+        } else {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    fn unused_tables(&mut self) {
+        let mut unused: Vec<(String, crate::syntax::Span)> = self
+            .tables
+            .iter()
+            .filter(|(_, t)| !t.used)
+            .map(|(name, t)| (name.clone(), t.decl.name.span))
+            .collect();
+        unused.sort_by_key(|(_, span)| span.start);
+        for (name, span) in unused {
+            self.report(
+                Diagnostic::new(
+                    Code::UnusedTable,
+                    span,
+                    format!("table `{name}` is never used"),
+                )
+                .with_label("declared here")
+                .with_help(format!("use it as `value | {name}`, or delete it")),
+            );
+        }
     }
 
     /// Reports an unknown name with the closest candidate as a suggestion.
@@ -121,12 +169,7 @@ impl<'a> Checker<'a> {
 
 /// Lowers one expression with no records in scope (stdlib examples, quick checks).
 pub fn lower_standalone(e: &ast::Expr, schemas: &Schemas) -> (ir::Expr, Vec<Diagnostic>) {
-    let mut checker = Checker {
-        schemas,
-        diagnostics: Vec::new(),
-        picklists: PicklistRegistry::default(),
-        tables: HashMap::new(),
-    };
+    let mut checker = Checker::new(schemas);
     let mut scope = path::Scope::constant();
     let lowered = checker.lower(e, &mut scope);
     (lowered.expr, checker.diagnostics)

@@ -79,6 +79,7 @@ impl<'a> Checker<'a> {
                     key,
                     value,
                     lowered: lowered.map(|(t, _)| t),
+                    used: false,
                 },
             );
         }
@@ -157,12 +158,13 @@ impl<'a> Checker<'a> {
         input_span: Span,
         name: &ast::Ident,
     ) -> Typed {
-        let Some(table) = self.tables.get(&name.name) else {
+        let Some(table) = self.tables.get_mut(&name.name) else {
             return Typed {
                 expr: Expr::null(),
                 ty: Type::Any,
             };
         };
+        table.used = true;
         let (key, value, lowered) = (
             table.key.clone(),
             table.value.clone(),
@@ -333,6 +335,9 @@ impl<'a> Checker<'a> {
             );
             return None;
         };
+        if let Type::Picklist(p) = subject {
+            self.coverage_lint(p, &seen, span);
+        }
         Some((
             Arc::new(ir::Table {
                 name: name.to_string(),
@@ -342,6 +347,36 @@ impl<'a> Checker<'a> {
             }),
             ty,
         ))
+    }
+
+    /// Lint: active picklist values that no arm lists fall to the default, which is often a
+    /// value added in Autotask after the mapping was written.
+    fn coverage_lint(&mut self, p: &super::PicklistType, listed: &HashMap<Key, Span>, span: Span) {
+        let Some(list) = self.picklists.get(p) else {
+            return;
+        };
+        let missing: Vec<String> = list
+            .values
+            .iter()
+            .filter(|v| v.active && !listed.contains_key(&super::picklists::pick_key(&v.value)))
+            .map(|v| format!("{:?}", v.label))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let d = Diagnostic::new(
+            Code::UncoveredPicklistValues,
+            span,
+            format!(
+                "{} active {} value(s) fall to the default: {}",
+                missing.len(),
+                p.name,
+                missing.join(", ")
+            ),
+        )
+        .with_label("not every value is listed")
+        .with_help("list them, or allow FM0901 here if the default is right for all of them");
+        self.report(d);
     }
 
     fn pattern_key(&mut self, subject: &Type, lit: &Literal, span: Span) -> Option<Key> {

@@ -44,10 +44,13 @@ fn check(args: &Args) -> Result<u8, UsageError> {
     }
     let mut results = Vec::new();
     for file in &files {
-        let source = inputs::read(file)?;
-        let diagnostics = match fieldmap::compile_with_warnings(&source, schemas.clone()) {
-            Ok(compiled) => compiled.warnings,
-            Err(failure) => failure.diagnostics,
+        let (source, not_utf8) = inputs::read_mapping(file)?;
+        let diagnostics = match not_utf8 {
+            Some(d) => vec![d],
+            None => match fieldmap::compile_with_warnings(&source, schemas.clone()) {
+                Ok(compiled) => compiled.warnings,
+                Err(failure) => failure.diagnostics,
+            },
         };
         results.push((file.display().to_string(), source, diagnostics));
     }

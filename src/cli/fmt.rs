@@ -31,8 +31,8 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     let files = inputs::mapping_files(&args.paths)?;
     let (mut unformatted, mut broken) = (0, 0);
     for file in &files {
-        let source = inputs::read(file)?;
-        let formatted = match fieldmap::syntax::format(&source) {
+        let (source, not_utf8) = inputs::read_mapping(file)?;
+        let formatted = match not_utf8.map_or_else(|| fieldmap::syntax::format(&source), Err) {
             Ok(text) => text,
             Err(diagnostic) => {
                 broken += 1;

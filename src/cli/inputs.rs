@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fieldmap::autotask::{LoadReport, load_query_response};
-use fieldmap::diagnostics::render_human;
+use fieldmap::diagnostics::{Code, Diagnostic, render_human};
 use fieldmap::runtime::context::EvalContext;
 use fieldmap::runtime::record::RecordSet;
 use fieldmap::schema::Schemas;
+use fieldmap::syntax::Span;
 use fieldmap::{CompileFailure, Program};
 
 use super::UsageError;
@@ -20,6 +21,28 @@ pub fn schemas(snapshot: Option<&Path>) -> Result<Arc<Schemas>, UsageError> {
         None => Schemas::bundled(),
     };
     Ok(Arc::new(schemas.map_err(|e| UsageError(format!("{e}")))?))
+}
+
+/// A mapping file's text. Bytes that are not UTF-8 are a diagnostic about the file (exit 1),
+/// not an I/O failure: the text is read lossily so the diagnostic can show where.
+pub fn read_mapping(path: &Path) -> Result<(String, Option<Diagnostic>), UsageError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, None)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let diagnostic = Diagnostic::new(
+                Code::Syntax,
+                Span::new(at, at + 1),
+                format!("the file is not valid UTF-8 (byte {at})"),
+            )
+            .with_label("not UTF-8")
+            .with_help("save the mapping file as UTF-8");
+            Ok((text, Some(diagnostic)))
+        }
+    }
 }
 
 pub fn read(path: &Path) -> Result<String, UsageError> {
@@ -64,8 +87,12 @@ pub fn color() -> bool {
 
 /// Compiles a mapping file, printing its warnings; on errors prints them and returns `None`.
 pub fn compile(path: &Path, schemas: Arc<Schemas>) -> Result<Option<Program>, UsageError> {
-    let source = read(path)?;
+    let (source, not_utf8) = read_mapping(path)?;
     let name = path.display().to_string();
+    if let Some(d) = not_utf8 {
+        eprint!("{}", render_human(&[d], &name, &source, color()));
+        return Ok(None);
+    }
     match fieldmap::compile_with_warnings(&source, schemas) {
         Ok(compiled) => {
             eprint!(

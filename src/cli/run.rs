@@ -55,6 +55,12 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     let reports = inputs::records(&files, &schemas, &mut records)?;
     let ctx = inputs::context(args.now.as_deref())?;
 
+    if program.mappings.is_empty() {
+        return Err(UsageError(format!(
+            "{} has no `mapping` to run (its `on` rules run with `fieldmap event`)",
+            args.mapping.display()
+        )));
+    }
     let mut candidates: Vec<(usize, &fieldmap::ir::MappingProgram)> =
         program.mappings.iter().enumerate().collect();
     if let Some(name) = &args.mapping_name {

@@ -29,6 +29,11 @@ macro_rules! codes {
                 }
             }
 
+            /// Lint rules (09xx) are reported by `fieldmap lint`, not by `check`.
+            pub fn is_lint(self) -> bool {
+                self.as_str().starts_with("FM09")
+            }
+
             /// One line that says what the code is about (the rule's title in SARIF).
             pub fn summary(self) -> &'static str {
                 match self {
@@ -85,6 +90,14 @@ codes! {
     ConflictingTargets = "FM0606", Error, "an assignment overlaps another one";
 
     JsonnetUnsupported = "FM0801", Error, "Jsonnet blocks are not available in this build";
+
+    UncoveredPicklistValues = "FM0901", Warning, "a table or match over a picklist leaves active values to its default";
+    MissingPrepackagedField = "FM0902", Warning, "a work order field Field Nation's prepackaged integrations require is never set";
+    NotTwoLetterCode = "FM0903", Warning, "a state or country is not a two-letter code";
+    TriggerNeverTrue = "FM0904", Warning, "a trigger can never be true";
+    TriggerNotPollable = "FM0905", Note, "a trigger has no QueryXML form for polling";
+    UnusedTable = "FM0906", Warning, "a table is declared but never used";
+    ImplicitZone = "FM0907", Warning, "a date-time is written as text without saying its zone";
 }
 
 #[cfg(test)]

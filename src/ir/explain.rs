@@ -48,7 +48,8 @@ fn explain_mapping(program: &Program, m: &MappingProgram, out: &mut String) {
             Ok(xml) => {
                 let _ = writeln!(
                     out,
-                    "    QueryXML (Autotask matches text case-insensitively; the trigger re-checks each ticket):"
+                    "    QueryXML (Autotask matches text case-insensitively; the trigger re-checks each {}):",
+                    m.source
                 );
                 for line in xml.lines() {
                     let _ = writeln!(out, "      {line}");

@@ -32,6 +32,8 @@ pub struct PicklistLabels {
 pub struct MappingProgram {
     pub name: String,
     pub span: Span,
+    /// The span of the mapping's name, where diagnostics about the whole mapping point.
+    pub name_span: Span,
     /// The Autotask entity the mapping starts from: `Ticket`, `Task`, `ServiceCall`.
     pub source: String,
     pub relations: Vec<Relation>,

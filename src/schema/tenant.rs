@@ -143,9 +143,7 @@ pub struct Udf {
 #[derive(Debug, Clone, Deserialize)]
 struct RawTenant {
     name: String,
-    #[serde(default)]
     picklists: HashMap<String, HashMap<String, Vec<PicklistValue>>>,
-    #[serde(default)]
     udfs: HashMap<String, Vec<RawUdf>>,
 }
 

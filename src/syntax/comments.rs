@@ -15,18 +15,37 @@ enum Context {
     Code,
     /// Code inside `${ … }`; the count tracks nested braces.
     Interpolation(usize),
-    String,
+    /// A string opened at this byte.
+    String(usize),
+}
+
+/// Something opened and never closed, which pest would report far from where it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unclosed {
+    /// The opening token.
+    pub span: Span,
+    pub what: &'static str,
 }
 
 pub fn scan(source: &str) -> Vec<Comment> {
+    scan_all(source).0
+}
+
+/// The first string, block comment or `|||` block that the file opens and never closes.
+pub fn unclosed(source: &str) -> Option<Unclosed> {
+    scan_all(source).1
+}
+
+fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>) {
     let bytes = source.as_bytes();
     let mut stack = vec![Context::Code];
     let mut comments = Vec::new();
+    let mut unclosed = None;
     let mut i = 0;
     while i < bytes.len() {
         let rest = &bytes[i..];
         match stack.last_mut() {
-            Some(Context::String) => match rest {
+            Some(Context::String(_)) => match rest {
                 [b'\\', _, ..] => i += 2,
                 [b'$', b'{', ..] => {
                     stack.push(Context::Interpolation(0));
@@ -51,6 +70,12 @@ pub fn scan(source: &str) -> Vec<Comment> {
                     let end = source[i + 2..]
                         .find("*/")
                         .map_or(source.len(), |n| i + 2 + n + 2);
+                    if !source[i + 2..].contains("*/") {
+                        unclosed.get_or_insert(Unclosed {
+                            span: Span::new(i, i + 2),
+                            what: "block comment `/*`",
+                        });
+                    }
                     comments.push(Comment {
                         span: Span::new(i, end),
                         text: source[i..end].to_string(),
@@ -58,12 +83,18 @@ pub fn scan(source: &str) -> Vec<Comment> {
                     i = end;
                 }
                 [b'|', b'|', b'|', ..] => {
+                    if !source[i + 3..].contains("|||") {
+                        unclosed.get_or_insert(Unclosed {
+                            span: Span::new(i, i + 3),
+                            what: "text block `|||`",
+                        });
+                    }
                     i = source[i + 3..]
                         .find("|||")
                         .map_or(source.len(), |n| i + 3 + n + 3);
                 }
                 [b'"', ..] => {
-                    stack.push(Context::String);
+                    stack.push(Context::String(i));
                     i += 1;
                 }
                 [b'{', ..] => {
@@ -87,7 +118,13 @@ pub fn scan(source: &str) -> Vec<Comment> {
             None => break,
         }
     }
-    comments
+    if let Some(Context::String(start)) = stack.last() {
+        unclosed.get_or_insert(Unclosed {
+            span: Span::new(*start, *start + 1),
+            what: "string",
+        });
+    }
+    (comments, unclosed)
 }
 
 #[cfg(test)]
@@ -103,6 +140,25 @@ y = jsonnet() ||| // not a comment ||| /* three */
 "#;
         let texts: Vec<String> = scan(source).into_iter().map(|c| c.text).collect();
         assert_eq!(texts, ["// one", "// two", "/* three */"]);
+    }
+
+    #[test]
+    fn reports_what_is_never_closed() {
+        use super::unclosed;
+        assert_eq!(
+            unclosed("x = \"abc").map(|u| (u.span.start, u.what)),
+            Some((4, "string"))
+        );
+        assert_eq!(
+            unclosed("x = \"a ${ \"b\" }").map(|u| u.span.start),
+            Some(4)
+        );
+        assert_eq!(
+            unclosed("/* never").map(|u| u.what),
+            Some("block comment `/*`")
+        );
+        assert_eq!(unclosed("x ||| open").map(|u| u.span.start), Some(2));
+        assert_eq!(unclosed("x = \"ok\" // \" in a comment"), None);
     }
 
     #[test]

@@ -25,6 +25,7 @@ const MAX_CHAIN: usize = 2_000;
 /// Parses a whole mapping file.
 pub fn parse(source: &str) -> Result<File, Diagnostic> {
     check_nesting(source)?;
+    check_closed(source)?;
     let mut pairs = Grammar::parse(Rule::file, source).map_err(syntax_error)?;
     let file = pairs.next().ok_or_else(|| internal(Span::default()))?;
     let mut items = Vec::new();
@@ -54,6 +55,21 @@ pub fn parse_expr(source: &str) -> Result<Expr, Diagnostic> {
         ));
     }
     expr(pair)
+}
+
+/// A string or comment left open is reported where it opens, not at the end of the file where
+/// pest gives up.
+fn check_closed(source: &str) -> Result<(), Diagnostic> {
+    match super::comments::unclosed(source) {
+        Some(u) => Err(Diagnostic::new(
+            Code::Syntax,
+            u.span,
+            format!("this {} is never closed", u.what),
+        )
+        .with_label("opened here")
+        .with_help("close it; everything after it was read as part of it")),
+        None => Ok(()),
+    }
 }
 
 fn check_nesting(source: &str) -> Result<(), Diagnostic> {
@@ -94,7 +110,12 @@ fn syntax_error(error: pest::error::Error<Rule>) -> Diagnostic {
 }
 
 fn describe_expected(positives: &[Rule], negatives: &[Rule]) -> String {
-    let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+    let expects_assign = positives.contains(&Rule::assign_op);
+    let mut names: Vec<&str> = positives
+        .iter()
+        .filter(|r| !(expects_assign && **r == Rule::index))
+        .filter_map(|r| rule_name(*r))
+        .collect();
     names.sort_unstable();
     names.dedup();
     match names.as_slice() {
@@ -129,6 +150,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::range_arm => "a range arm `<= n: value`",
         Rule::wildcard => "`_`",
         Rule::index => "an index `[n]`",
+        Rule::assign_op => "`=`",
         Rule::ticket_assign => "`ticket.<Field> = …`",
         Rule::note_block => "`note { … }`",
         Rule::note_field => "a note field `name = value`",
@@ -215,6 +237,7 @@ fn mapping(pair: Pair<Rule>) -> Result<Mapping, Diagnostic> {
             Rule::assignment => {
                 let mut parts = stmt.into_inner();
                 let target = target_path(next(&mut parts, stmt_span)?)?;
+                next(&mut parts, stmt_span)?; // `=`
                 let value = expr(next(&mut parts, stmt_span)?)?;
                 statements.push(MappingStatement::Assignment(Assignment {
                     target,
@@ -322,6 +345,7 @@ fn on_event(pair: Pair<Rule>) -> Result<OnEvent, Diagnostic> {
                     Rule::udf_ref => TicketField::Udf(plain_string(first_inner(field_pair)?)?),
                     _ => TicketField::Field(ident(field_pair)),
                 };
+                next(&mut parts, stmt_span)?; // `=`
                 let value = expr(next(&mut parts, stmt_span)?)?;
                 statements.push(OutboundStatement::SetTicket {
                     field,
@@ -339,6 +363,7 @@ fn on_event(pair: Pair<Rule>) -> Result<OnEvent, Diagnostic> {
                             let field_span: Span = part.as_span().into();
                             let mut f = part.into_inner();
                             let name = ident(next(&mut f, field_span)?);
+                            next(&mut f, field_span)?; // `=`
                             let value = expr(next(&mut f, field_span)?)?;
                             fields.push(NoteField {
                                 name,

@@ -1,0 +1,29 @@
+//! `fieldmap lint`: every checker diagnostic plus lint rules, with per-project severities and
+//! per-line allow comments. The rules and their rationale are listed in docs/lint-rules.md.
+
+mod config;
+mod rules;
+
+use std::sync::Arc;
+
+pub use config::{Level, LintConfig};
+
+use crate::diagnostics::Diagnostic;
+use crate::schema::Schemas;
+
+/// All findings for one file, in source order, after the configuration is applied.
+pub fn lint(source: &str, schemas: Arc<Schemas>, config: &LintConfig) -> Vec<Diagnostic> {
+    let file = match crate::syntax::parse(source) {
+        Ok(file) => file,
+        Err(d) => return vec![d],
+    };
+    let checked = crate::check::check(&file, schemas);
+    let mut all = checked.diagnostics;
+    all.extend(checked.lints);
+    if let Some(program) = &checked.program {
+        all.extend(rules::program_lints(program));
+    }
+    let mut kept = config.apply(all, source);
+    kept.sort_by_key(|d| (d.primary_span().start, d.code));
+    kept
+}
