@@ -70,15 +70,15 @@ pub fn compile_with_warnings(
         diagnostics: vec![d],
     })?;
     let checked = check::check(&file, schemas);
-    match checked.program {
-        Some(program) => Ok(Compiled {
-            program,
-            warnings: checked.diagnostics,
-        }),
-        None => Err(CompileFailure {
+    if checked.has_errors {
+        return Err(CompileFailure {
             diagnostics: checked.diagnostics,
-        }),
+        });
     }
+    Ok(Compiled {
+        program: checked.program,
+        warnings: checked.diagnostics,
+    })
 }
 
 impl Program {

@@ -23,6 +23,7 @@ impl<'a> Checker<'a> {
         let mut rules: Vec<Rule> = Vec::new();
         let mut placed: Vec<(Target<'a>, u32)> = Vec::new();
         let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut written = Vec::new();
         for statement in &m.statements {
             match statement {
                 MappingStatement::Trigger(t) => {
@@ -51,6 +52,7 @@ impl<'a> Checker<'a> {
                     let lowered = self.lower(&a.value, &mut scope);
                     let sources = std::mem::take(&mut scope.reads);
                     let Some(mut target) = target else { continue };
+                    written.push(target.display());
                     let Some(emit) =
                         self.emit_for(&mut target, &lowered.ty, a.value.span, a.target.span)
                     else {
@@ -109,6 +111,7 @@ impl<'a> Checker<'a> {
             relations: scope.relations.iter().map(|(r, _)| r.clone()).collect(),
             triggers,
             rules,
+            written,
             output,
             plan,
         })

@@ -26,8 +26,10 @@ use picklists::PicklistRegistry;
 
 /// What checking a file found.
 pub struct Checked {
-    /// The program, when there is no error.
-    pub program: Option<Program>,
+    /// The program; with errors it is partial (a failed expression is a null placeholder) and
+    /// serves only lint rules, never evaluation.
+    pub program: Program,
+    pub has_errors: bool,
     /// Errors and warnings of the language itself.
     pub diagnostics: Vec<Diagnostic>,
     /// Findings of lint rules (codes 09xx) that need the checker's knowledge; `fieldmap lint`
@@ -73,15 +75,16 @@ pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
         .into_values()
         .filter_map(|t| t.lowered)
         .collect();
-    let program = (!has_errors).then(|| Program {
+    let program = Program {
         mappings,
         outbound,
         picklists: checker.picklists.into_labels(),
         tables,
         schemas: schemas.clone(),
-    });
+    };
     Checked {
         program,
+        has_errors,
         diagnostics,
         lints: checker.lints,
     }

@@ -53,7 +53,13 @@ impl<'a> Checker<'a> {
             };
             let subject = key.clone().unwrap_or(Type::Any);
             let mut scope = Scope::constant();
-            let lowered = self.arms(&decl.name.name, &subject, &decl.arms, decl.span, &mut scope);
+            let lowered = self.arms(
+                &decl.name.name,
+                &subject,
+                &decl.arms,
+                decl.name.span,
+                &mut scope,
+            );
             if let Some((table, ty)) = &lowered
                 && value != Type::Any
                 && ty

@@ -5,6 +5,7 @@ mod event;
 mod explain;
 mod fmt;
 mod inputs;
+mod lint;
 mod run;
 
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Command {
     Explain(explain::Args),
     /// Apply a Field Nation event to a ticket and print the Autotask changes.
     Event(event::Args),
+    /// Check mapping files and apply lint rules; human, JSON, SARIF or GitHub annotations.
+    Lint(lint::Args),
     /// Rewrite mapping files in the canonical layout (`--check`: only list those that differ).
     Fmt(fmt::Args),
 }
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Event(args) => event::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Lint(args) => lint::run(args),
     };
     ExitCode::from(code)
 }

@@ -29,6 +29,13 @@ macro_rules! codes {
                 }
             }
 
+            /// The code's name: `UnknownField`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Code::$variant => stringify!($variant), )*
+                }
+            }
+
             /// Lint rules (09xx) are reported by `fieldmap lint`, not by `check`.
             pub fn is_lint(self) -> bool {
                 self.as_str().starts_with("FM09")

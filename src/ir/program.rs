@@ -40,6 +40,8 @@ pub struct MappingProgram {
     /// The mapping applies when any trigger holds; no trigger means always.
     pub triggers: Vec<Trigger>,
     pub rules: Vec<Rule>,
+    /// Every work order path the mapping assigns, including assignments with errors.
+    pub written: Vec<String>,
     pub output: OutNode,
     pub plan: FetchPlan,
 }

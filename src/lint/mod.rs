@@ -2,11 +2,13 @@
 //! per-line allow comments. The rules and their rationale are listed in docs/lint-rules.md.
 
 mod config;
+mod rationale;
 mod rules;
 
 use std::sync::Arc;
 
 pub use config::{Level, LintConfig};
+pub use rationale::rationale;
 
 use crate::diagnostics::Diagnostic;
 use crate::schema::Schemas;
@@ -20,9 +22,8 @@ pub fn lint(source: &str, schemas: Arc<Schemas>, config: &LintConfig) -> Vec<Dia
     let checked = crate::check::check(&file, schemas);
     let mut all = checked.diagnostics;
     all.extend(checked.lints);
-    if let Some(program) = &checked.program {
-        all.extend(rules::program_lints(program));
-    }
+    // With errors the program is partial: rules that judge triggers would judge placeholders.
+    all.extend(rules::program_lints(&checked.program, !checked.has_errors));
     let mut kept = config.apply(all, source);
     kept.sort_by_key(|d| (d.primary_span().start, d.code));
     kept

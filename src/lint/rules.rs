@@ -20,11 +20,14 @@ const PREPACKAGED_REQUIRED: &[(&str, &str)] = &[
     ("types_of_work[0].id", "type of work"),
 ];
 
-pub fn program_lints(program: &Program) -> Vec<Diagnostic> {
+pub fn program_lints(program: &Program, complete: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for mapping in &program.mappings {
         missing_prepackaged(mapping, &mut out);
         two_letter_codes(mapping, &mut out);
+        if !complete {
+            continue;
+        }
         for trigger in &mapping.triggers {
             if never_true(&trigger.condition) {
                 out.push(
@@ -53,7 +56,15 @@ pub fn program_lints(program: &Program) -> Vec<Diagnostic> {
 fn missing_prepackaged(mapping: &MappingProgram, out: &mut Vec<Diagnostic>) {
     let missing: Vec<String> = PREPACKAGED_REQUIRED
         .iter()
-        .filter(|(path, _)| !mapping.rules.iter().any(|r| r.target == *path))
+        // `schedule.service_window.start` written as a date-time is its `.utc`.
+        .filter(|(path, _)| {
+            !mapping.written.iter().any(|w| {
+                w == path
+                    || path
+                        .strip_prefix(w.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+        })
         .map(|(path, what)| format!("`{path}` ({what})"))
         .collect();
     if missing.is_empty() {
