@@ -25,12 +25,15 @@ pub mod lint;
 pub mod runtime;
 pub mod schema;
 pub mod syntax;
+pub mod testing;
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use diagnostics::Diagnostic;
 pub use ir::Program;
 use runtime::context::EvalContext;
+use runtime::coverage::Coverage;
 use runtime::evaluate::{EvalError, Evaluation};
 use runtime::outbound::{AutotaskChanges, EventError};
 use runtime::record::{Record, RecordSet};
@@ -91,13 +94,19 @@ impl Program {
         source_id: i64,
         ctx: &EvalContext,
     ) -> Result<Evaluation, EvalError> {
-        let Some(m) = self.mappings.get(mapping) else {
-            return Err(EvalError::SourceMissing {
-                entity: format!("mapping #{mapping}"),
-                id: source_id,
-            });
-        };
-        runtime::evaluate::evaluate_mapping(self, m, records, source_id, ctx)
+        runtime::evaluate::evaluate_mapping(self, mapping, records, source_id, ctx, None)
+    }
+
+    /// As [`Program::evaluate`], counting what the evaluation exercised (for test runners).
+    pub fn evaluate_with_coverage(
+        &self,
+        mapping: usize,
+        records: &RecordSet,
+        source_id: i64,
+        ctx: &EvalContext,
+        coverage: &RefCell<Coverage>,
+    ) -> Result<Evaluation, EvalError> {
+        runtime::evaluate::evaluate_mapping(self, mapping, records, source_id, ctx, Some(coverage))
     }
 
     /// The Autotask changes that a Field Nation event (webhook v3 body) makes to a ticket.
@@ -107,7 +116,18 @@ impl Program {
         ticket: &Record,
         ctx: &EvalContext,
     ) -> Result<AutotaskChanges, EventError> {
-        runtime::outbound::apply_event(self, event, ticket, ctx)
+        runtime::outbound::apply_event(self, event, ticket, ctx, None)
+    }
+
+    /// As [`Program::on_event`], counting the outbound rules that ran and the rows they took.
+    pub fn on_event_with_coverage(
+        &self,
+        event: &serde_json::Value,
+        ticket: &Record,
+        ctx: &EvalContext,
+        coverage: &RefCell<Coverage>,
+    ) -> Result<AutotaskChanges, EventError> {
+        runtime::outbound::apply_event(self, event, ticket, ctx, Some(coverage))
     }
 }
 
@@ -124,14 +144,7 @@ pub fn eval_standalone(source: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())?
         .0;
     let ctx = EvalContext::at(now);
-    let mut env = runtime::eval::Env {
-        source: None,
-        related: &[],
-        event: None,
-        picklists: &[],
-        ctx: &ctx,
-        adjustments: Vec::new(),
-    };
+    let mut env = runtime::eval::Env::without_records(&ctx);
     let value = env.eval(&lowered)?;
     Ok(runtime::evaluate::to_json(&value).to_string())
 }

@@ -13,14 +13,7 @@ pub(super) fn fold(expr: Expr) -> Expr {
     let Some(ctx) = fixed_context() else {
         return expr;
     };
-    let mut env = Env {
-        source: None,
-        related: &[],
-        event: None,
-        picklists: &[],
-        ctx: &ctx,
-        adjustments: Vec::new(),
-    };
+    let mut env = Env::without_records(&ctx);
     let folded = match env.eval(&expr) {
         // A DST adjustment must be reported at run time, with its rule; keep the node.
         Ok(value) if env.adjustments.is_empty() => Some(value.into_owned()),
@@ -49,6 +42,7 @@ fn foldable(expr: &Expr) -> bool {
             value,
             arms,
             default,
+            ..
         } => c(value) && c(default) && arms.iter().all(|a| c(&a.value)),
         Expr::Template(pieces) => pieces.iter().all(|p| matches!(p, Piece::Text(_))),
         // Labels need the program's picklist table, which folding does not see.

@@ -349,7 +349,11 @@ impl<'a> Checker<'a> {
                 name: name.to_string(),
                 rows,
                 default,
-                arm_count: arms.len(),
+                span,
+                key_picklist: match subject {
+                    Type::Picklist(p) => Some(p.index),
+                    _ => None,
+                },
             }),
             ty,
         ))
@@ -500,6 +504,7 @@ impl<'a> Checker<'a> {
                 value: Box::new(input.expr),
                 arms: lowered.into_boxed_slice(),
                 default: Box::new(default),
+                span,
             },
             ty,
         }

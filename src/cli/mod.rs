@@ -7,6 +7,7 @@ mod fmt;
 mod inputs;
 mod lint;
 mod run;
+mod test;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,8 @@ enum Command {
     Event(event::Args),
     /// Check mapping files and apply lint rules; human, JSON, SARIF or GitHub annotations.
     Lint(lint::Args),
+    /// Run the mapping tests (`*.test.json`) and report coverage.
+    Test(test::Args),
     /// Rewrite mapping files in the canonical layout (`--check`: only list those that differ).
     Fmt(fmt::Args),
 }
@@ -59,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Event(args) => event::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Test(args) => test::run(args),
     };
     ExitCode::from(code)
 }

@@ -338,6 +338,7 @@ impl Printer<'_> {
                 value,
                 arms,
                 default,
+                ..
             } => {
                 let arms: Vec<String> = arms
                     .iter()

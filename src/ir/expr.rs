@@ -106,6 +106,7 @@ pub enum Expr {
         value: Box<Expr>,
         arms: Box<[RangeArm]>,
         default: Box<Expr>,
+        span: Span,
     },
 }
 
@@ -129,11 +130,60 @@ pub struct Table {
     pub name: String,
     pub rows: KeyMap<Expr>,
     pub default: Expr,
-    /// Source spans of each arm, for coverage; rows map into these by index.
-    pub arm_count: usize,
+    /// Where the table or `match` is written, for coverage reports.
+    pub span: Span,
+    /// The picklist whose labels the keys are, to show keys as labels.
+    pub key_picklist: Option<u32>,
 }
 
 impl Expr {
+    /// Calls `f` on this expression and every expression inside it, depth first.
+    pub fn walk<'e>(&'e self, f: &mut impl FnMut(&'e Expr)) {
+        f(self);
+        match self {
+            Expr::Const(_) | Expr::Field { .. } | Expr::Udf { .. } | Expr::EventPath(_) => {}
+            Expr::Label { value, .. }
+            | Expr::Not(value)
+            | Expr::InSet { value, .. }
+            | Expr::IsNull { value, .. }
+            | Expr::Shift { value, .. }
+            | Expr::ToZone { value, .. } => value.walk(f),
+            Expr::Coalesce(a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            Expr::Compare { lhs, rhs, .. } | Expr::Arith { lhs, rhs, .. } => {
+                lhs.walk(f);
+                rhs.walk(f);
+            }
+            Expr::Template(pieces) => {
+                for piece in pieces.iter() {
+                    if let Piece::Value(e) = piece {
+                        e.walk(f);
+                    }
+                }
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.walk(f)),
+            Expr::Lookup { table, key } => {
+                key.walk(f);
+                for (_, row) in table.rows.entries() {
+                    row.walk(f);
+                }
+                table.default.walk(f);
+            }
+            Expr::Ranges {
+                value,
+                arms,
+                default,
+                ..
+            } => {
+                value.walk(f);
+                arms.iter().for_each(|a| a.value.walk(f));
+                default.walk(f);
+            }
+        }
+    }
+
     pub fn null() -> Expr {
         Expr::Const(Value::Null)
     }

@@ -6,10 +6,13 @@ use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
 
+use std::cell::RefCell;
+
 use super::context::{CallEnv, EvalContext};
+use super::coverage::Coverage;
 use super::record::Record;
 use super::time::{self, DstAdjustment};
-use super::value::Value;
+use super::value::{Key, Value};
 use crate::ir::{ArithOp, CompareOp, Expr, PicklistLabels, Piece, RecordRef};
 
 /// Everything an expression can read.
@@ -21,12 +24,27 @@ pub struct Env<'r> {
     pub ctx: &'r EvalContext,
     /// DST adjustments made while evaluating the current rule.
     pub adjustments: Vec<DstAdjustment>,
+    /// Where to count table rows and range arms taken, when a test run measures coverage.
+    pub coverage: Option<&'r RefCell<Coverage>>,
 }
 
 /// Most functions take up to three arguments; they are evaluated into a stack buffer.
 const MAX_INLINE_ARGS: usize = 4;
 
 impl<'r> Env<'r> {
+    /// An environment with no records, for constant expressions.
+    pub fn without_records(ctx: &'r EvalContext) -> Self {
+        Env {
+            source: None,
+            related: &[],
+            event: None,
+            picklists: &[],
+            ctx,
+            adjustments: Vec::new(),
+            coverage: None,
+        }
+    }
+
     fn record(&self, record: RecordRef) -> Option<&'r Record> {
         match record {
             RecordRef::Source => self.source,
@@ -152,7 +170,11 @@ impl<'r> Env<'r> {
             }
             Expr::Lookup { table, key } => {
                 let k = self.eval(key)?;
-                match table.rows.get(&k) {
+                let row = table.rows.get(&k);
+                if let Some(coverage) = self.coverage {
+                    coverage.borrow_mut().row(table, row.and(Key::of(&k)));
+                }
+                match row {
                     Some(row) => self.eval(row)?,
                     None => self.eval(&table.default)?,
                 }
@@ -161,6 +183,7 @@ impl<'r> Env<'r> {
                 value,
                 arms,
                 default,
+                span,
             } => {
                 let v = self.eval(value)?;
                 let number = match &v {
@@ -173,13 +196,17 @@ impl<'r> Env<'r> {
                         format!("range map needs a number, found a {}", other.kind())
                     })?,
                 };
-                match arms.iter().find(|a| {
+                let taken = arms.iter().position(|a| {
                     if a.inclusive {
                         number <= a.bound
                     } else {
                         number < a.bound
                     }
-                }) {
+                });
+                if let Some(coverage) = self.coverage {
+                    coverage.borrow_mut().range_arm(*span, taken);
+                }
+                match taken.and_then(|i| arms.get(i)) {
                     Some(arm) => self.eval(&arm.value)?,
                     None => self.eval(default)?,
                 }

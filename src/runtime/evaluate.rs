@@ -5,7 +5,10 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
+use std::cell::RefCell;
+
 use super::context::EvalContext;
+use super::coverage::Coverage;
 use super::eval::Env;
 use super::issue::{Issue, IssueKind};
 use super::record::{Record, RecordSet};
@@ -39,6 +42,8 @@ pub struct Provenance {
 pub enum EvalError {
     #[error("no {entity} with id {id} among the records")]
     SourceMissing { entity: String, id: i64 },
+    #[error("the program has no mapping #{0}")]
+    NoSuchMapping(usize),
 }
 
 impl Evaluation {
@@ -50,11 +55,15 @@ impl Evaluation {
 
 pub(crate) fn evaluate_mapping(
     program: &Program,
-    mapping: &MappingProgram,
+    index: usize,
     records: &RecordSet,
     source_id: i64,
     ctx: &EvalContext,
+    coverage: Option<&RefCell<Coverage>>,
 ) -> Result<Evaluation, EvalError> {
+    let Some(mapping) = program.mappings.get(index) else {
+        return Err(EvalError::NoSuchMapping(index));
+    };
     let source =
         records
             .get(&mapping.source, source_id)
@@ -71,6 +80,7 @@ pub(crate) fn evaluate_mapping(
         picklists: &program.picklists,
         ctx,
         adjustments: Vec::new(),
+        coverage,
     };
     let mut triggered = mapping.triggers.is_empty();
     for trigger in &mapping.triggers {
@@ -91,7 +101,7 @@ pub(crate) fn evaluate_mapping(
     }
     let mut values: Vec<Option<Json>> = Vec::with_capacity(mapping.rules.len());
     let mut provenance = Vec::with_capacity(mapping.rules.len());
-    for rule in &mapping.rules {
+    for (i, rule) in mapping.rules.iter().enumerate() {
         let value = match env.eval(&rule.expr) {
             Ok(v) => emit(rule, v, &mut issues),
             Err(reason) => {
@@ -107,6 +117,9 @@ pub(crate) fn evaluate_mapping(
         };
         for adjustment in env.adjustments.drain(..) {
             issues.push(dst_issue(&adjustment, rule));
+        }
+        if let (Some(coverage), Some(_)) = (coverage, &value) {
+            coverage.borrow_mut().rule(index, i);
         }
         provenance.push(Provenance {
             target: rule.target.clone(),

@@ -1,6 +1,7 @@
 //! The runtime: values, records, the evaluator, the standard library, time, and outbound rules.
 
 pub mod context;
+pub mod coverage;
 pub mod eval;
 pub mod evaluate;
 pub mod functions;

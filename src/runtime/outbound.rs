@@ -4,7 +4,10 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use std::cell::RefCell;
+
 use super::context::EvalContext;
+use super::coverage::Coverage;
 use super::eval::Env;
 use super::evaluate::to_json;
 use super::issue::{Issue, IssueKind};
@@ -71,6 +74,7 @@ pub(crate) fn apply_event(
     event: &Json,
     ticket: &Record,
     ctx: &EvalContext,
+    coverage: Option<&RefCell<Coverage>>,
 ) -> Result<AutotaskChanges, EventError> {
     let name = event_name(event).ok_or(EventError::NoEventName)?;
     if &*ticket.entity != "Ticket" {
@@ -90,10 +94,19 @@ pub(crate) fn apply_event(
         picklists: &program.picklists,
         ctx,
         adjustments: Vec::new(),
+        coverage,
     };
     let ticket_schema = program.schemas.autotask.entity("Ticket");
     let udfs = program.schemas.tenant.udfs("Ticket");
-    for rule in program.outbound.iter().filter(|r| r.event == name) {
+    for (index, rule) in program
+        .outbound
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.event == name)
+    {
+        if let Some(coverage) = coverage {
+            coverage.borrow_mut().outbound_rule(index);
+        }
         for set in &rule.sets {
             let target = if set.udf {
                 format!("udf({:?})", set.field)
