@@ -98,11 +98,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         }
         if let Some(report) = &outcome.coverage {
             let (exercised, total) = report.totals();
-            let percent = if total == 0 {
-                100
-            } else {
-                exercised * 100 / total
-            };
+            let percent = (exercised * 100).checked_div(total).unwrap_or(100);
             coverage_text.push_str(&format!(
                 "{}: {exercised}/{total} exercised ({percent}%)\n",
                 outcome.mapping_file.display()
