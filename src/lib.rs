@@ -21,6 +21,7 @@ pub mod autotask;
 pub mod check;
 pub mod diagnostics;
 pub mod ir;
+pub mod jsonnet;
 pub mod lint;
 pub mod runtime;
 pub mod schema;

@@ -196,7 +196,7 @@ fn check_accepts_every_example() {
     run.expect_code(0);
     assert!(
         run.stderr
-            .contains("checked 4 file(s): 0 error(s), 0 warning(s)"),
+            .contains("checked 5 file(s): 0 error(s), 0 warning(s)"),
         "{}",
         run.stderr
     );
@@ -382,7 +382,7 @@ fn check_json_report_of_clean_files() {
     run.expect_code(0);
     let report = run.json();
     let files = report["files"].as_array().expect("files is an array");
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 5);
     for file in files {
         assert_eq!(file["diagnostics"], serde_json::json!([]), "{file}");
     }

@@ -19,6 +19,7 @@ const SERVICE_TICKET: &str = "dispatch-service-ticket.fmap";
 const PROJECT_TASK: &str = "dispatch-project-task.fmap";
 const SERVICE_CALL: &str = "dispatch-service-call.fmap";
 const STATUS_SYNC: &str = "status-sync.fmap";
+const PARENT_ACCOUNT: &str = "dispatch-with-parent-account.fmap";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -150,7 +151,13 @@ fn every_example_is_tested_and_compiles_cleanly() {
     found.sort();
     assert_eq!(
         found,
-        [PROJECT_TASK, SERVICE_CALL, SERVICE_TICKET, STATUS_SYNC],
+        [
+            PROJECT_TASK,
+            SERVICE_CALL,
+            SERVICE_TICKET,
+            PARENT_ACCOUNT,
+            STATUS_SYNC
+        ],
         "a new example needs its exact-output test here"
     );
     let schemas = Arc::new(Schemas::bundled().unwrap());
@@ -164,6 +171,36 @@ fn every_example_is_tested_and_compiles_cleanly() {
             compiled.warnings
         );
     }
+}
+
+#[test]
+fn parent_account_through_jsonnet() {
+    let demo = Demo::load();
+    let results = demo.evaluate_all(PARENT_ACCOUNT);
+    assert_eq!(
+        verdicts(&results),
+        [(9137, true), (9138, false), (9139, false)]
+    );
+    let wo = &results[&9137].work_order;
+    // The ticket's account (Café Müller & Söhne) belongs to Müller Hospitality Group.
+    assert_eq!(
+        wo["title"],
+        "T20250114.0042: Printer & scanner down – Café Müller front desk (Müller Hospitality Group)"
+    );
+    assert_eq!(custom_field(wo, 140), "Müller Hospitality Group");
+    assert_eq!(custom_field(wo, 141), "Café Müller & Söhne");
+    assert_eq!(custom_field(wo, 142), "8801");
+    // Northwind Dental has no parent: the block falls back to the account itself.
+    let wo = &results[&9138].work_order;
+    assert!(
+        wo["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("(Northwind Dental)"),
+        "{wo:#}"
+    );
+    assert_eq!(custom_field(wo, 140), "none");
+    assert_eq!(custom_field(wo, 141), "no contact");
 }
 
 #[test]

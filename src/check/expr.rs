@@ -178,17 +178,11 @@ impl<'a> Checker<'a> {
                 }
                 None => self.missing_subject(e.span, "ranges"),
             },
-            ExprKind::Jsonnet { code_span, .. } => {
-                self.report(
-                    Diagnostic::new(
-                        Code::JsonnetUnsupported,
-                        *code_span,
-                        "Jsonnet blocks are not supported yet",
-                    )
-                    .with_label("this block cannot be evaluated"),
-                );
-                Typed::error()
-            }
+            ExprKind::Jsonnet {
+                reads,
+                code,
+                code_span,
+            } => self.jsonnet(reads, code, *code_span, e.span, scope),
         }
     }
 

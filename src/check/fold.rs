@@ -50,7 +50,9 @@ fn foldable(expr: &Expr) -> bool {
         | Expr::Const(_)
         | Expr::Field { .. }
         | Expr::Udf { .. }
-        | Expr::EventPath(_) => false,
+        | Expr::EventPath(_)
+        // A block reads records and may trace: always at run time.
+        | Expr::Jsonnet { .. } => false,
     }
 }
 

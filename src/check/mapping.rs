@@ -234,6 +234,7 @@ fn fetch_plan(scope: &Scope<'_>) -> FetchPlan {
         udfs: set
             .map(|s| s.udfs.iter().cloned().collect())
             .unwrap_or_default(),
+        all_fields: set.is_some_and(|s| s.all),
     };
     let find = |record: Option<u16>| {
         scope
@@ -248,6 +249,7 @@ fn fetch_plan(scope: &Scope<'_>) -> FetchPlan {
             relation: relation.name.clone(),
             via_field: relation.via_field.clone(),
             fetch: to_fetch(&relation.entity, find(Some(i as u16))),
+            through: relation.from.map(usize::from),
         });
     }
     plan

@@ -4,6 +4,7 @@
 
 mod expr;
 mod fold;
+mod jsonnet;
 mod mapping;
 mod outbound;
 mod path;

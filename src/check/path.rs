@@ -34,6 +34,8 @@ pub(super) enum ScopeKind {
 pub(super) struct FetchSet {
     pub fields: BTreeSet<String>,
     pub udfs: BTreeSet<String>,
+    /// A Jsonnet block reads the whole record.
+    pub all: bool,
 }
 
 impl<'a> Scope<'a> {
@@ -57,7 +59,7 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn fetch_set(&mut self, record: Option<u16>) -> &mut FetchSet {
+    pub(super) fn fetch_set(&mut self, record: Option<u16>) -> &mut FetchSet {
         let at = match self.fetch.iter().position(|(r, _)| *r == record) {
             Some(at) => at,
             None => {
@@ -127,17 +129,33 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Finds or registers the relation `name` of `source`; reports unknown names.
+    /// Finds or registers the relation `name` of the source record; reports unknown names.
     fn relation(
         &mut self,
         source: &'a Entity,
         name: &crate::syntax::ast::Ident,
         scope: &mut Scope<'a>,
     ) -> Option<u16> {
+        self.relation_of(source, None, name, scope)
+    }
+
+    /// Finds or registers the relation `name` of `holder`, which is the source record
+    /// (`parent` None) or the record of relation `parent` (for paths further away).
+    pub(super) fn relation_of(
+        &mut self,
+        source: &'a Entity,
+        parent: Option<u16>,
+        name: &crate::syntax::ast::Ident,
+        scope: &mut Scope<'a>,
+    ) -> Option<u16> {
+        let full_name = match parent {
+            Some(p) => format!("{}.{}", scope.relations[usize::from(p)].0.name, name.name),
+            None => name.name.clone(),
+        };
         if let Some(i) = scope
             .relations
             .iter()
-            .position(|(r, _)| r.name == name.name)
+            .position(|(r, _)| r.name == full_name)
         {
             return Some(i as u16);
         }
@@ -157,15 +175,16 @@ impl<'a> Checker<'a> {
                 };
                 scope.relations.push((
                     Relation {
-                        name: name.name.clone(),
+                        name: full_name,
                         via_field: field.name.clone(),
                         via_slot: slot as u32,
                         entity: target.to_string(),
+                        from: parent,
                     },
                     entity,
                 ));
                 let via = field.name.clone();
-                scope.fetch_set(None).fields.insert(via);
+                scope.fetch_set(parent).fields.insert(via);
                 Some((scope.relations.len() - 1) as u16)
             }
             None => {

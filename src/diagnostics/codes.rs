@@ -96,7 +96,9 @@ codes! {
     MissingSource = "FM0605", Error, "the mapping declares no source or target";
     ConflictingTargets = "FM0606", Error, "an assignment overlaps another one";
 
-    JsonnetUnsupported = "FM0801", Error, "Jsonnet blocks are not available in this build";
+    JsonnetUnsupported = "FM0801", Error, "a Jsonnet block is used where it cannot run";
+    JsonnetSyntax = "FM0802", Error, "a Jsonnet block does not parse";
+    JsonnetPath = "FM0803", Error, "a Jsonnet block declares a path that is not a chain of related entities";
 
     UncoveredPicklistValues = "FM0901", Warning, "a table or match over a picklist leaves active values to its default";
     MissingPrepackagedField = "FM0902", Warning, "a work order field Field Nation's prepackaged integrations require is never set";

@@ -32,10 +32,17 @@ fn explain_mapping(program: &Program, m: &MappingProgram, out: &mut String) {
     if !m.relations.is_empty() {
         let _ = writeln!(out, "  related entities:");
         for r in &m.relations {
+            let holder = match r.from {
+                Some(parent) => m
+                    .relations
+                    .get(usize::from(parent))
+                    .map_or("?", |p| p.name.as_str()),
+                None => m.source.as_str(),
+            };
             let _ = writeln!(
                 out,
-                "    {:<24} {} through {}.{}",
-                r.name, r.entity, m.source, r.via_field
+                "    {:<24} {} through {holder}.{}",
+                r.name, r.entity, r.via_field
             );
         }
     }
@@ -89,12 +96,13 @@ fn explain_mapping(program: &Program, m: &MappingProgram, out: &mut String) {
         out,
         "    1. query {} by id: {}",
         plan.source.entity,
-        fields(&plan.source.fields, &plan.source.udfs)
+        fields(&plan.source)
     );
-    let mut n = 1;
-    let mut done: Vec<&str> = Vec::new();
-    for r in &plan.related {
-        if done.contains(&r.fetch.entity.as_str()) {
+    // One query per entity type and depth; later relations of the same kind join it.
+    let mut queries: Vec<(usize, &str)> = Vec::new();
+    for (i, r) in plan.related.iter().enumerate() {
+        let key = (plan.depth(i), r.fetch.entity.as_str());
+        if queries.contains(&key) {
             let _ = writeln!(
                 out,
                 "       + {} through {} (same query)",
@@ -102,23 +110,31 @@ fn explain_mapping(program: &Program, m: &MappingProgram, out: &mut String) {
             );
             continue;
         }
-        done.push(&r.fetch.entity);
-        n += 1;
+        queries.push(key);
+        let after = if key.0 > 1 {
+            ", after the records it hangs off"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "    {n}. query {} by id ({} through {}): {}",
+            "    {}. query {} by id ({} through {}{after}): {}",
+            queries.len() + 1,
             r.fetch.entity,
             r.relation,
             r.via_field,
-            fields(&r.fetch.fields, &r.fetch.udfs)
+            fields(&r.fetch)
         );
     }
     out.push('\n');
 }
 
-fn fields(fields: &[String], udfs: &[String]) -> String {
-    let mut all: Vec<String> = fields.to_vec();
-    all.extend(udfs.iter().map(|u| format!("udf({u:?})")));
+fn fields(fetch: &super::plan::EntityFetch) -> String {
+    if fetch.all_fields {
+        return "all fields and UDFs (read by a Jsonnet block)".into();
+    }
+    let mut all: Vec<String> = fetch.fields.clone();
+    all.extend(fetch.udfs.iter().map(|u| format!("udf({u:?})")));
     if all.is_empty() {
         "id only".into()
     } else {
@@ -254,6 +270,29 @@ impl Printer<'_> {
             Expr::Field { record, slot } => self.field_name(*record, *slot, false),
             Expr::Udf { record, slot } => self.field_name(*record, *slot, true),
             Expr::EventPath(keys) => keys.join("."),
+            Expr::Jsonnet { input, .. } => {
+                let mut reads = Vec::new();
+                fn paths(
+                    tree: &crate::jsonnet::input::InputTree,
+                    prefix: &str,
+                    out: &mut Vec<String>,
+                ) {
+                    for (name, _, below) in &tree.children {
+                        let path = if prefix.is_empty() {
+                            name.clone()
+                        } else {
+                            format!("{prefix}.{name}")
+                        };
+                        if below.children.is_empty() {
+                            out.push(path);
+                        } else {
+                            paths(below, &path, out);
+                        }
+                    }
+                }
+                paths(input, "", &mut reads);
+                format!("jsonnet({})", reads.join(", "))
+            }
             Expr::Label { picklist, value } => {
                 let name = self
                     .program

@@ -102,6 +102,11 @@ pub enum Expr {
         table: Arc<Table>,
         key: Box<Expr>,
     },
+    /// A Jsonnet block over the records it declared.
+    Jsonnet {
+        block: Arc<crate::jsonnet::JsonnetBlock>,
+        input: crate::jsonnet::input::InputTree,
+    },
     Ranges {
         value: Box<Expr>,
         arms: Box<[RangeArm]>,
@@ -141,7 +146,11 @@ impl Expr {
     pub fn walk<'e>(&'e self, f: &mut impl FnMut(&'e Expr)) {
         f(self);
         match self {
-            Expr::Const(_) | Expr::Field { .. } | Expr::Udf { .. } | Expr::EventPath(_) => {}
+            Expr::Const(_)
+            | Expr::Field { .. }
+            | Expr::Udf { .. }
+            | Expr::EventPath(_)
+            | Expr::Jsonnet { .. } => {}
             Expr::Label { value, .. }
             | Expr::Not(value)
             | Expr::InSet { value, .. }

@@ -12,6 +12,8 @@ pub struct EntityFetch {
     pub entity: String,
     pub fields: Vec<String>,
     pub udfs: Vec<String>,
+    /// A Jsonnet block reads the whole record, every field and UDF.
+    pub all_fields: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,19 +23,41 @@ pub struct RelatedFetch {
     /// The source field holding the related id: `AccountID`.
     pub via_field: String,
     pub fetch: EntityFetch,
+    /// The related fetch whose records hold `via_field` (a grandparent's parent); `None` when
+    /// the source record holds it.
+    pub through: Option<usize>,
 }
 
 impl FetchPlan {
     /// Autotask API calls for one ticket: one query for the source entity, then one query
-    /// per related entity type (relations to the same type share a query: `id` OR-ed).
+    /// per related entity type and depth (relations to the same type at the same depth share a
+    /// query, their ids OR-ed; a grandparent needs its parent's record first).
     pub fn api_calls(&self) -> usize {
-        let mut entities: Vec<&str> = self
+        let mut queries: Vec<(usize, &str)> = self
             .related
             .iter()
-            .map(|r| r.fetch.entity.as_str())
+            .enumerate()
+            .map(|(i, r)| (self.depth(i), r.fetch.entity.as_str()))
             .collect();
-        entities.sort_unstable();
-        entities.dedup();
-        1 + entities.len()
+        queries.sort_unstable();
+        queries.dedup();
+        1 + queries.len()
+    }
+
+    /// How many references away from the source a related fetch is (1 for `Account`).
+    pub fn depth(&self, index: usize) -> usize {
+        let mut depth = 1;
+        let mut at = self.related.get(index).and_then(|r| r.through);
+        while let Some(parent) = at {
+            depth += 1;
+            // Plans list a parent before its children, so the walk ends; the filter guards
+            // against a malformed plan.
+            at = self
+                .related
+                .get(parent)
+                .and_then(|r| r.through)
+                .filter(|p| *p < parent);
+        }
+        depth
     }
 }

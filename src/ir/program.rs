@@ -57,10 +57,13 @@ pub struct Trigger {
 /// A related entity one reference away from the source: `Account` through `AccountID`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
+    /// `Account`, or a path for a deeper one: `Account.ParentAccount`.
     pub name: String,
     pub via_field: String,
     pub via_slot: u32,
     pub entity: String,
+    /// The relation whose record holds `via_field`; `None` for the source record.
+    pub from: Option<u16>,
 }
 
 /// One assignment to a work order field.

@@ -14,6 +14,8 @@ use super::record::Record;
 use super::time::{self, DstAdjustment};
 use super::value::{Key, Value};
 use crate::ir::{ArithOp, CompareOp, Expr, PicklistLabels, Piece, RecordRef};
+use crate::jsonnet::JsonnetError;
+use crate::schema::Schemas;
 
 /// Everything an expression can read.
 pub struct Env<'r> {
@@ -26,6 +28,10 @@ pub struct Env<'r> {
     pub adjustments: Vec<DstAdjustment>,
     /// Where to count table rows and range arms taken, when a test run measures coverage.
     pub coverage: Option<&'r RefCell<Coverage>>,
+    /// The schemas, for building a Jsonnet block's `$.input`.
+    pub schemas: Option<&'r Schemas>,
+    /// What Jsonnet blocks printed with `std.trace`.
+    pub traces: Vec<String>,
 }
 
 /// Most functions take up to three arguments; they are evaluated into a stack buffer.
@@ -42,6 +48,8 @@ impl<'r> Env<'r> {
             ctx,
             adjustments: Vec::new(),
             coverage: None,
+            schemas: None,
+            traces: Vec::new(),
         }
     }
 
@@ -69,6 +77,24 @@ impl<'r> Env<'r> {
                     node = node.and_then(|n| n.get(key.as_ref()));
                 }
                 node.map_or(Value::Null, json_value)
+            }
+            Expr::Jsonnet { block, input } => {
+                let (Some(source), Some(schemas)) = (self.source, self.schemas) else {
+                    return Err("a Jsonnet block needs the mapping's records".into());
+                };
+                let json = crate::jsonnet::input::build(input, source, self.related, schemas);
+                match block.evaluate(json) {
+                    Ok(out) => {
+                        self.traces.extend(out.traces);
+                        json_value(&out.value).into_owned()
+                    }
+                    Err(error) => {
+                        if let JsonnetError::Runtime { traces, .. } = &error {
+                            self.traces.extend(traces.iter().cloned());
+                        }
+                        return Err(error.to_string());
+                    }
+                }
             }
             Expr::Label { picklist, value } => {
                 let v = self.eval(value)?;
@@ -238,7 +264,7 @@ pub fn json_value(json: &serde_json::Value) -> Value<'_> {
                 .map_or(Value::Null, Value::Decimal),
         },
         J::String(s) => Value::Str(Cow::Borrowed(s)),
-        other => Value::str(other.to_string()),
+        other => Value::Json(std::sync::Arc::new(other.clone())),
     }
 }
 

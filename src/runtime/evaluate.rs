@@ -26,6 +26,8 @@ pub struct Evaluation {
     pub work_order: Json,
     pub provenance: Vec<Provenance>,
     pub issues: Vec<Issue>,
+    /// What Jsonnet blocks printed with `std.trace`, in order.
+    pub log: Vec<String>,
 }
 
 /// Where one work order field came from.
@@ -81,6 +83,8 @@ pub(crate) fn evaluate_mapping(
         ctx,
         adjustments: Vec::new(),
         coverage,
+        schemas: Some(&program.schemas),
+        traces: Vec::new(),
     };
     let mut triggered = mapping.triggers.is_empty();
     for trigger in &mapping.triggers {
@@ -174,6 +178,7 @@ pub(crate) fn evaluate_mapping(
         work_order,
         provenance,
         issues,
+        log: env.traces,
     })
 }
 
@@ -183,34 +188,38 @@ fn related_records<'r>(
     records: &'r RecordSet,
     issues: &mut Vec<Issue>,
 ) -> Vec<Option<&'r Record>> {
-    mapping
-        .relations
-        .iter()
-        .map(|relation| {
-            let id = match source.field(relation.via_slot as usize) {
-                Value::Int(id) => *id,
-                _ => return None,
-            };
-            let found = records.get(&relation.entity, id);
-            if found.is_none() {
-                issues.push(Issue {
-                    message: format!(
-                        "{}.{} is {id}, but no {} {id} was fetched; its fields read as null",
-                        mapping.source, relation.via_field, relation.entity
-                    ),
-                    kind: IssueKind::RelatedMissing {
-                        relation: relation.name.clone(),
-                        entity: relation.entity.clone(),
-                        id,
-                    },
-                    severity: "warning",
-                    target: None,
-                    span: None,
-                });
-            }
-            found
-        })
-        .collect()
+    // Relations are listed parent first, so a grandparent finds its parent already resolved.
+    let mut found: Vec<Option<&'r Record>> = Vec::with_capacity(mapping.relations.len());
+    for relation in &mapping.relations {
+        let holder = match relation.from {
+            None => Some(source),
+            Some(parent) => found.get(usize::from(parent)).copied().flatten(),
+        };
+        let Some(Value::Int(id)) = holder.map(|h| h.field(relation.via_slot as usize)) else {
+            found.push(None);
+            continue;
+        };
+        let id = *id;
+        let record = records.get(&relation.entity, id);
+        if record.is_none() {
+            issues.push(Issue {
+                message: format!(
+                    "{} refers to {} {id} through {}, but it was not fetched; its fields read as null",
+                    relation.name, relation.entity, relation.via_field
+                ),
+                kind: IssueKind::RelatedMissing {
+                    relation: relation.name.clone(),
+                    entity: relation.entity.clone(),
+                    id,
+                },
+                severity: "warning",
+                target: None,
+                span: None,
+            });
+        }
+        found.push(record);
+    }
+    found
 }
 
 fn dst_issue(adjustment: &DstAdjustment, rule: &Rule) -> Issue {
@@ -260,7 +269,13 @@ fn emit(rule: &Rule, value: Value<'_>, issues: &mut Vec<Issue>) -> Option<Json> 
         return None;
     }
     let converted = match rule.emit {
-        Emit::String => Ok(Json::String(value.to_string())),
+        Emit::String => match &value {
+            Value::Json(j) => Err(format!(
+                "expected text, the Jsonnet block gave {}",
+                value_kind(j)
+            )),
+            v => Ok(Json::String(v.to_string())),
+        },
         Emit::Number => number(&value),
         Emit::Integer => match &value {
             Value::Int(i) => Ok(Json::from(*i)),
@@ -340,6 +355,14 @@ pub(crate) fn decimal_json(d: rust_decimal::Decimal) -> Json {
         .map_or_else(|| Json::String(d.to_string()), Json::Number)
 }
 
+fn value_kind(json: &Json) -> &'static str {
+    match json {
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+        _ => "a value",
+    }
+}
+
 pub(crate) fn to_json(value: &Value<'_>) -> Json {
     match value {
         Value::Null => Json::Null,
@@ -347,6 +370,7 @@ pub(crate) fn to_json(value: &Value<'_>) -> Json {
         Value::Int(i) => Json::from(*i),
         Value::Decimal(d) => decimal_json(*d),
         Value::List(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Json(j) => (**j).clone(),
         other => Json::String(other.to_string()),
     }
 }

@@ -95,6 +95,8 @@ pub(crate) fn apply_event(
         ctx,
         adjustments: Vec::new(),
         coverage,
+        schemas: Some(&program.schemas),
+        traces: Vec::new(),
     };
     let ticket_schema = program.schemas.autotask.entity("Ticket");
     let udfs = program.schemas.tenant.udfs("Ticket");

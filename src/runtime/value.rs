@@ -21,6 +21,8 @@ pub enum Value<'a> {
     DateTime(ZonedDateTime),
     Duration(DurationLiteral),
     List(Vec<Value<'a>>),
+    /// An object or array a Jsonnet block produced.
+    Json(std::sync::Arc<serde_json::Value>),
 }
 
 impl<'a> Value<'a> {
@@ -42,6 +44,7 @@ impl<'a> Value<'a> {
             Value::DateTime(z) => Value::DateTime(z),
             Value::Duration(d) => Value::Duration(d),
             Value::List(items) => Value::List(items.into_iter().map(Value::into_owned).collect()),
+            Value::Json(j) => Value::Json(j),
         }
     }
 
@@ -88,6 +91,8 @@ impl<'a> Value<'a> {
             Value::DateTime(_) => "datetime",
             Value::Duration(_) => "duration",
             Value::List(_) => "list",
+            Value::Json(j) if j.is_array() => "array",
+            Value::Json(_) => "object",
         }
     }
 }
@@ -103,6 +108,7 @@ impl fmt::Display for Value<'_> {
             Value::Str(s) => f.write_str(s),
             Value::DateTime(z) => write!(f, "{}", z.strftime("%Y-%m-%dT%H:%M:%S%:z")),
             Value::Duration(d) => write!(f, "{d}"),
+            Value::Json(j) => write!(f, "{j}"),
             Value::List(items) => {
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {

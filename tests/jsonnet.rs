@@ -1,0 +1,368 @@
+//! The Jsonnet escape hatch: the helper library, `$.input`, checking, the sandbox bounds,
+//! grandparent fetches and concurrent evaluation.
+
+use std::sync::Arc;
+
+use fieldmap::autotask::load_query_response;
+use fieldmap::jsonnet::{JsonnetBlock, JsonnetError};
+use fieldmap::runtime::context::EvalContext;
+use fieldmap::runtime::record::RecordSet;
+use fieldmap::runtime::time::parse_autotask_datetime;
+use fieldmap::schema::Schemas;
+use fieldmap::syntax::Span;
+use serde_json::{Value, json};
+
+fn eval(code: &str, input: Value) -> Result<Value, JsonnetError> {
+    let block =
+        JsonnetBlock::compile(code, Span::default()).unwrap_or_else(|p| panic!("{code}: {p:?}"));
+    block.evaluate(input).map(|out| out.value)
+}
+
+fn util(call: &str) -> Value {
+    eval(&format!("$.util.{call}"), json!({})).unwrap_or_else(|e| panic!("{call}: {e}"))
+}
+
+#[test]
+fn lookup_field_walks_objects_and_arrays_safely() {
+    let input = json!({"a": {"b": [{"c": 7}]}, "x.y": 1, "n": null});
+    let block = |path: &str, default: &str, raw: bool| {
+        eval(
+            &format!("$.util.lookup_field($.input, {path:?}, {default}, {raw})"),
+            input.clone(),
+        )
+        .unwrap()
+    };
+    assert_eq!(block("a.b.0.c", "null", false), json!(7));
+    assert_eq!(block("a.missing.c", "'none'", false), json!("none"));
+    assert_eq!(block("n.deeper", "0", false), json!(0));
+    assert_eq!(block("a.b.5.c", "-1", false), json!(-1));
+    assert_eq!(block("x.y", "null", true), json!(1));
+    assert_eq!(block("x.y", "'dotted'", false), json!("dotted"));
+}
+
+#[test]
+fn custom_fields_are_found_by_id() {
+    let wo = json!({"custom_fields": {"results": [{"results": [{"id": 835, "value": "PO-17"}]}, {"results": [{"id": 901, "value": "x"}]}]}});
+    let found = eval(
+        "[$.util.lookup_custom_field('835', $.input), $.util.lookup_custom_field(901, $.input), $.util.lookup_custom_field(1, $.input, 'n/a')]",
+        wo,
+    );
+    assert_eq!(found.unwrap(), json!(["PO-17", "x", "n/a"]));
+}
+
+#[test]
+fn array_and_range_maps_follow_the_broker() {
+    let map = "[{cmp: 'fixed', val: 'Fixed Price'}, {cmp: 'hourly', val: 'Hourly'}]";
+    assert_eq!(
+        util(&format!("array_map({map}, 'hourly', 'Unknown')")),
+        json!("Hourly")
+    );
+    assert_eq!(
+        util(&format!("array_map({map}, 'Hourly', 'Unknown')")),
+        json!("Unknown"),
+        "exact, case-sensitive"
+    );
+    // The broker's documented examples: 0.3 → 15-30 Minutes, 1.5 → 1-2 Hours, 5 → default.
+    let ranges = "[{cmp: 0.5, val: '15-30 Minutes'}, {cmp: 1, val: '30-60 Minutes'}, {cmp: 2, val: '1-2 Hours'}, {cmp: 4, val: '2-4 Hours'}]";
+    assert_eq!(
+        util(&format!("range_map({ranges}, 0.3, '4+ Hours')")),
+        json!("15-30 Minutes")
+    );
+    assert_eq!(
+        util(&format!("range_map({ranges}, 1.5, '4+ Hours')")),
+        json!("1-2 Hours")
+    );
+    assert_eq!(
+        util(&format!("range_map({ranges}, 2, '4+ Hours')")),
+        json!("1-2 Hours"),
+        "bounds are inclusive"
+    );
+    assert_eq!(
+        util(&format!("range_map({ranges}, 5, '4+ Hours')")),
+        json!("4+ Hours")
+    );
+    assert_eq!(
+        util(&format!("range_map({ranges}, '0.75', 'x')")),
+        json!("30-60 Minutes"),
+        "numeric text"
+    );
+}
+
+#[test]
+fn dates_convert_with_zones_and_the_dst_rule() {
+    assert_eq!(
+        util("date_time_format_fn_utc()"),
+        json!("YYYY-MM-DD HH:mm:ss")
+    );
+    assert_eq!(
+        util(
+            "date_convert('2025-01-15 14:00:00', 'YYYY-MM-DD HH:mm:ss', 'MM/DD/YYYY h:mm A', 'UTC', 'America/New_York')"
+        ),
+        json!("01/15/2025 9:00 AM")
+    );
+    assert_eq!(
+        util(
+            "date_convert('2025-07-15T09:00:00-04:00', 'YYYY-MM-DDTHH:mm:ssZ', 'YYYY-MM-DD HH:mm:ss')"
+        ),
+        json!("2025-07-15 13:00:00")
+    );
+    // 02:30 on the spring-forward night does not exist in New York: it moves to 03:30 EDT.
+    assert_eq!(
+        util(
+            "date_convert('2024-03-10 02:30', 'YYYY-MM-DD HH:mm', 'YYYY-MM-DD HH:mm', 'America/New_York', 'UTC')"
+        ),
+        json!("2024-03-10 07:30")
+    );
+    assert_eq!(
+        util("date_add('2024-02-28 10:00:00')"),
+        json!("2024-02-29 10:00:00")
+    );
+    assert_eq!(
+        util("date_add('12/31/2025', 'MM/DD/YYYY')"),
+        json!("01/01/2026")
+    );
+    assert_eq!(util("date_convert('', 'YYYY', 'YYYY')"), Value::Null);
+    let bad = eval(
+        "$.util.date_convert('soon', 'YYYY-MM-DD', 'YYYY')",
+        json!({}),
+    )
+    .unwrap_err();
+    assert!(bad.to_string().contains("soon"), "{bad}");
+}
+
+#[test]
+fn arrays_results_and_expenses() {
+    let expenses = json!([
+        {"amount": 12.5, "category": {"name": "Parking"}, "status": {"name": "Approved"}},
+        {"amount": 40, "category": {"name": "Parts"}, "status": {"name": "Pending"}},
+        {"amount": 7.5, "category": {"name": "Parking"}, "approved": true}
+    ]);
+    let run = |code: &str| eval(code, expenses.clone()).unwrap();
+    assert_eq!(run("$.util.array_sum([1, null, 2.5])"), json!(3.5));
+    assert_eq!(
+        run("$.util.results_values($.input, 'category.name')"),
+        json!(["Parking", "Parts", "Parking"])
+    );
+    assert_eq!(
+        run("$.util.results_values_unique($.input, 'category.name')"),
+        json!(["Parking", "Parts"])
+    );
+    assert_eq!(
+        run(
+            "$.util.object_map_array($.input, {'category.name': 'expense_category', amount: 'total'})"
+        ),
+        json!([
+            {"expense_category": "Parking", "total": 12.5},
+            {"expense_category": "Parts", "total": 40},
+            {"expense_category": "Parking", "total": 7.5}
+        ])
+    );
+    let grouped =
+        run("$.util.results_group_by($.input, 'category.name', function(e) e.amount < 20)");
+    assert_eq!(grouped["Parking"].as_array().map(Vec::len), Some(2));
+    assert!(grouped.get("Parts").is_none());
+    assert_eq!(
+        run("[$.util.is_expense_approved_fn(e) for e in $.input]"),
+        json!([true, false, true])
+    );
+    assert_eq!(
+        run("$.util.sum_expense_field($.input, 'amount')"),
+        json!(20)
+    );
+}
+
+#[test]
+fn imports_reach_the_helper_library_and_nothing_else() {
+    assert_eq!(
+        eval("(import 'util.libsonnet').array_sum([1, 2])", json!({})).unwrap(),
+        json!(3)
+    );
+    for path in [
+        "/etc/passwd",
+        "../Cargo.toml",
+        "http://example.com/x.libsonnet",
+    ] {
+        let err = eval(&format!("import {path:?}"), json!({})).unwrap_err();
+        assert!(
+            err.to_string().contains("only \"util.libsonnet\""),
+            "{path}: {err}"
+        );
+    }
+    let err = eval("importstr 'Cargo.toml'", json!({})).unwrap_err();
+    assert!(matches!(err, JsonnetError::Runtime { .. }), "{err}");
+}
+
+fn demo() -> (Arc<Schemas>, RecordSet) {
+    let schemas = Arc::new(Schemas::bundled().unwrap());
+    let mut records = RecordSet::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/fixtures");
+    for file in ["tickets", "accounts", "contacts", "resources"] {
+        let xml = std::fs::read_to_string(dir.join(format!("{file}.xml"))).unwrap();
+        load_query_response(&xml, &schemas, &mut records).unwrap();
+    }
+    (schemas, records)
+}
+
+fn ctx() -> EvalContext {
+    EvalContext::at(parse_autotask_datetime("2025-01-15T09:00:00").unwrap().0)
+}
+
+fn mapping(body: &str) -> String {
+    format!(
+        "mapping \"M\" {{\n  source autotask.Ticket\n  target fieldnation.WorkOrder\n  title = Title\n{body}\n}}\n"
+    )
+}
+
+#[test]
+fn input_has_fields_udfs_labels_dates_and_declared_relations() {
+    let (schemas, records) = demo();
+    let source = mapping(
+        "  custom_fields[1] = jsonnet(Account.ParentAccount, AssignedResource) |||\n    std.manifestJsonMinified([$.input.DueDateTime, $.input.udfs['Send to FN'], $.input.labels.Status, $.input.Account.ParentAccount.AccountName, $.input.Account.ParentAccount.ParentAccountID, $.input.AssignedResource.Email, $.input.Resolution, std.objectHas($.input, 'Contact')])\n  |||",
+    );
+    let program = fieldmap::compile(&source, schemas).unwrap();
+    let result = program.evaluate(0, &records, 9137, &ctx()).unwrap();
+    let text = result.work_order["custom_fields"]["results"][0]["results"][0]["value"]
+        .as_str()
+        .unwrap();
+    let values: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(
+        values,
+        json!([
+            "2025-01-15T09:00:00-05:00",
+            "Yes",
+            "Dispatch to Field",
+            "Müller Hospitality Group",
+            null,
+            "dana.whitfield@msp.example",
+            null,
+            false
+        ])
+    );
+}
+
+#[test]
+fn a_typo_inside_a_block_is_reported_at_check_time_with_its_line() {
+    let (schemas, _) = demo();
+    let source = mapping(
+        "  custom_fields[1] = jsonnet(Account) |||\n    local a = $.input.Account;\n    a.AccountName +\n  |||",
+    );
+    let failure = fieldmap::compile(&source, schemas.clone()).unwrap_err();
+    let d = &failure.diagnostics[0];
+    assert_eq!(d.code.as_str(), "FM0802");
+    let (line, _) = d.primary_span().line_col(&source);
+    assert_eq!(line, 7, "the error points at the dangling `+`: {d:?}");
+    let rendered =
+        fieldmap::diagnostics::render_human(&failure.diagnostics, "m.fmap", &source, false);
+    insta::assert_snapshot!("jsonnet_syntax_error", rendered);
+
+    let source = mapping("  custom_fields[1] = jsonnet(Account.Parent) ||| 1 |||");
+    let failure = fieldmap::compile(&source, schemas.clone()).unwrap_err();
+    assert_eq!(failure.diagnostics[0].code.as_str(), "FM0204");
+    assert_eq!(
+        failure.diagnostics[0].labels[0].message,
+        "did you mean `ParentAccount`?"
+    );
+
+    let source = mapping("  custom_fields[1] = jsonnet(Account.AccountName) ||| 1 |||");
+    let failure = fieldmap::compile(&source, schemas).unwrap_err();
+    assert_eq!(failure.diagnostics[0].code.as_str(), "FM0803");
+}
+
+#[test]
+fn runaway_blocks_fail_their_rule_with_a_clear_issue() {
+    let (schemas, records) = demo();
+    let source = mapping(
+        "  custom_fields[1] = jsonnet() ||| local f(n) = f(n + 1) + 1; f(0) |||\n  custom_fields[2] = jsonnet() ||| std.foldl(function(a, b) a + b, std.range(1, 300000000), 0) |||\n  custom_fields[3] = jsonnet() ||| std.trace('still here', 'ok') |||",
+    );
+    let program = fieldmap::compile(&source, schemas).unwrap();
+    let result = program.evaluate(0, &records, 9137, &ctx()).unwrap();
+    let messages: Vec<&str> = result.issues.iter().map(|i| i.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("`custom_fields[1]`") && m.contains("stack overflow")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("`custom_fields[2]`") && m.contains("was stopped")),
+        "{messages:?}"
+    );
+    assert_eq!(
+        result.work_order["custom_fields"]["results"][0]["results"],
+        json!([{"id": 3, "value": "ok"}])
+    );
+    assert_eq!(result.log, ["still here"]);
+}
+
+#[test]
+fn a_block_result_that_does_not_fit_its_field_is_an_issue() {
+    let (schemas, records) = demo();
+    let source = mapping(
+        "  location.city = jsonnet() ||| {city: 'x'} |||\n  pay.base.amount = jsonnet() ||| 'lots' |||",
+    );
+    let program = fieldmap::compile(&source, schemas).unwrap();
+    let result = program.evaluate(0, &records, 9137, &ctx()).unwrap();
+    let messages: Vec<&str> = result.issues.iter().map(|i| i.message.as_str()).collect();
+    assert!(
+        messages.contains(&"`location.city`: expected text, the Jsonnet block gave an object"),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&"`pay.base.amount`: \"lots\" is not a number"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn the_program_evaluates_blocks_from_many_threads_at_once() {
+    let (schemas, records) = demo();
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/mappings/dispatch-with-parent-account.fmap"
+    ))
+    .unwrap();
+    let program = fieldmap::compile(&source, schemas).unwrap();
+    let expected: Vec<Value> = [9137, 9138, 9139]
+        .iter()
+        .map(|id| {
+            program
+                .evaluate(0, &records, *id, &ctx())
+                .unwrap()
+                .work_order
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let (program, records, expected) = (&program, &records, &expected);
+            scope.spawn(move || {
+                for round in 0..10 {
+                    let i = (t + round) % 3;
+                    let id = [9137, 9138, 9139][i];
+                    let got = program.evaluate(0, records, id, &ctx()).unwrap().work_order;
+                    assert_eq!(got, expected[i], "thread {t}, round {round}");
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn explain_shows_the_grandparent_fetch_and_its_cost() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+        .args(["explain", "mappings/dispatch-with-parent-account.fmap"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Account.ParentAccount    Account through Account.ParentAccountID"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fetch plan: 4 Autotask API call(s) per Ticket"),
+        "{text}"
+    );
+    assert!(text.contains("query Account by id (Account.ParentAccount through ParentAccountID, after the records it hangs off)"), "{text}");
+}
