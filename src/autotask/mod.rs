@@ -1,6 +1,7 @@
 //! Autotask SOAP API v1.6: the streaming wire reader and loading records from its responses.
 
 mod record_loader;
+pub mod simulator;
 pub mod soap;
 
 pub use record_loader::{LoadError, LoadIssue, LoadReport, load_query_response};

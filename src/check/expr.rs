@@ -482,6 +482,12 @@ impl<'a> Checker<'a> {
         rspan: Span,
         span: Span,
     ) -> Typed {
+        // A side that is `any` after an error was reported already: one mistake, one diagnostic.
+        if (l.ty == Type::Any && l.expr.as_const().is_some())
+            || (r.ty == Type::Any && r.expr.as_const().is_some())
+        {
+            return Typed::error();
+        }
         let arith_op = match op {
             BinaryOp::Add => ArithOp::Add,
             BinaryOp::Sub => ArithOp::Sub,
@@ -745,6 +751,11 @@ impl<'a> Checker<'a> {
                     set.insert(key, ());
                 }
                 None if constant.as_ref().is_some_and(Value::is_null) => {}
+                None if matches!(constant, Some(Value::Decimal(_))) => self.report(
+                    Diagnostic::new(Code::TypeMismatch, item.span, "`in` does not compare decimals exactly")
+                        .with_label("a decimal")
+                        .with_help("hours and money rarely equal a written value; compare with `<=`/`>=` or use `ranges`"),
+                ),
                 None => self.report(
                     Diagnostic::new(
                         Code::TypeMismatch,

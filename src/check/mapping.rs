@@ -72,6 +72,21 @@ impl<'a> Checker<'a> {
                         );
                         continue;
                     }
+                    if let Some((other, at)) =
+                        seen.iter().find(|(other, _)| overlaps(&shown, other))
+                    {
+                        self.report(
+                            Diagnostic::new(
+                                Code::ConflictingTargets,
+                                a.target.span,
+                                format!("`{shown}` overlaps `{other}`: one holds the other"),
+                            )
+                            .with_label("overlaps")
+                            .with_context(*at, "the other assignment")
+                            .with_help("assign the object's fields one by one, or the whole object, not both"),
+                        );
+                        continue;
+                    }
                     seen.insert(shown.clone(), a.target.span);
                     let allowed = self.check_allowed(&target, &lowered.expr, a.value.span);
                     let expr = if emit == ir::Emit::String {
@@ -323,5 +338,23 @@ fn finish(node: Build) -> OutNode {
         ),
         Build::Array(items) => OutNode::Array(items.into_values().map(finish).collect()),
         Build::Leaf(leaf) => leaf,
+    }
+}
+
+/// Whether two target paths write into each other: an object and one of its fields, or a custom
+/// field written both by id (`custom_fields[129]`) and through `custom_fields.results`.
+fn overlaps(a: &str, b: &str) -> bool {
+    let shorthand = |t: &str| t.starts_with("custom_fields[");
+    match (shorthand(a), shorthand(b)) {
+        (true, true) => false,
+        (true, false) => b == "custom_fields" || b.starts_with("custom_fields."),
+        (false, true) => a == "custom_fields" || a.starts_with("custom_fields."),
+        (false, false) => {
+            let inside = |long: &str, short: &str| {
+                long.strip_prefix(short)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+            };
+            inside(a, b) || inside(b, a)
+        }
     }
 }

@@ -101,17 +101,27 @@ impl<'a> Checker<'a> {
                 match rest {
                     [segment] => self.resolve_on_entity(entity, Some(index), segment, scope),
                     _ => {
+                        let names: Vec<String> = path
+                            .segments
+                            .iter()
+                            .map(|s| match s {
+                                PathSegment::Field(i) => i.name.clone(),
+                                PathSegment::Udf(u) => format!("udf({:?})", u.value),
+                            })
+                            .collect();
+                        let records = names[..names.len() - 1].join(".");
                         self.report(
                             Diagnostic::new(
                                 Code::PathTooDeep,
                                 path.span,
                                 "this path reaches past the ticket's related entities",
                             )
-                            .with_label("two references away")
-                            .with_help(
-                                "fieldmap fetches related entities one reference away; read deeper \
-                                 records (grandparents) in a `jsonnet(…) ||| … |||` block that declares the path",
-                            ),
+                            .with_label("more than one reference away")
+                            .with_help(format!(
+                                "paths reach one reference away; read deeper records in a Jsonnet block that \
+                                 declares them: `jsonnet({records}) ||| $.input.{} |||`",
+                                names.join(".")
+                            )),
                         );
                         (Expr::null(), Type::Any)
                     }

@@ -271,7 +271,8 @@ impl<'a> Checker<'a> {
         let mut seen: HashMap<Key, Span> = HashMap::new();
         let mut default: Option<Expr> = None;
         let mut ty = Type::Null;
-        for (i, arm) in arms.iter().enumerate() {
+        let mut values = Vec::with_capacity(arms.len());
+        for arm in arms {
             let value = self.lower(&arm.value, scope);
             match ty.unify(&value.ty) {
                 Some(t) => ty = t,
@@ -284,7 +285,11 @@ impl<'a> Checker<'a> {
                     .with_label(format!("{}", value.ty)),
                 ),
             }
-            // Picklist labels as results read as text.
+            values.push(value);
+        }
+        for (i, (arm, value)) in arms.iter().zip(values).enumerate() {
+            // When the arms' common type is text, a picklist result reads as its label, in
+            // every arm (the type is known only after all arms).
             let value_expr = if ty == Type::String {
                 self.as_text(value)
             } else {
@@ -314,7 +319,7 @@ impl<'a> Checker<'a> {
                                 Diagnostic::new(
                                     Code::DuplicateKey,
                                     *pspan,
-                                    format!("{key} is listed twice"),
+                                    format!("{} is listed twice", pattern_text(lit)),
                                 )
                                 .with_label("unreachable")
                                 .with_context(*first, "first listed here"),
@@ -405,6 +410,20 @@ impl<'a> Checker<'a> {
             (_, Literal::Bool(b)) if matches!(subject, Type::Bool | Type::Any) => {
                 Some(Key::Bool(*b))
             }
+            (_, Literal::Decimal(_)) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        span,
+                        "a match does not compare decimals exactly",
+                    )
+                    .with_label("a decimal pattern")
+                    .with_help(
+                        "hours and money rarely equal a written value; use `ranges { <= 2.5: … }`",
+                    ),
+                );
+                None
+            }
             _ => {
                 self.report(
                     Diagnostic::new(
@@ -427,7 +446,8 @@ impl<'a> Checker<'a> {
         span: Span,
         scope: &mut Scope<'a>,
     ) -> Typed {
-        if !input.ty.is_numeric() && input.ty != Type::Null {
+        // Text is read as a number at run time (a UDF holding "2.5").
+        if !input.ty.is_numeric() && !matches!(input.ty, Type::Null | Type::String) {
             self.mismatch(
                 input_span,
                 "a number",
@@ -438,7 +458,7 @@ impl<'a> Checker<'a> {
         let mut lowered: Vec<RangeArm> = Vec::new();
         let mut default = None;
         let mut ty = Type::Null;
-        let mut previous: Option<(rust_decimal::Decimal, Span)> = None;
+        let mut previous: Option<(rust_decimal::Decimal, bool, Span)> = None;
         for (i, arm) in arms.iter().enumerate() {
             let value = self.lower(&arm.value, scope);
             ty = ty.unify(&value.ty).unwrap_or_else(|| {
@@ -465,8 +485,10 @@ impl<'a> Checker<'a> {
                     default = Some(value.expr);
                 }
                 RangeBound::AtMost(bound, bspan) | RangeBound::Below(bound, bspan) => {
-                    if let Some((prev, pspan)) = previous
-                        && *bound <= prev
+                    let inclusive = matches!(arm.bound, RangeBound::AtMost(..));
+                    // `< 2` then `<= 2` is fine: the second arm takes exactly 2.
+                    if let Some((prev, prev_inclusive, pspan)) = previous
+                        && (*bound < prev || (*bound == prev && (prev_inclusive || !inclusive)))
                     {
                         self.report(
                             Diagnostic::new(
@@ -479,7 +501,7 @@ impl<'a> Checker<'a> {
                             .with_help("list range arms from the smallest bound to the largest"),
                         );
                     }
-                    previous = Some((*bound, *bspan));
+                    previous = Some((*bound, inclusive, *bspan));
                     lowered.push(RangeArm {
                         bound: *bound,
                         inclusive: matches!(arm.bound, RangeBound::AtMost(..)),
@@ -508,5 +530,17 @@ impl<'a> Checker<'a> {
             },
             ty,
         }
+    }
+}
+
+/// A pattern as the mapping wrote it, for messages (a picklist label, not its id).
+fn pattern_text(lit: &Literal) -> String {
+    match lit {
+        Literal::String(s) => format!("{s:?}"),
+        Literal::Int(i) => i.to_string(),
+        Literal::Decimal(d) => d.to_string(),
+        Literal::Bool(b) => b.to_string(),
+        Literal::Null => "null".into(),
+        Literal::Duration(d) => d.clone(),
     }
 }

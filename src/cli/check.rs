@@ -1,11 +1,10 @@
-//! `fieldmap check <files|dirs> [--schema FILE] [--format human|json]`
+//! `fieldmap check <files|dirs> [--schema FILE] [--format human|json|sarif|github]`
 
 use std::path::PathBuf;
 
-use fieldmap::diagnostics::{JsonReport, Severity, json_file, render_human};
-
 use super::inputs;
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
+use super::report::{self, FileFindings, Format};
+use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,20 +19,8 @@ pub struct Args {
     format: Format,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Human,
-    Json,
-}
-
 pub fn run(args: Args) -> u8 {
-    match check(&args) {
-        Ok(code) => code,
-        Err(UsageError(message)) => {
-            eprintln!("error: {message}");
-            EXIT_USAGE
-        }
-    }
+    super::exit_code(check(&args))
 }
 
 fn check(args: &Args) -> Result<u8, UsageError> {
@@ -52,42 +39,12 @@ fn check(args: &Args) -> Result<u8, UsageError> {
                 Err(failure) => failure.diagnostics,
             },
         };
-        results.push((file.display().to_string(), source, diagnostics));
+        results.push(FileFindings {
+            path: file.display().to_string(),
+            source,
+            diagnostics,
+        });
     }
-    let errors = results
-        .iter()
-        .flat_map(|r| &r.2)
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = results
-        .iter()
-        .flat_map(|r| &r.2)
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
-    match args.format {
-        Format::Human => {
-            for (name, source, diagnostics) in &results {
-                eprint!(
-                    "{}",
-                    render_human(diagnostics, name, source, inputs::color())
-                );
-            }
-            eprintln!(
-                "checked {} file(s): {errors} error(s), {warnings} warning(s)",
-                results.len()
-            );
-        }
-        Format::Json => {
-            let files = results
-                .iter()
-                .map(|(name, source, d)| json_file(name, source, d))
-                .collect();
-            let report = JsonReport::new(files);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).unwrap_or_default()
-            );
-        }
-    }
+    let (errors, _) = report::print(&results, args.format, "checked")?;
     Ok(if errors > 0 { EXIT_FINDINGS } else { EXIT_OK })
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::inputs;
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
+use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -15,16 +15,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let result = (|| -> Result<u8, UsageError> {
-        let schemas = inputs::schemas(args.schema.as_deref())?;
-        let Some(program) = inputs::compile(&args.mapping, schemas)? else {
-            return Ok(EXIT_FINDINGS);
-        };
-        print!("{}", fieldmap::ir::explain(&program));
-        Ok(EXIT_OK)
-    })();
-    result.unwrap_or_else(|UsageError(message)| {
-        eprintln!("error: {message}");
-        EXIT_USAGE
-    })
+    super::exit_code(execute(&args))
+}
+
+fn execute(args: &Args) -> Result<u8, UsageError> {
+    let schemas = inputs::schemas(args.schema.as_deref())?;
+    let Some(program) = inputs::compile(&args.mapping, schemas)? else {
+        return Ok(EXIT_FINDINGS);
+    };
+    print!("{}", fieldmap::ir::explain(&program));
+    Ok(EXIT_OK)
 }

@@ -5,13 +5,11 @@
 
 use std::path::PathBuf;
 
-use fieldmap::diagnostics::{
-    FileDiagnostics, JsonReport, Severity, json_file, render_github, render_human, render_sarif,
-};
-use fieldmap::lint::{LintConfig, lint, rationale};
+use fieldmap::lint::{LintConfig, lint};
 
 use super::inputs;
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
+use super::report::{self, FileFindings, Format};
+use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
 
 /// Warnings but no error.
 const EXIT_WARNINGS: u8 = 3;
@@ -32,22 +30,8 @@ pub struct Args {
     format: Format,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Human,
-    Json,
-    Sarif,
-    Github,
-}
-
 pub fn run(args: Args) -> u8 {
-    match execute(&args) {
-        Ok(code) => code,
-        Err(UsageError(message)) => {
-            eprintln!("error: {message}");
-            EXIT_USAGE
-        }
-    }
+    super::exit_code(execute(&args))
 }
 
 fn execute(args: &Args) -> Result<u8, UsageError> {
@@ -74,56 +58,13 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             Some(d) => vec![d],
             None => lint(&source, schemas.clone(), &config),
         };
-        results.push((file.display().to_string(), source, diagnostics));
+        results.push(FileFindings {
+            path: file.display().to_string(),
+            source,
+            diagnostics,
+        });
     }
-    let count = |severity| {
-        results
-            .iter()
-            .flat_map(|r| &r.2)
-            .filter(|d| d.severity == severity)
-            .count()
-    };
-    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-    match args.format {
-        Format::Human => {
-            for (name, source, diagnostics) in &results {
-                eprint!(
-                    "{}",
-                    render_human(diagnostics, name, source, inputs::color())
-                );
-            }
-            eprintln!(
-                "linted {} file(s): {errors} error(s), {warnings} warning(s)",
-                results.len()
-            );
-        }
-        Format::Json => {
-            let files = results
-                .iter()
-                .map(|(name, source, d)| json_file(name, source, d))
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&JsonReport::new(files))?);
-        }
-        Format::Sarif => {
-            let files: Vec<FileDiagnostics> = results
-                .iter()
-                .map(|(path, source, diagnostics)| FileDiagnostics {
-                    path,
-                    source,
-                    diagnostics,
-                })
-                .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&render_sarif(&files, rationale))?
-            );
-        }
-        Format::Github => {
-            for (name, source, diagnostics) in &results {
-                print!("{}", render_github(name, source, diagnostics));
-            }
-        }
-    }
+    let (errors, warnings) = report::print(&results, args.format, "linted")?;
     Ok(if errors > 0 {
         EXIT_FINDINGS
     } else if warnings > 0 {

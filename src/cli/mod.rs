@@ -6,7 +6,9 @@ mod explain;
 mod fmt;
 mod inputs;
 mod lint;
+mod report;
 mod run;
+mod sim;
 mod test;
 
 use std::process::ExitCode;
@@ -41,6 +43,8 @@ enum Command {
     Event(event::Args),
     /// Check mapping files and apply lint rules; human, JSON, SARIF or GitHub annotations.
     Lint(lint::Args),
+    /// Run a simulator of an external system's API on this machine (`sim autotask`).
+    Sim(sim::Args),
     /// Run the mapping tests (`*.test.json`) and report coverage.
     Test(test::Args),
     /// Rewrite mapping files in the canonical layout (`--check`: only list those that differ).
@@ -63,8 +67,17 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Test(args) => test::run(args),
+        Command::Sim(args) => sim::run(args),
     };
     ExitCode::from(code)
+}
+
+/// A subcommand's exit code, printing the usage or I/O error that ended it, if one did.
+fn exit_code(result: Result<u8, UsageError>) -> u8 {
+    result.unwrap_or_else(|UsageError(message)| {
+        eprintln!("error: {message}");
+        EXIT_USAGE
+    })
 }
 
 /// An error that ends the command with exit code 2.

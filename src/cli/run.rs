@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use fieldmap::runtime::record::RecordSet;
 
 use super::inputs;
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
+use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,13 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    match execute(&args) {
-        Ok(code) => code,
-        Err(UsageError(message)) => {
-            eprintln!("error: {message}");
-            EXIT_USAGE
-        }
-    }
+    super::exit_code(execute(&args))
 }
 
 fn execute(args: &Args) -> Result<u8, UsageError> {

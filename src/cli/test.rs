@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use fieldmap::testing::run_test_file;
 
 use super::inputs;
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
+use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,13 +21,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    match execute(&args) {
-        Ok(code) => code,
-        Err(UsageError(message)) => {
-            eprintln!("error: {message}");
-            EXIT_USAGE
-        }
-    }
+    super::exit_code(execute(&args))
 }
 
 fn test_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {

@@ -88,7 +88,7 @@ fn to_condition(
             let (field, constant, op) = match (field_of(lhs, entity, tenant)?, rhs.as_const(), field_of(rhs, entity, tenant)?, lhs.as_const()) {
                 (Some(f), Some(c), _, _) => (f, c, *op),
                 (_, _, Some(f), Some(c)) => (f, c, mirror(*op)),
-                _ => return Err("QueryXML compares a field with a constant; this compares two computed values".into()),
+                _ => return Err("QueryXML compares a field of the record with a constant; here a side is computed (an expression, not a field)".into()),
             };
             let op = if negated { negate(op) } else { op };
             Ok(test(field, op_name(op), Some(wire(constant)?)))

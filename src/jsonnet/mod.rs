@@ -12,9 +12,12 @@
 //! the block's text, so it stays `Send + Sync`.
 
 pub mod input;
+mod local;
 mod natives;
 mod pool;
 mod sandbox;
+
+pub use local::LocalJsonnet;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

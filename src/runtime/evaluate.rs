@@ -315,7 +315,11 @@ fn emit(rule: &Rule, value: Value<'_>, issues: &mut Vec<Issue>) -> Option<Json> 
             message: format!(
                 "`{}`: {s:?} is not one of {}",
                 rule.target,
-                allowed.join(", ")
+                allowed
+                    .iter()
+                    .map(|a| format!("{a:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             kind: IssueKind::NotAllowed {
                 value: s.clone(),
@@ -350,7 +354,11 @@ pub(crate) fn decimal_json(d: rust_decimal::Decimal) -> Json {
     {
         return Json::from(i);
     }
-    d.to_f64()
+    // Through the decimal's text, which gives the double nearest to it; `to_f64` can land one
+    // step off (1/3 as 0.33333333333333337).
+    d.to_string()
+        .parse::<f64>()
+        .ok()
         .and_then(serde_json::Number::from_f64)
         .map_or_else(|| Json::String(d.to_string()), Json::Number)
 }

@@ -183,6 +183,17 @@ pub(crate) fn apply_event(
             let title = env.eval(&note.title).map(|v| v.to_string());
             let description = env.eval(&note.description).map(|v| v.to_string());
             match (title, description) {
+                // Autotask requires a description: without one there is no note to create.
+                (Ok(_), Ok(description)) if description.trim().is_empty() => {
+                    changes.issues.push(Issue {
+                        message: "ticket note: the description is empty, so no note is created"
+                            .into(),
+                        kind: IssueKind::MissingValue,
+                        severity: "error",
+                        target: Some("note".into()),
+                        span: Some(note.span),
+                    })
+                }
                 (Ok(title), Ok(description)) => changes.notes.push(NewNote {
                     ticket_id: ticket.id,
                     title,

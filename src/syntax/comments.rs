@@ -36,11 +36,18 @@ pub fn unclosed(source: &str) -> Option<Unclosed> {
     scan_all(source).1
 }
 
-fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>) {
+/// The innermost `{` of the code left open at the end of the file.
+pub fn unclosed_block(source: &str) -> Option<Span> {
+    scan_all(source).2
+}
+
+fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>, Option<Span>) {
     let bytes = source.as_bytes();
     let mut stack = vec![Context::Code];
     let mut comments = Vec::new();
     let mut unclosed = None;
+    // Where each block brace of the code (not of `${…}`) opened.
+    let mut braces: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let rest = &bytes[i..];
@@ -98,8 +105,9 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>) {
                     i += 1;
                 }
                 [b'{', ..] => {
-                    if let Context::Interpolation(depth) = context {
-                        *depth += 1;
+                    match context {
+                        Context::Interpolation(depth) => *depth += 1,
+                        _ => braces.push(i),
                     }
                     i += 1;
                 }
@@ -109,7 +117,9 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>) {
                             stack.pop();
                         }
                         Context::Interpolation(depth) => *depth -= 1,
-                        _ => {}
+                        _ => {
+                            braces.pop();
+                        }
                     }
                     i += 1;
                 }
@@ -124,7 +134,8 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>) {
             what: "string",
         });
     }
-    (comments, unclosed)
+    let open_block = braces.last().map(|open| Span::new(*open, *open + 1));
+    (comments, unclosed, open_block)
 }
 
 #[cfg(test)]
@@ -159,6 +170,16 @@ y = jsonnet() ||| // not a comment ||| /* three */
         );
         assert_eq!(unclosed("x ||| open").map(|u| u.span.start), Some(2));
         assert_eq!(unclosed("x = \"ok\" // \" in a comment"), None);
+        assert_eq!(
+            super::unclosed_block("mapping \"m\" {\n  a = match x { 1 => 2 }\n").map(|s| s.start),
+            Some(12)
+        );
+        assert_eq!(
+            unclosed("mapping \"m\" {\n"),
+            None,
+            "an open block is left to the parser"
+        );
+        assert_eq!(unclosed("a = \"${ {b: 1} }\" { }"), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod comments;
+mod depth;
 mod formatter;
 mod parser;
 mod span;

@@ -18,15 +18,16 @@ struct Grammar;
 
 /// Deeper nesting than this is rejected before pest sees it, so neither pest nor the
 /// recursive passes after it can exhaust the stack.
-const MAX_NESTING: usize = 128;
+const MAX_NESTING: usize = 64;
 /// Longest operator chain in one expression.
-const MAX_CHAIN: usize = 2_000;
+const MAX_CHAIN: usize = 256;
 
 /// Parses a whole mapping file.
 pub fn parse(source: &str) -> Result<File, Diagnostic> {
     check_nesting(source)?;
     check_closed(source)?;
-    let mut pairs = Grammar::parse(Rule::file, source).map_err(syntax_error)?;
+    let mut pairs =
+        Grammar::parse(Rule::file, source).map_err(|e| with_open_block(syntax_error(e), source))?;
     let file = pairs.next().ok_or_else(|| internal(Span::default()))?;
     let mut items = Vec::new();
     for pair in file.into_inner() {
@@ -55,6 +56,19 @@ pub fn parse_expr(source: &str) -> Result<Expr, Diagnostic> {
         ));
     }
     expr(pair)
+}
+
+/// When the file ends while a block is still open, say which block and that it needs its `}`.
+fn with_open_block(diagnostic: Diagnostic, source: &str) -> Diagnostic {
+    let at_end = source
+        .get(diagnostic.primary_span().start..)
+        .is_some_and(|rest| rest.trim().is_empty());
+    match super::comments::unclosed_block(source) {
+        Some(open) if at_end => diagnostic
+            .with_context(open, "this block is never closed: it needs a `}`")
+            .with_note("the file ends inside this block"),
+        _ => diagnostic,
+    }
 }
 
 /// A string or comment left open is reported where it opens, not at the end of the file where
@@ -423,7 +437,7 @@ fn expr(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
             format!("this expression chains more than {MAX_CHAIN} operators and operands"),
         ));
     }
-    PRATT
+    let parsed = PRATT
         .map_primary(operand)
         .map_prefix(|op, operand| {
             let operand = operand?;
@@ -495,7 +509,19 @@ fn expr(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
                 },
             })
         })
-        .parse(pairs)
+        .parse(pairs)?;
+    if super::depth::depth(&parsed) > super::depth::MAX_DEPTH {
+        return Err(Diagnostic::new(
+            Code::TooDeep,
+            span,
+            format!(
+                "this expression nests more than {} levels deep",
+                super::depth::MAX_DEPTH
+            ),
+        )
+        .with_help("split it into several assignments or a table"));
+    }
+    Ok(parsed)
 }
 
 fn operand(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {

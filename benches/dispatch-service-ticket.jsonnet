@@ -1,0 +1,56 @@
+// mappings/dispatch-service-ticket.fmap written the way a Field Nation broker custom action
+// would be: one Jsonnet program over $.input with the helper library. The comparison run checks
+// that it produces exactly what the compiled mapping produces.
+local t = $.input;
+local present(v) = v != null && v != '';
+local default(v, d) = if present(v) then v else d;
+local html(s) = std.strReplace(std.strReplace(std.strReplace(std.strReplace(std.strReplace(std.strReplace(std.strReplace(
+  s, '\r\n', '\n'), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), "'", '&#39;'), '\n', '<br>');
+local iso = 'YYYY-MM-DDTHH:mm:ssZ';
+local fnUtc = $.util.date_time_format_fn_utc();
+local plus4h(v) = $.util.date_convert(std.toString(std.parseInt($.util.date_convert(v, iso, 'X')) + 4 * 3600), 'X', fnUtc);
+local workType = [
+  { cmp: 'Hardware', val: 62 },
+  { cmp: 'Printer/Peripheral', val: 64 },
+  { cmp: 'Network', val: 71 },
+  { cmp: 'On-Site Required', val: 1 },
+];
+local pay = [{ cmp: 2, val: 150 }, { cmp: 4, val: 250 }];
+local a = t.Account;
+local c = t.Contact;
+local r = t.AssignedResource;
+local name(p) = if p == null || !(present(p.FirstName) || present(p.LastName)) then null
+  else std.join(' ', [default(p.FirstName, ''), default(p.LastName, '')]);
+std.prune({
+  title: '%s: %s' % [t.TicketNumber, t.Title],
+  description: { html: html(default(t.Description, 'No description given.')) },
+  types_of_work: [{ id: $.util.array_map(workType, std.get(t.labels, 'IssueType'), 1), isPrimary: true }],
+  location: if a == null then null else {
+    mode: 'custom',
+    display_name: a.AccountName,
+    address1: a.Address1,
+    address2: a.Address2,
+    city: a.City,
+    state: a.State,
+    zip: a.PostalCode,
+    country: default(a.Country, 'US'),
+  },
+  contacts: {
+    results: [x for x in [
+      if c == null then null else { role: 'Site Contact', name: name(c), phone: c.Phone, email: c.EMailAddress },
+      if r == null then null else { role: 'Dispatcher', name: name(r), email: r.Email },
+    ] if x != null],
+  },
+  schedule: { service_window: {
+    mode: 'between',
+    start: { utc: $.util.date_convert(t.DueDateTime, iso, fnUtc) },
+    end: { utc: plus4h(t.DueDateTime) },
+  } },
+  pay: { type: 'fixed', base: { units: 1, amount: $.util.range_map(pay, t.EstimatedHours, 400) } },
+  custom_fields: { results: [{ results: [
+    { id: 129, value: t.TicketNumber },
+    { id: 131, value: $.util.date_convert(t.DueDateTime, iso, 'MM/DD/YYYY h:mm A', 'UTC', 'America/Chicago') },
+    { id: 135, value: std.get(t.labels, 'Priority') },
+    { id: 137, value: default(t.udfs['Site Access Notes'], 'None') },
+  ] }] },
+})

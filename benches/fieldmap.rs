@@ -1,0 +1,144 @@
+//! Criterion benchmarks: compiling each example mapping, evaluating the dispatch mapping on
+//! prepared records, reading a 500-ticket SOAP page, a whole ticket from SOAP bytes to work order
+//! JSON bytes, and a Jsonnet block. The three-way comparison is `cargo run --release --example
+//! compare`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use fieldmap::autotask::load_query_response;
+use fieldmap::runtime::context::EvalContext;
+use fieldmap::runtime::record::RecordSet;
+use fieldmap::runtime::time::parse_autotask_datetime;
+use fieldmap::schema::Schemas;
+
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "dispatch-service-ticket",
+        include_str!("../mappings/dispatch-service-ticket.fmap"),
+    ),
+    (
+        "dispatch-project-task",
+        include_str!("../mappings/dispatch-project-task.fmap"),
+    ),
+    (
+        "dispatch-service-call",
+        include_str!("../mappings/dispatch-service-call.fmap"),
+    ),
+    (
+        "dispatch-with-parent-account",
+        include_str!("../mappings/dispatch-with-parent-account.fmap"),
+    ),
+    ("status-sync", include_str!("../mappings/status-sync.fmap")),
+];
+
+const FIXTURES: &[&str] = &[
+    include_str!("../mappings/fixtures/tickets.xml"),
+    include_str!("../mappings/fixtures/accounts.xml"),
+    include_str!("../mappings/fixtures/contacts.xml"),
+    include_str!("../mappings/fixtures/resources.xml"),
+];
+
+fn ctx() -> EvalContext {
+    EvalContext::at(
+        parse_autotask_datetime("2025-01-15T09:00:00")
+            .expect("clock")
+            .0,
+    )
+}
+
+fn compile(c: &mut Criterion) {
+    let schemas = Arc::new(Schemas::bundled().expect("schemas"));
+    let mut group = c.benchmark_group("compile");
+    for (name, source) in EXAMPLES {
+        group.bench_function(*name, |b| {
+            b.iter(|| fieldmap::compile(black_box(source), schemas.clone()).expect("compiles"))
+        });
+    }
+    group.finish();
+}
+
+fn evaluate(c: &mut Criterion) {
+    let schemas = Arc::new(Schemas::bundled().expect("schemas"));
+    let program = fieldmap::compile(EXAMPLES[0].1, schemas.clone()).expect("compiles");
+    let mut records = RecordSet::new();
+    for xml in FIXTURES {
+        load_query_response(xml, &schemas, &mut records).expect("loads");
+    }
+    let ctx = ctx();
+    c.bench_function("evaluate/dispatch-service-ticket", |b| {
+        b.iter(|| {
+            program
+                .evaluate(0, black_box(&records), 9137, &ctx)
+                .expect("evaluates")
+        })
+    });
+}
+
+/// A query response page of `count` tickets, made from the demo ticket.
+fn ticket_page(count: usize) -> String {
+    let demo = FIXTURES[0];
+    let start = demo.find("<Entity ").expect("an entity");
+    let end = demo[start..].find("</Entity>").expect("its end") + start + "</Entity>".len();
+    let entity = &demo[start..end];
+    let mut body = String::new();
+    for i in 0..count {
+        body.push_str(&entity.replacen(">9137<", &format!(">{}<", 200_000 + i), 1));
+    }
+    format!(
+        "{}{body}{}",
+        &demo[..start],
+        &demo[demo.rfind("</EntityResults>").expect("results end")..]
+    )
+}
+
+fn soap(c: &mut Criterion) {
+    let schemas = Schemas::bundled().expect("schemas");
+    let page = ticket_page(500);
+    c.bench_function("soap/page-of-500-tickets", |b| {
+        b.iter(|| {
+            let mut records = RecordSet::new();
+            load_query_response(black_box(&page), &schemas, &mut records).expect("loads");
+            records
+        })
+    });
+}
+
+fn whole_ticket(c: &mut Criterion) {
+    let schemas = Arc::new(Schemas::bundled().expect("schemas"));
+    let program = fieldmap::compile(EXAMPLES[0].1, schemas.clone()).expect("compiles");
+    let ctx = ctx();
+    c.bench_function("ticket/soap-bytes-to-work-order-json", |b| {
+        b.iter(|| {
+            let mut records = RecordSet::new();
+            for xml in FIXTURES {
+                load_query_response(black_box(xml), &schemas, &mut records).expect("loads");
+            }
+            let result = program
+                .evaluate(0, &records, 9137, &ctx)
+                .expect("evaluates");
+            serde_json::to_vec(&result.work_order).expect("serializes")
+        })
+    });
+}
+
+fn jsonnet(c: &mut Criterion) {
+    let schemas = Arc::new(Schemas::bundled().expect("schemas"));
+    let program = fieldmap::compile(EXAMPLES[3].1, schemas.clone()).expect("compiles");
+    let mut records = RecordSet::new();
+    for xml in FIXTURES {
+        load_query_response(xml, &schemas, &mut records).expect("loads");
+    }
+    let ctx = ctx();
+    c.bench_function("jsonnet/dispatch-with-parent-account", |b| {
+        b.iter(|| {
+            program
+                .evaluate(0, black_box(&records), 9137, &ctx)
+                .expect("evaluates")
+        })
+    });
+}
+
+criterion_group!(benches, compile, evaluate, soap, whole_ticket, jsonnet);
+criterion_main!(benches);

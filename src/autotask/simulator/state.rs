@@ -1,0 +1,53 @@
+//! Everything a running simulator holds, shared by its request handlers.
+
+use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::watch;
+
+use super::call_log::CallLog;
+use super::clock::SimClock;
+use super::datastore::DataStore;
+use super::fault_injection::FaultQueue;
+use super::metadata::Metadata;
+use super::usage_window::UsageWindow;
+
+#[derive(Debug)]
+pub(super) struct SimState {
+    pub(super) metadata: Metadata,
+    pub(super) store: Mutex<DataStore>,
+    pub(super) users: Vec<(String, String)>,
+    pub(super) integration_code: String,
+    pub(super) usage: Mutex<UsageWindow>,
+    pub(super) clock: SimClock,
+    pub(super) faults: FaultQueue,
+    pub(super) calls: CallLog,
+    /// What `getZoneInfo` answers: this simulator's endpoint.
+    pub(super) zone_url: String,
+    pub(super) web_url: String,
+    /// Turns `true` when the simulator shuts down.
+    pub(super) shutdown: watch::Receiver<bool>,
+}
+
+impl SimState {
+    /// The records; a handler that panicked cannot leave them locked for good.
+    pub(super) fn store(&self) -> MutexGuard<'_, DataStore> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(super) fn usage(&self) -> MutexGuard<'_, UsageWindow> {
+        self.usage.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// User names compare without case, as Autotask's logins do.
+    pub(super) fn knows_user(&self, name: &str) -> bool {
+        self.users
+            .iter()
+            .any(|(user, _)| user.eq_ignore_ascii_case(name.trim()))
+    }
+
+    pub(super) fn credentials_match(&self, name: &str, password: &str) -> bool {
+        self.users
+            .iter()
+            .any(|(user, secret)| user.eq_ignore_ascii_case(name) && secret == password)
+    }
+}

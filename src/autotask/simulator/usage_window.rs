@@ -1,0 +1,78 @@
+//! The request budget: Autotask counts requests per database over a
+//! rolling hour and rejects calls while the count is at the threshold.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// `TimeframeOfLimitation`, in minutes.
+pub(super) const TIMEFRAME_MINUTES: u32 = 60;
+const TIMEFRAME: Duration = Duration::from_secs(TIMEFRAME_MINUTES as u64 * 60);
+
+#[derive(Debug)]
+pub(super) struct UsageWindow {
+    threshold: u32,
+    /// When each counted request arrived, oldest first.
+    arrivals: VecDeque<Instant>,
+}
+
+impl UsageWindow {
+    pub(super) fn new(threshold: u32) -> Self {
+        UsageWindow {
+            threshold,
+            arrivals: VecDeque::new(),
+        }
+    }
+
+    pub(super) fn threshold(&self) -> u32 {
+        self.threshold
+    }
+
+    /// Requests counted within the hour before `now`.
+    pub(super) fn used(&mut self, now: Instant) -> u32 {
+        while let Some(&oldest) = self.arrivals.front() {
+            if now.saturating_duration_since(oldest) >= TIMEFRAME {
+                self.arrivals.pop_front();
+            } else {
+                break;
+            }
+        }
+        u32::try_from(self.arrivals.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Counts a request, unless the budget is used up; rejected requests
+    /// do not count, so usage drops while a client keeps trying.
+    pub(super) fn try_count(&mut self, now: Instant) -> Result<u32, u32> {
+        let used = self.used(now);
+        if used >= self.threshold {
+            return Err(used);
+        }
+        self.arrivals.push_back(now);
+        Ok(used + 1)
+    }
+
+    /// Counts a request whatever the budget (calls that are always answered).
+    pub(super) fn count(&mut self, now: Instant) -> u32 {
+        let used = self.used(now);
+        if used < self.threshold {
+            self.arrivals.push_back(now);
+            return used + 1;
+        }
+        used
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_refills_an_hour_after_each_request() {
+        let start = Instant::now();
+        let mut window = UsageWindow::new(2);
+        assert_eq!(window.try_count(start), Ok(1));
+        assert_eq!(window.try_count(start + Duration::from_secs(600)), Ok(2));
+        assert_eq!(window.try_count(start + Duration::from_secs(1200)), Err(2));
+        assert_eq!(window.try_count(start + Duration::from_secs(3600)), Ok(2));
+        assert_eq!(window.used(start + Duration::from_secs(4200)), 1);
+    }
+}
