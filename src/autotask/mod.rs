@@ -1,5 +1,6 @@
 //! Autotask SOAP API v1.6: the streaming wire reader and loading records from its responses.
 
+pub mod client;
 mod record_loader;
 pub mod simulator;
 pub mod soap;

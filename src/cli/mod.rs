@@ -1,13 +1,17 @@
 //! The `fieldmap` command line: one file per subcommand.
 
 mod check;
+mod connection;
 mod event;
 mod explain;
 mod fmt;
 mod inputs;
 mod lint;
+mod live;
+mod poll;
 mod report;
 mod run;
+mod schema_pull;
 mod sim;
 mod test;
 
@@ -43,6 +47,10 @@ enum Command {
     Event(event::Args),
     /// Check mapping files and apply lint rules; human, JSON, SARIF or GitHub annotations.
     Lint(lint::Args),
+    /// Tenant snapshots: `schema pull` writes the tenant's picklists and UDFs from Autotask.
+    Schema(schema_pull::Args),
+    /// List the records each trigger of a mapping matches in Autotask now.
+    Poll(poll::Args),
     /// Run a simulator of an external system's API on this machine (`sim autotask`).
     Sim(sim::Args),
     /// Run the mapping tests (`*.test.json`) and report coverage.
@@ -68,6 +76,8 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::Test(args) => test::run(args),
         Command::Sim(args) => sim::run(args),
+        Command::Schema(args) => schema_pull::run(args),
+        Command::Poll(args) => poll::run(args),
     };
     ExitCode::from(code)
 }

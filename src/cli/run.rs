@@ -12,8 +12,12 @@ pub struct Args {
     /// The mapping file.
     mapping: PathBuf,
     /// An Autotask query response holding the source record (ticket, task or service call).
-    #[arg(long)]
-    ticket: PathBuf,
+    #[arg(long, required_unless_present = "ticket_id")]
+    ticket: Option<PathBuf>,
+    /// Fetch the source record with this id, and everything the mapping reads, from Autotask
+    /// (or the simulator) instead of files; see the connection flags.
+    #[arg(long, value_name = "N", conflicts_with_all = ["ticket", "records", "id"])]
+    ticket_id: Option<i64>,
     /// Query responses with related records (accounts, contacts, resources…): files or directories.
     #[arg(long, num_args = 1..)]
     records: Vec<PathBuf>,
@@ -32,6 +36,9 @@ pub struct Args {
     /// A tenant snapshot to compile against instead of the demo tenant.
     #[arg(long)]
     schema: Option<PathBuf>,
+    /// How to reach Autotask, for --ticket-id.
+    #[command(flatten)]
+    connection: super::connection::ConnectionArgs,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -39,12 +46,26 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn execute(args: &Args) -> Result<u8, UsageError> {
+    if let Some(source_id) = args.ticket_id {
+        return super::live::run_live(&super::live::LiveRun {
+            mapping: &args.mapping,
+            source_id,
+            mapping_name: args.mapping_name.as_deref(),
+            report: args.report,
+            now: args.now.as_deref(),
+            schema: args.schema.as_deref(),
+            connection: &args.connection,
+        });
+    }
+    let Some(ticket) = &args.ticket else {
+        return Err(UsageError("give --ticket FILE or --ticket-id N".into()));
+    };
     let schemas = inputs::schemas(args.schema.as_deref())?;
     let Some(program) = inputs::compile(&args.mapping, schemas.clone())? else {
         return Ok(EXIT_FINDINGS);
     };
     let mut records = RecordSet::new();
-    let mut files = vec![args.ticket.clone()];
+    let mut files = vec![ticket.clone()];
     files.extend(args.records.iter().cloned());
     let reports = inputs::records(&files, &schemas, &mut records)?;
     let ctx = inputs::context(args.now.as_deref())?;
@@ -89,7 +110,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         let id = args.id.map(|i| format!(" with id {i}")).unwrap_or_default();
         return Err(UsageError(format!(
             "{} holds no {}{id} for the mapping",
-            args.ticket.display(),
+            ticket.display(),
             wanted.join(" or ")
         )));
     };

@@ -1,0 +1,323 @@
+//! Fetching what a mapping reads, in as few calls as its fetch plan allows: the source
+//! records in one query (per 500), then each related entity type in one OR-ed query
+//! (relations to the same type share it; a grandparent waits for its parent's level).
+//! Slowly changing entities come from a cache while fresh, so a warm fetch of one ticket is a
+//! single call.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+use super::autotask_client::AutotaskClient;
+use super::call_log::{ApiCall, CallLog};
+use super::error::ClientError;
+use super::operation::Operation;
+use super::query::QueryPage;
+use super::ttl_cache::TtlCache;
+use crate::autotask::{LoadError, LoadIssue, load_query_response};
+use crate::ir::FetchPlan;
+use crate::runtime::record::{Record, RecordSet};
+use crate::runtime::value::Value;
+use crate::schema::Schemas;
+
+/// Entities that change rarely enough to cache between fetches.
+pub const SLOWLY_CHANGING: &[&str] = &[
+    "Account",
+    "Contact",
+    "Resource",
+    "AccountPhysicalLocation",
+    "Project",
+];
+
+/// How long cached records stay fresh unless told otherwise.
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// What one fetch cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchStats {
+    /// Requests sent, retries included, zone discovery not included.
+    pub api_calls: usize,
+    /// Records taken from the cache instead of asked for.
+    pub cached: usize,
+    /// Zone discovery requests (only the first fetch of a client may need one).
+    pub discovery_calls: usize,
+    /// Every request, in order.
+    pub calls: Vec<ApiCall>,
+}
+
+/// The records a fetch brought, ready for `Program::evaluate`.
+#[derive(Debug, Clone, Default)]
+pub struct Fetched {
+    pub records: RecordSet,
+    pub stats: FetchStats,
+    /// Values that did not read as their field's type (and were read as null).
+    pub issues: Vec<LoadIssue>,
+    /// `(entity, id)` asked for and not returned: deleted, or not visible to the API user.
+    pub missing: Vec<(String, i64)>,
+}
+
+type RecordKey = (Box<str>, i64);
+
+pub struct Fetcher {
+    client: AutotaskClient,
+    schemas: Arc<Schemas>,
+    cached_entities: Vec<String>,
+    cache: Mutex<TtlCache<RecordKey, Record>>,
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("client", &self.client)
+            .field("cached_entities", &self.cached_entities)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Fetcher {
+    /// `schemas` must be the program's own (`program.schemas`): records are laid out by them.
+    pub fn new(client: AutotaskClient, schemas: Arc<Schemas>) -> Self {
+        Fetcher {
+            client,
+            schemas,
+            cached_entities: SLOWLY_CHANGING.iter().map(|e| (*e).to_owned()).collect(),
+            cache: Mutex::new(TtlCache::new(DEFAULT_CACHE_TTL)),
+        }
+    }
+
+    pub fn with_cache_ttl(self, ttl: Duration) -> Self {
+        Fetcher {
+            cache: Mutex::new(TtlCache::new(ttl)),
+            ..self
+        }
+    }
+
+    /// Which entity types are cached (by default [`SLOWLY_CHANGING`]; empty: none).
+    pub fn with_cached_entities(self, entities: &[&str]) -> Self {
+        Fetcher {
+            cached_entities: entities.iter().map(|e| (*e).to_owned()).collect(),
+            ..self
+        }
+    }
+
+    pub fn client(&self) -> &AutotaskClient {
+        &self.client
+    }
+
+    pub fn clear_cache(&self) {
+        self.lock_cache().clear();
+    }
+
+    /// Fetches one source record and its related records.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::NotFound`] when the source record does not exist; any call that fails.
+    pub async fn fetch(&self, plan: &FetchPlan, source_id: i64) -> Result<Fetched, ClientError> {
+        let fetched = self.fetch_many(plan, &[source_id]).await?;
+        if fetched
+            .records
+            .get(&plan.source.entity, source_id)
+            .is_none()
+        {
+            return Err(ClientError::NotFound {
+                entity: plan.source.entity.clone(),
+                id: source_id,
+            });
+        }
+        Ok(fetched)
+    }
+
+    /// Fetches many source records and everything they relate to: one query per 500 source
+    /// ids, then one query per related entity type (per 500 ids of it not in the cache).
+    /// Source records that do not exist are listed in [`Fetched::missing`].
+    pub async fn fetch_many(
+        &self,
+        plan: &FetchPlan,
+        source_ids: &[i64],
+    ) -> Result<Fetched, ClientError> {
+        let log = Arc::new(CallLog::new());
+        let client = self.client.with_call_log(log.clone());
+        let mut fetched = Fetched::default();
+
+        let pages = client.query_by_ids(&plan.source.entity, source_ids).await?;
+        self.load(&client, &plan.source.entity, &pages, &mut fetched)?;
+        let wanted_sources: BTreeSet<i64> = source_ids.iter().copied().collect();
+        for id in &wanted_sources {
+            if fetched.records.get(&plan.source.entity, *id).is_none() {
+                fetched.missing.push((plan.source.entity.clone(), *id));
+            }
+        }
+
+        // Level by level: a grandparent's id is only known once its parent is loaded.
+        let mut relation_ids: Vec<BTreeSet<i64>> = vec![BTreeSet::new(); plan.related.len()];
+        let deepest = (0..plan.related.len())
+            .map(|i| plan.depth(i))
+            .max()
+            .unwrap_or(0);
+        for depth in 1..=deepest {
+            let wanted = self.related_ids(
+                plan,
+                depth,
+                &fetched.records,
+                &wanted_sources,
+                &mut relation_ids,
+            );
+            self.fetch_level(&client, wanted, &mut fetched).await?;
+        }
+
+        fetched.stats.api_calls = log.api_calls();
+        fetched.stats.discovery_calls = log.discovery_calls();
+        fetched.stats.calls = log.calls();
+        Ok(fetched)
+    }
+
+    /// The ids each entity type must supply at one depth of the plan, read from the reference
+    /// fields of the records one level up. Relations to the same type share one set, so they
+    /// share one query (`Account` and `BillToAccount`, say).
+    fn related_ids(
+        &self,
+        plan: &FetchPlan,
+        depth: usize,
+        records: &RecordSet,
+        sources: &BTreeSet<i64>,
+        relation_ids: &mut [BTreeSet<i64>],
+    ) -> BTreeMap<String, BTreeSet<i64>> {
+        let mut wanted: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+        for (index, relation) in plan.related.iter().enumerate() {
+            if plan.depth(index) != depth {
+                continue;
+            }
+            let (holder_entity, holder_ids) = match relation.through {
+                None => (plan.source.entity.as_str(), sources.clone()),
+                Some(parent) => match (plan.related.get(parent), relation_ids.get(parent)) {
+                    (Some(parent_fetch), Some(ids)) => {
+                        (parent_fetch.fetch.entity.as_str(), ids.clone())
+                    }
+                    _ => continue,
+                },
+            };
+            let Some(slot) = self
+                .schemas
+                .autotask
+                .entity(holder_entity)
+                .and_then(|schema| schema.field_slot(&relation.via_field))
+            else {
+                continue;
+            };
+            for holder_id in holder_ids {
+                if let Some(record) = records.get(holder_entity, holder_id)
+                    && let Value::Int(related) = record.field(slot)
+                    && *related > 0
+                {
+                    if let Some(ids) = relation_ids.get_mut(index) {
+                        ids.insert(*related);
+                    }
+                    wanted
+                        .entry(relation.fetch.entity.clone())
+                        .or_default()
+                        .insert(*related);
+                }
+            }
+        }
+        wanted
+    }
+
+    /// Takes what it can from the cache and asks for the rest: one query per entity type (per
+    /// 500 ids), the types at the same time since they are different endpoints.
+    async fn fetch_level(
+        &self,
+        client: &AutotaskClient,
+        wanted: BTreeMap<String, BTreeSet<i64>>,
+        fetched: &mut Fetched,
+    ) -> Result<(), ClientError> {
+        let mut to_query: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        {
+            let cache = self.lock_cache();
+            for (entity, ids) in &wanted {
+                let cacheable = self.is_cached_entity(entity);
+                for id in ids {
+                    if fetched.records.get(entity, *id).is_some() {
+                        continue;
+                    }
+                    let hit = cacheable
+                        .then(|| cache.get(&(entity.as_str().into(), *id)))
+                        .flatten();
+                    match hit {
+                        Some(record) => {
+                            fetched.records.insert(record.clone());
+                            fetched.stats.cached += 1;
+                        }
+                        None => to_query.entry(entity.clone()).or_default().push(*id),
+                    }
+                }
+            }
+        }
+
+        let mut queries = JoinSet::new();
+        for (entity, ids) in to_query {
+            let client = client.clone();
+            queries.spawn(async move {
+                let pages = client.query_by_ids(&entity, &ids).await;
+                (entity, ids, pages)
+            });
+        }
+        let mut answers = Vec::new();
+        while let Some(joined) = queries.join_next().await {
+            let (entity, ids, pages) = joined
+                .map_err(|e| ClientError::TaskFailed(format!("a related-records query: {e}")))?;
+            answers.push((entity, ids, pages?));
+        }
+        // Load in a fixed order, so issues do not depend on which answer came first.
+        answers.sort_by(|a, b| a.0.cmp(&b.0));
+        for (entity, ids, pages) in answers {
+            self.load(client, &entity, &pages, fetched)?;
+            let cacheable = self.is_cached_entity(&entity);
+            let mut cache = self.lock_cache();
+            for id in ids {
+                match fetched.records.get(&entity, id) {
+                    Some(record) if cacheable => {
+                        cache.insert((entity.as_str().into(), id), record.clone());
+                    }
+                    Some(_) => {}
+                    None => fetched.missing.push((entity.clone(), id)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn load(
+        &self,
+        client: &AutotaskClient,
+        entity: &str,
+        pages: &[QueryPage],
+        fetched: &mut Fetched,
+    ) -> Result<(), ClientError> {
+        for page in pages {
+            let report = load_query_response(&page.xml, &self.schemas, &mut fetched.records)
+                .map_err(|e| {
+                    let at = client.call_site(Operation::Query, Some(entity));
+                    match e {
+                        LoadError::Soap(source) => ClientError::Xml {
+                            at,
+                            source: Box::new(source),
+                        },
+                        LoadError::Api { messages, .. } => ClientError::Api { at, messages },
+                    }
+                })?;
+            fetched.issues.extend(report.issues);
+        }
+        Ok(())
+    }
+
+    fn is_cached_entity(&self, entity: &str) -> bool {
+        self.cached_entities.iter().any(|e| e == entity)
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, TtlCache<RecordKey, Record>> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,156 @@
+//! Polling: which source records match a mapping's triggers now. Each trigger's QueryXML asks
+//! Autotask (page by page); since Autotask compares text case-insensitively, every record it
+//! returns is checked again with the trigger's own, exact predicate.
+
+use std::sync::Arc;
+
+use super::autotask_client::AutotaskClient;
+use super::call_log::CallLog;
+use super::error::ClientError;
+use super::fetcher::FetchStats;
+use super::operation::Operation;
+use crate::autotask::{LoadError, load_query_response};
+use crate::ir::Program;
+use crate::runtime::context::EvalContext;
+use crate::runtime::eval::Env;
+use crate::runtime::record::RecordSet;
+
+/// What one trigger's query found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerPoll {
+    /// The trigger's index in the mapping.
+    pub trigger: usize,
+    /// Why the trigger has no QueryXML (then nothing was asked), or `None`.
+    pub not_pollable: Option<String>,
+    /// Ids Autotask returned, ascending.
+    pub matched: Vec<i64>,
+    /// Of those, the ids for which the trigger's own predicate holds.
+    pub confirmed: Vec<i64>,
+    /// Records the predicate could not be evaluated for, with the reason.
+    pub failed: Vec<(i64, String)>,
+}
+
+/// What polling one mapping found.
+#[derive(Debug, Clone, Default)]
+pub struct MappingPoll {
+    pub mapping: String,
+    /// The source entity, e.g. `Ticket`.
+    pub source: String,
+    pub triggers: Vec<TriggerPoll>,
+    /// The matched source records, as the queries returned them.
+    pub records: RecordSet,
+    pub stats: FetchStats,
+}
+
+impl MappingPoll {
+    /// Ids confirmed by any trigger (the mapping applies when any trigger holds), ascending.
+    pub fn confirmed(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .triggers
+            .iter()
+            .flat_map(|t| t.confirmed.iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+/// Runs every trigger query of mapping number `mapping` and rechecks what comes back.
+///
+/// # Errors
+///
+/// [`ClientError::InvalidRequest`] for a mapping number the program does not have; any call
+/// that fails.
+pub async fn poll_mapping(
+    client: &AutotaskClient,
+    program: &Program,
+    mapping: usize,
+    ctx: &EvalContext,
+) -> Result<MappingPoll, ClientError> {
+    let Some(plan) = program.mappings.get(mapping) else {
+        return Err(ClientError::InvalidRequest(format!(
+            "the program has no mapping #{mapping}"
+        )));
+    };
+    let log = Arc::new(CallLog::new());
+    let client = client.with_call_log(log.clone());
+    let mut poll = MappingPoll {
+        mapping: plan.name.clone(),
+        source: plan.source.clone(),
+        ..MappingPoll::default()
+    };
+    for (index, trigger) in plan.triggers.iter().enumerate() {
+        let mut found = TriggerPoll {
+            trigger: index,
+            not_pollable: None,
+            matched: Vec::new(),
+            confirmed: Vec::new(),
+            failed: Vec::new(),
+        };
+        let query = match &trigger.query {
+            Ok(query) => query,
+            Err(reason) => {
+                found.not_pollable = Some(reason.clone());
+                poll.triggers.push(found);
+                continue;
+            }
+        };
+        for page in client.query_pages(query).await? {
+            let report = load_query_response(&page.xml, &program.schemas, &mut poll.records)
+                .map_err(|e| {
+                    let at = client.call_site(Operation::Query, Some(&plan.source));
+                    match e {
+                        LoadError::Soap(source) => ClientError::Xml {
+                            at,
+                            source: Box::new(source),
+                        },
+                        LoadError::Api { messages, .. } => ClientError::Api { at, messages },
+                    }
+                })?;
+            found.matched.extend(
+                report
+                    .loaded
+                    .iter()
+                    .filter(|(entity, _)| *entity == plan.source)
+                    .map(|(_, id)| *id),
+            );
+        }
+        found.matched.sort_unstable();
+        found.matched.dedup();
+        for id in &found.matched {
+            let Some(record) = poll.records.get(&plan.source, *id) else {
+                continue;
+            };
+            // Trigger queries only exist for conditions on the source record itself.
+            let mut env = Env::without_records(ctx);
+            env.source = Some(record);
+            env.picklists = &program.picklists;
+            match env.truth(&trigger.condition) {
+                Ok(true) => found.confirmed.push(*id),
+                Ok(false) => {}
+                Err(reason) => found.failed.push((*id, reason)),
+            }
+        }
+        poll.triggers.push(found);
+    }
+    poll.stats.api_calls = log.api_calls();
+    poll.stats.discovery_calls = log.discovery_calls();
+    poll.stats.calls = log.calls();
+    Ok(poll)
+}
+
+impl AutotaskClient {
+    /// The ids a QueryXML matches, across all pages, ascending.
+    pub async fn list_ids(&self, query_xml: &str) -> Result<Vec<i64>, ClientError> {
+        let mut ids = Vec::new();
+        for entity in self.query_entities(query_xml).await? {
+            if let Some(id) = entity.field("id").and_then(|id| id.trim().parse().ok()) {
+                ids.push(id);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+}

@@ -1,0 +1,81 @@
+//! Applying what an outbound rule decided (`Program::on_event`) to the ticket: one
+//! read-modify-write update for the fields and UDFs, then the new notes.
+
+use super::autotask_client::AutotaskClient;
+use super::entity_xml::WireEntity;
+use super::error::ClientError;
+use super::read_modify_write::FieldEdit;
+use crate::autotask::soap::CollectedEntity;
+use crate::runtime::outbound::{AutotaskChanges, NewNote};
+use crate::schema::Schemas;
+
+/// What applying the changes did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppliedChanges {
+    /// The ticket as saved, when fields or UDFs changed.
+    pub ticket: Option<CollectedEntity>,
+    /// The ids of the notes created.
+    pub note_ids: Vec<i64>,
+}
+
+impl AutotaskClient {
+    /// Updates the ticket (read, change, write back whole) and creates the notes. Nothing is
+    /// sent for an empty part: no changes cost no calls.
+    pub async fn apply_changes(
+        &self,
+        schemas: &Schemas,
+        changes: &AutotaskChanges,
+    ) -> Result<AppliedChanges, ClientError> {
+        let mut applied = AppliedChanges::default();
+        if !changes.updates.is_empty() {
+            let schema = entity_schema(schemas, "Ticket")?;
+            let edits: Vec<FieldEdit> = changes
+                .updates
+                .iter()
+                .map(|change| FieldEdit {
+                    name: change.field.clone(),
+                    udf: change.udf,
+                    value: Some(change.value.clone()),
+                })
+                .collect();
+            applied.ticket = Some(
+                self.read_modify_write(schema, changes.ticket_id, &edits)
+                    .await?,
+            );
+        }
+        if !changes.notes.is_empty() {
+            applied.note_ids = self.create_ticket_notes(schemas, &changes.notes).await?;
+        }
+        Ok(applied)
+    }
+
+    /// Creates TicketNotes, 200 per call; returns their ids.
+    pub async fn create_ticket_notes(
+        &self,
+        schemas: &Schemas,
+        notes: &[NewNote],
+    ) -> Result<Vec<i64>, ClientError> {
+        let schema = entity_schema(schemas, "TicketNote")?;
+        let mut entities = Vec::with_capacity(notes.len());
+        for note in notes {
+            let mut entity = WireEntity::new("TicketNote");
+            entity
+                .set(schema, "TicketID", note.ticket_id.to_string())?
+                .set(schema, "Title", note.title.clone())?
+                .set(schema, "Description", note.description.clone())?
+                .set(schema, "NoteType", note.note_type.to_string())?
+                .set(schema, "Publish", note.publish.to_string())?;
+            entities.push(entity);
+        }
+        Ok(self.create(&entities).await?.ids())
+    }
+}
+
+fn entity_schema<'s>(
+    schemas: &'s Schemas,
+    name: &str,
+) -> Result<&'s crate::schema::Entity, ClientError> {
+    schemas.autotask.entity(name).ok_or_else(|| {
+        ClientError::InvalidRequest(format!("the Autotask schema has no {name} entity"))
+    })
+}

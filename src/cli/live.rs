@@ -1,0 +1,101 @@
+//! `fieldmap run <mapping> --ticket-id N <connection>`: the record and everything the mapping's
+//! fetch plan names come from Autotask (or the simulator) through the batching fetcher; then
+//! the mapping is evaluated as `run --ticket` does. The API calls made go to stderr.
+
+use std::path::Path;
+
+use fieldmap::autotask::client::{Fetched, Fetcher};
+
+use super::connection::{ConnectionArgs, print_calls, runtime};
+use super::inputs;
+use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
+
+/// What `run` passes on when it was given `--ticket-id`.
+pub struct LiveRun<'a> {
+    pub mapping: &'a Path,
+    /// The id of the mapping's source record (a Ticket, Task or ServiceCall).
+    pub source_id: i64,
+    pub mapping_name: Option<&'a str>,
+    pub report: bool,
+    pub now: Option<&'a str>,
+    pub schema: Option<&'a Path>,
+    pub connection: &'a ConnectionArgs,
+}
+
+/// Fetches, evaluates and prints; the exit code as `run` has it.
+pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
+    let schemas = inputs::schemas(live.schema)?;
+    let Some(program) = inputs::compile(live.mapping, schemas)? else {
+        return Ok(EXIT_FINDINGS);
+    };
+    let index = match live.mapping_name {
+        Some(name) => program
+            .mappings
+            .iter()
+            .position(|m| m.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = program.mappings.iter().map(|m| m.name.as_str()).collect();
+                UsageError(format!("no mapping named {name:?}; the file has {names:?}"))
+            })?,
+        None if program.mappings.is_empty() => {
+            return Err(UsageError(format!(
+                "{} has no `mapping` to run (its `on` rules run with `fieldmap event`)",
+                live.mapping.display()
+            )));
+        }
+        None => 0,
+    };
+    let mapping = &program.mappings[index];
+    let ctx = inputs::context(live.now)?;
+
+    let client = live.connection.client()?;
+    let fetcher = Fetcher::new(client.clone(), program.schemas.clone());
+    let fetched = runtime()?.block_on(fetcher.fetch(&mapping.plan, live.source_id));
+    print_calls(client.call_log());
+    let fetched = fetched.map_err(|e| UsageError(e.to_string()))?;
+    print_fetch_notes(&fetched);
+
+    let evaluation = program.evaluate(index, &fetched.records, live.source_id, &ctx)?;
+    if !evaluation.triggered {
+        eprintln!(
+            "note: the trigger of {:?} does not hold for {} {}; a broker would not dispatch it",
+            mapping.name, mapping.source, live.source_id
+        );
+    }
+    for issue in &evaluation.issues {
+        eprintln!("{}: {}", issue.severity, issue.message);
+    }
+    let out = if live.report {
+        serde_json::to_string_pretty(&evaluation)?
+    } else {
+        serde_json::to_string_pretty(&evaluation.work_order)?
+    };
+    println!("{out}");
+    Ok(if evaluation.has_errors() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Values that did not load and related records that were not there, on stderr.
+fn print_fetch_notes(fetched: &Fetched) {
+    for issue in &fetched.issues {
+        let id = issue.id.map(|i| format!(" {i}")).unwrap_or_default();
+        let field = issue
+            .field
+            .as_deref()
+            .map(|f| format!(".{f}"))
+            .unwrap_or_default();
+        eprintln!("warning: {}{id}{field}: {}", issue.entity, issue.message);
+    }
+    for (entity, id) in &fetched.missing {
+        eprintln!("warning: {entity} {id} is referenced but Autotask did not return it");
+    }
+    if fetched.stats.cached > 0 {
+        eprintln!(
+            "({} related record(s) from the cache)",
+            fetched.stats.cached
+        );
+    }
+}

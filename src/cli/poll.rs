@@ -1,0 +1,152 @@
+//! `fieldmap poll <mapping> [--mapping-name NAME] [--format text|json] <connection>`
+//!
+//! Lists the source records each trigger matches now: Autotask is asked with the trigger's
+//! QueryXML (page by page), and every record it returns is checked again with the trigger's
+//! own predicate, because Autotask compares text without regard to case.
+
+use std::path::PathBuf;
+
+use fieldmap::autotask::client::{MappingPoll, poll_mapping};
+use serde_json::json;
+
+use super::connection::{ConnectionArgs, print_calls, runtime};
+use super::inputs;
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The mapping file.
+    mapping: PathBuf,
+    /// Poll only the mapping with this name [default: every mapping in the file].
+    #[arg(long = "mapping-name")]
+    mapping_name: Option<String>,
+    /// A tenant snapshot to compile against instead of the demo tenant.
+    #[arg(long)]
+    schema: Option<PathBuf>,
+    /// The clock for `now()` in triggers.
+    #[arg(long)]
+    now: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+pub fn run(args: Args) -> u8 {
+    execute(&args).unwrap_or_else(|UsageError(message)| {
+        eprintln!("error: {message}");
+        EXIT_USAGE
+    })
+}
+
+fn execute(args: &Args) -> Result<u8, UsageError> {
+    let schemas = inputs::schemas(args.schema.as_deref())?;
+    let Some(program) = inputs::compile(&args.mapping, schemas)? else {
+        return Ok(EXIT_FINDINGS);
+    };
+    let ctx = inputs::context(args.now.as_deref())?;
+    let selected: Vec<usize> = program
+        .mappings
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            args.mapping_name
+                .as_ref()
+                .is_none_or(|name| &m.name == name)
+        })
+        .map(|(index, _)| index)
+        .collect();
+    if selected.is_empty() {
+        let names: Vec<&str> = program.mappings.iter().map(|m| m.name.as_str()).collect();
+        return Err(UsageError(match &args.mapping_name {
+            Some(name) => format!("no mapping named {name:?}; the file has {names:?}"),
+            None => format!("{} has no `mapping` to poll", args.mapping.display()),
+        }));
+    }
+    let client = args.connection.client()?;
+    let polls = runtime()?.block_on(async {
+        let mut polls = Vec::new();
+        for index in &selected {
+            polls.push(poll_mapping(&client, &program, *index, &ctx).await?);
+        }
+        Ok::<_, fieldmap::autotask::client::ClientError>(polls)
+    });
+    print_calls(client.call_log());
+    let polls = polls.map_err(|e| UsageError(e.to_string()))?;
+    match args.format {
+        Format::Text => polls.iter().for_each(print_text),
+        Format::Json => {
+            let report: Vec<serde_json::Value> = polls.iter().map(to_json).collect();
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn print_text(poll: &MappingPoll) {
+    println!("mapping {:?} ({}):", poll.mapping, poll.source);
+    if poll.triggers.is_empty() {
+        println!(
+            "  no trigger: the mapping applies to every {}; nothing to poll",
+            poll.source
+        );
+    }
+    for trigger in &poll.triggers {
+        let number = trigger.trigger + 1;
+        if let Some(reason) = &trigger.not_pollable {
+            println!("  trigger {number}: not pollable: {reason}");
+            continue;
+        }
+        println!(
+            "  trigger {number}: {} matched by Autotask, {} hold: {}",
+            trigger.matched.len(),
+            trigger.confirmed.len(),
+            ids(&trigger.confirmed)
+        );
+        for id in &trigger.matched {
+            if trigger.confirmed.contains(id) {
+                continue;
+            }
+            match trigger.failed.iter().find(|(failed, _)| failed == id) {
+                Some((_, reason)) => println!("    {id}: not evaluated: {reason}"),
+                None => println!(
+                    "    {id}: matched by Autotask, but the trigger does not hold (Autotask compares text without case)"
+                ),
+            }
+        }
+    }
+    println!("  to dispatch: {}", ids(&poll.confirmed()));
+}
+
+fn to_json(poll: &MappingPoll) -> serde_json::Value {
+    json!({
+        "mapping": poll.mapping,
+        "source": poll.source,
+        "triggers": poll.triggers.iter().map(|t| json!({
+            "trigger": t.trigger + 1,
+            "not_pollable": t.not_pollable,
+            "matched": t.matched,
+            "confirmed": t.confirmed,
+            "failed": t.failed.iter().map(|(id, reason)| json!({"id": id, "reason": reason})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "confirmed": poll.confirmed(),
+        "api_calls": poll.stats.api_calls,
+    })
+}
+
+fn ids(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        "none".to_owned()
+    } else {
+        ids.iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

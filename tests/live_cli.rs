@@ -1,0 +1,119 @@
+//! The live workflow as a user runs it: a simulator on loopback, `schema pull` from it, `check`
+//! against that snapshot, `run --ticket-id` and `poll` through it, with the calls they made.
+
+use std::process::{Command, Output};
+
+use fieldmap::autotask::simulator::{
+    DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_USER, SimConfig, serve,
+};
+
+fn fieldmap(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+        .args(args)
+        .args(["--discovery-url", url])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("AUTOTASK_USER", DEMO_USER)
+        .env("AUTOTASK_SECRET", DEMO_PASSWORD)
+        .env("AUTOTASK_INTEGRATION_CODE", DEMO_INTEGRATION_CODE)
+        .output()
+        .expect("the binary runs")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pull_check_run_and_poll_against_the_simulator() {
+    let sim = serve(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = sim.zone_url();
+    let dir = std::env::temp_dir().join(format!("fieldmap-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let snapshot = dir.join("tenant.json");
+    let snapshot_arg = snapshot.display().to_string();
+
+    let url2 = url.clone();
+    let outputs = tokio::task::spawn_blocking(move || {
+        let pull = fieldmap(&url2, &["schema", "pull", "--out", &snapshot_arg]);
+        let check = Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+            .args(["check", "--schema", &snapshot_arg, "mappings/"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let run = fieldmap(
+            &url2,
+            &[
+                "run",
+                "mappings/dispatch-service-ticket.fmap",
+                "--ticket-id",
+                "9137",
+            ],
+        );
+        let poll = fieldmap(&url2, &["poll", "mappings/dispatch-service-ticket.fmap"]);
+        let wrong = Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+            .args([
+                "run",
+                "mappings/dispatch-service-ticket.fmap",
+                "--ticket-id",
+                "9137",
+                "--discovery-url",
+                &url2,
+            ])
+            .env("AUTOTASK_USER", DEMO_USER)
+            .env("AUTOTASK_SECRET", "not-the-password")
+            .env("AUTOTASK_INTEGRATION_CODE", DEMO_INTEGRATION_CODE)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        (pull, check, run, poll, wrong)
+    })
+    .await
+    .unwrap();
+    let (pull, check, run, poll, wrong) = outputs;
+    let text = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+
+    assert!(pull.status.success(), "{}", text(&pull));
+    let tenant = std::fs::read_to_string(&snapshot).unwrap();
+    assert!(fieldmap::schema::Schemas::with_tenant_json(&tenant).is_ok());
+
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(
+        text(&check).contains("checked 5 file(s): 0 error(s)"),
+        "{}",
+        text(&check)
+    );
+
+    assert!(run.status.success(), "{}", text(&run));
+    let work_order: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(work_order["location"]["city"], "Minneapolis");
+    assert_eq!(work_order["contacts"]["results"][0]["name"], "Zoë Schmidt");
+    let calls = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        calls.contains("Autotask API calls: 4 (and 1 zone discovery)"),
+        "{calls}"
+    );
+    for entity in ["Ticket", "Account", "Contact", "Resource"] {
+        assert!(calls.contains(&format!("query {entity}")), "{calls}");
+    }
+
+    assert!(poll.status.success(), "{}", text(&poll));
+    assert!(
+        text(&poll).contains("to dispatch: 9137, 9138"),
+        "{}",
+        text(&poll)
+    );
+
+    assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
+    assert!(
+        !text(&wrong).contains("not-the-password"),
+        "the secret is never printed"
+    );
+
+    let _ = std::fs::remove_dir_all(&dir);
+    sim.shutdown().await;
+}
