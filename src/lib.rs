@@ -8,8 +8,7 @@
 //! use fieldmap::{compile, schema::Schemas, runtime::{context::EvalContext, record::RecordSet}};
 //!
 //! let schemas = Arc::new(Schemas::bundled()?);
-//! let program = compile(&std::fs::read_to_string("mappings/dispatch-service-ticket.fmap")?, schemas)
-//!     .map_err(|f| f.diagnostics)?;
+//! let program = compile(&std::fs::read_to_string("mappings/dispatch-service-ticket.fmap")?, schemas)?;
 //! let mut records = RecordSet::new();
 //! fieldmap::autotask::load_query_response(&std::fs::read_to_string("ticket.xml")?, &program.schemas, &mut records)?;
 //! let result = program.evaluate(0, &records, 9137, &EvalContext::current())?;
