@@ -98,9 +98,10 @@ impl<'a> Checker<'a> {
                     let constant = expr.as_const().is_some();
                     rules.push(Rule {
                         constant,
+                        shared_target: shown.as_str().into(),
                         target: shown,
                         span: a.span,
-                        sources,
+                        sources: sources.into(),
                         expr,
                         emit,
                         allowed,

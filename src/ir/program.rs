@@ -71,9 +71,11 @@ pub struct Relation {
 pub struct Rule {
     /// The work order path written, e.g. `location.city` or `schedule.service_window.start.utc`.
     pub target: String,
+    /// The same text, shared with every evaluation's provenance instead of copied into it.
+    pub shared_target: Arc<str>,
     pub span: Span,
     /// Source paths read, e.g. `Account.City`.
-    pub sources: Vec<String>,
+    pub sources: Arc<[String]>,
     pub expr: Expr,
     pub emit: Emit,
     /// Values Field Nation accepts, when the field is an enum and the value is not constant.

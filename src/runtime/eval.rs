@@ -115,7 +115,7 @@ impl<'r> Env<'r> {
             // name built from a missing contact is no name, not " ".
             Expr::Template(pieces) => {
                 use std::fmt::Write;
-                let mut out = String::new();
+                let mut out = String::with_capacity(64);
                 let mut present = false;
                 for piece in pieces.iter() {
                     match piece {

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use super::context::EvalContext;
 use super::coverage::Coverage;
@@ -33,9 +34,9 @@ pub struct Evaluation {
 /// Where one work order field came from.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {
-    pub target: String,
+    pub target: Arc<str>,
     pub span: Span,
-    pub sources: Vec<String>,
+    pub sources: Arc<[String]>,
     /// The value written, or null when the rule produced none.
     pub value: Json,
 }
@@ -126,7 +127,7 @@ pub(crate) fn evaluate_mapping(
             coverage.borrow_mut().rule(index, i);
         }
         provenance.push(Provenance {
-            target: rule.target.clone(),
+            target: rule.shared_target.clone(),
             span: rule.span,
             sources: rule.sources.clone(),
             value: value.clone().unwrap_or(Json::Null),
@@ -274,6 +275,7 @@ fn emit(rule: &Rule, value: Value<'_>, issues: &mut Vec<Issue>) -> Option<Json> 
                 "expected text, the Jsonnet block gave {}",
                 value_kind(j)
             )),
+            Value::Str(s) => Ok(Json::String(s.as_ref().to_owned())),
             v => Ok(Json::String(v.to_string())),
         },
         Emit::Number => number(&value),
@@ -412,7 +414,7 @@ fn build(node: &OutNode, values: &mut [Option<Json>], rules: &[Rule]) -> Built {
             has_data: false,
         },
         OutNode::Object(fields) => {
-            let mut map = Map::new();
+            let mut map = Map::with_capacity(fields.len());
             let (mut any, mut reads_data, mut has_data) = (false, false, false);
             for (key, child) in fields {
                 if let OutNode::Const(c) = child {
