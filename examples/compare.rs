@@ -520,7 +520,7 @@ mod demo {
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" \
              xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"><soap:Body>\
              <queryResponse xmlns=\"http://autotask.net/ATWS/v1_6/\"><queryResult><ReturnCode>1</ReturnCode>\
-             <EntityResultType>{}</EntityResultType><EntityResults>{body}</EntityResults><Errors /><EntityReturnInfoResults />\
+             <EntityResults>{body}</EntityResults><EntityResultType>{}</EntityResultType><Errors /><EntityReturnInfoResults />\
              </queryResult></queryResponse></soap:Body></soap:Envelope>",
             entity.to_lowercase()
         )

@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover
     sys.exit("derive_schemas.py needs PyYAML (pip install pyyaml)")
 
 AUTOTASK_FILE = "autotask-fieldinfo-1.6.8.json"
+WSDL_FILE = "autotask-atws-1.6.wsdl"
 FN_REST_FILE = "fieldnation-rest-v2.openapi.yaml"
 FN_WEBHOOKS_FILE = "fieldnation-webhooks-v3.openapi.yaml"
 
@@ -55,8 +56,21 @@ def die(msg):
 # Autotask
 # ---------------------------------------------------------------------------
 
-def derive_autotask(src):
-    """Map the GetEntityInfo/GetFieldInfo JSON to the bundled entities format."""
+def wsdl_field_order(wsdl):
+    """Entity name -> its fields in the WSDL's sequence, the order Autotask writes them in and
+    clients generated from the WSDL read them in (`id`, from the Entity base type, first)."""
+    order = {}
+    pattern = re.compile(
+        r'<s:complexType name="(\w+)">\s*<s:complexContent[^>]*>\s*<s:extension base="tns:Entity">\s*'
+        r'<s:sequence>(.*?)</s:sequence>', re.S)
+    for m in pattern.finditer(wsdl):
+        order[m.group(1)] = ["id"] + re.findall(r'name="(\w+)"', m.group(2))
+    return order
+
+
+def derive_autotask(src, wsdl_order):
+    """Map the GetEntityInfo/GetFieldInfo JSON to the bundled entities format, fields in the
+    WSDL's order (fields the WSDL does not list keep their place after the others)."""
     api_version = src.get("api_version")
     if not api_version:
         die("%s: no api_version" % AUTOTASK_FILE)
@@ -83,6 +97,8 @@ def derive_autotask(src):
             if f.get("picklist_parent"):
                 out["picklist_parent"] = f["picklist_parent"]
             fields.append(out)
+        rank = {n: i for i, n in enumerate(wsdl_order.get(name, []))}
+        fields.sort(key=lambda f: rank.get(f["name"], len(rank)))
         entities[name] = {
             "can_create": bool(info["CanCreate"]),
             "can_update": bool(info["CanUpdate"]),
@@ -454,9 +470,11 @@ def main(argv=None):
         rest = yaml.safe_load(fh)
     with open(os.path.join(ref, FN_WEBHOOKS_FILE), encoding="utf-8") as fh:
         hooks = yaml.safe_load(fh)
+    with open(os.path.join(ref, WSDL_FILE), encoding="utf-8") as fh:
+        wsdl = fh.read()
 
     outputs = [
-        (OUT_ENTITIES, dump_entities(derive_autotask(autotask))),
+        (OUT_ENTITIES, dump_entities(derive_autotask(autotask, wsdl_field_order(wsdl)))),
         (OUT_WO_CREATE, dump_tree(derive_workorder_create(rest, corrections=not args.no_corrections))),
         (OUT_WEBHOOKS, dump_tree(derive_webhooks(hooks, rest))),
     ]

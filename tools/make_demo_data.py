@@ -69,8 +69,8 @@ def write(file, entity, records):
            '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
            '<soap:Body><queryResponse xmlns="http://autotask.net/ATWS/v1_6/"><queryResult>'
-           f'<ReturnCode>1</ReturnCode><EntityResultType>{entity.lower()}</EntityResultType>'
-           f'<EntityResults>{body}</EntityResults><Errors /><EntityReturnInfoResults />'
+           f'<ReturnCode>1</ReturnCode><EntityResults>{body}</EntityResults>'
+           f'<EntityResultType>{entity.lower()}</EntityResultType><Errors /><EntityReturnInfoResults />'
            '</queryResult></queryResponse></soap:Body></soap:Envelope>\n')
     with open(os.path.join(OUT, file), "w", encoding="utf-8") as f:
         f.write(xml)

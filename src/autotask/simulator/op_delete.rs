@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::entity_input::entity_type_of;
 use super::op_write::MAX_ENTITIES_PER_CALL;
 use super::request_envelope::EnvelopeError;
-use super::response_envelope::{AtwsResult, FaultCode, ResultLayout, ReturnInfo, atws_document};
+use super::response_envelope::{AtwsResult, FaultCode, ReturnInfo, atws_document};
 use super::state::SimState;
 use super::xml_tree::XmlElement;
 
@@ -15,7 +15,7 @@ pub(super) fn answer_delete(
     operation: &XmlElement,
 ) -> Result<String, EnvelopeError> {
     let result = run_delete(state, operation)?;
-    Ok(atws_document("delete", &result, ResultLayout::WsdlOrder))
+    Ok(atws_document("delete", &result))
 }
 
 fn run_delete(state: &SimState, operation: &XmlElement) -> Result<AtwsResult, EnvelopeError> {

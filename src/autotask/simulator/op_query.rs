@@ -5,7 +5,7 @@ use super::entity_xml::push_entity;
 use super::query_match::record_matches;
 use super::query_plan::plan_query;
 use super::queryxml::{UNREADABLE_QUERY, parse_queryxml};
-use super::response_envelope::{AtwsResult, ResultLayout, atws_document};
+use super::response_envelope::{AtwsResult, atws_document};
 use super::state::SimState;
 use super::xml_tree::XmlElement;
 
@@ -15,7 +15,7 @@ pub(super) const MAX_RESULTS: usize = 500;
 /// The `queryResponse` document for a `query` element.
 pub(super) fn answer_query(state: &SimState, operation: &XmlElement) -> String {
     let result = run_query(state, operation);
-    atws_document("query", &result, ResultLayout::TypeFirst)
+    atws_document("query", &result)
 }
 
 fn run_query(state: &SimState, operation: &XmlElement) -> AtwsResult {

@@ -1,6 +1,6 @@
 //! `getThresholdAndUsageInfo`: the hourly request budget and its use.
 
-use super::response_envelope::{AtwsResult, ResultLayout, ReturnInfo, atws_document};
+use super::response_envelope::{AtwsResult, ReturnInfo, atws_document};
 use super::usage_window::TIMEFRAME_MINUTES;
 
 /// What a call gets while the hourly budget is used up.
@@ -20,5 +20,5 @@ pub(super) fn answer_threshold_and_usage(threshold: u32, used: u32) -> String {
         }],
         ..AtwsResult::default()
     };
-    atws_document("getThresholdAndUsageInfo", &result, ResultLayout::WsdlOrder)
+    atws_document("getThresholdAndUsageInfo", &result)
 }

@@ -6,7 +6,7 @@
 use super::entity_input::{WriteMode, entity_type_of, read_entity};
 use super::entity_xml::push_entity;
 use super::request_envelope::EnvelopeError;
-use super::response_envelope::{AtwsResult, FaultCode, ResultLayout, ReturnInfo, atws_document};
+use super::response_envelope::{AtwsResult, FaultCode, ReturnInfo, atws_document};
 use super::state::SimState;
 use super::write_rules::{Pending, build_record};
 use super::xml_tree::XmlElement;
@@ -26,7 +26,7 @@ pub(super) fn answer_write(
         WriteMode::Update => "update",
     };
     let result = run_write(state, operation, mode)?;
-    Ok(atws_document(name, &result, ResultLayout::WsdlOrder))
+    Ok(atws_document(name, &result))
 }
 
 fn run_write(

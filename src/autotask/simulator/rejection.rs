@@ -4,7 +4,7 @@
 
 use super::operation::Operation;
 use super::request_envelope::EnvelopeError;
-use super::response_envelope::{AtwsResult, FaultCode, ResultLayout, atws_document};
+use super::response_envelope::{AtwsResult, FaultCode, atws_document};
 
 pub(super) const INVALID_INTEGRATION_CODE: &str = "IntegrationCode is invalid.";
 
@@ -21,11 +21,6 @@ pub(super) fn reject(
             message: format!("Server was unable to process request. ---> {message}"),
         });
     }
-    let layout = if operation == Operation::Query {
-        ResultLayout::TypeFirst
-    } else {
-        ResultLayout::WsdlOrder
-    };
     let result = AtwsResult::failure(entity.map(str::to_lowercase), vec![message.to_owned()]);
-    Ok(atws_document(operation.element_name(), &result, layout))
+    Ok(atws_document(operation.element_name(), &result))
 }

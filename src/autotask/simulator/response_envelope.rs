@@ -97,27 +97,15 @@ pub(super) struct ReturnInfo {
     pub(super) message: String,
 }
 
-/// Where `EntityResultType` goes: queries name the type before the
-/// entities, writes follow the WSDL's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ResultLayout {
-    TypeFirst,
-    WsdlOrder,
-}
-
-/// The document answering `operation` (`query`, `create`…) with `result`.
-pub(super) fn atws_document(operation: &str, result: &AtwsResult, layout: ResultLayout) -> String {
+/// The document answering `operation` (`query`, `create`…) with `result`, its elements in the
+/// WSDL's order (clients generated from the WSDL read them in that order only).
+pub(super) fn atws_document(operation: &str, result: &AtwsResult) -> String {
     let result_element = format!("{operation}Result");
     let mut out = String::with_capacity(result.entities.len() + 400);
     open(&mut out, &result_element);
     push_leaf(&mut out, "ReturnCode", &result.return_code.to_string());
-    if layout == ResultLayout::TypeFirst {
-        push_result_type(&mut out, result);
-    }
     push_leaf_raw(&mut out, "EntityResults", &result.entities);
-    if layout == ResultLayout::WsdlOrder {
-        push_result_type(&mut out, result);
-    }
+    push_result_type(&mut out, result);
     if result.errors.is_empty() {
         push_empty(&mut out, "Errors");
     } else {
