@@ -37,11 +37,7 @@ impl Function for DateFormat {
             args,
             &[("a date-time", datetime), ("a format pattern", string)],
         )?;
-        let pattern = constant_str(args, 1, "the format pattern")?;
-        let format = MomentFormat::compile(pattern).map_err(|e| {
-            ArgError::at(1, format!("invalid date format {pattern:?}: {e}"))
-                .with_code(Code::BadFormat)
-        })?;
+        let format = constant_format(args, 1)?;
         Ok(Compiled::new(FormatCall(format), Type::String))
     }
 }

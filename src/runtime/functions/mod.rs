@@ -170,6 +170,24 @@ pub fn constant_str<'a>(args: &'a [ArgInfo], i: usize, what: &str) -> Result<&'a
     }
 }
 
+/// A constant IANA zone argument, resolved once at compile time.
+pub fn constant_zone(args: &[ArgInfo], i: usize) -> Result<jiff::tz::TimeZone, ArgError> {
+    let name = constant_str(args, i, "the zone")?;
+    crate::runtime::time::resolve_zone(name)
+        .map_err(|e| ArgError::at(i, e.to_string()).with_code(Code::UnknownZone))
+}
+
+/// A constant moment.js-style format argument, compiled once at compile time.
+pub fn constant_format(
+    args: &[ArgInfo],
+    i: usize,
+) -> Result<crate::runtime::time::MomentFormat, ArgError> {
+    let pattern = constant_str(args, i, "the format pattern")?;
+    crate::runtime::time::MomentFormat::compile(pattern).map_err(|e| {
+        ArgError::at(i, format!("invalid date format {pattern:?}: {e}")).with_code(Code::BadFormat)
+    })
+}
+
 static ALL: &[&dyn Function] = &[
     &date_format::DateFormat,
     &decimal::DecimalFn,

@@ -2,7 +2,7 @@ use super::*;
 
 use jiff::tz::TimeZone;
 
-use crate::runtime::time::{self, MomentFormat};
+use crate::runtime::time::MomentFormat;
 
 /// `parse_datetime(text, pattern, zone)`: text read as a date-time with a moment.js-style
 /// pattern; readings without an offset are meant in `zone`.
@@ -43,14 +43,8 @@ impl Function for ParseDatetime {
                 ("a zone name", string),
             ],
         )?;
-        let pattern = constant_str(args, 1, "the format pattern")?;
-        let format = MomentFormat::compile(pattern).map_err(|e| {
-            ArgError::at(1, format!("invalid date format {pattern:?}: {e}"))
-                .with_code(Code::BadFormat)
-        })?;
-        let name = constant_str(args, 2, "the zone")?;
-        let zone = time::resolve_zone(name)
-            .map_err(|e| ArgError::at(2, e.to_string()).with_code(Code::UnknownZone))?;
+        let format = constant_format(args, 1)?;
+        let zone = constant_zone(args, 2)?;
         Ok(Compiled::new(ParseCall(format, zone), Type::DateTime).text_args(&[true]))
     }
 }

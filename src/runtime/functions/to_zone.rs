@@ -33,9 +33,7 @@ impl Function for ToZone {
             args,
             &[("a date-time", datetime), ("a zone name", string)],
         )?;
-        let name = constant_str(args, 1, "the zone")?;
-        let zone = time::resolve_zone(name)
-            .map_err(|e| ArgError::at(1, e.to_string()).with_code(Code::UnknownZone))?;
+        let zone = constant_zone(args, 1)?;
         Ok(Compiled::new(ToZoneCall(zone), Type::DateTime))
     }
 }
