@@ -12,14 +12,7 @@ pub(super) fn answer_field_info(
     state: &SimState,
     operation: &XmlElement,
 ) -> Result<String, EnvelopeError> {
-    let requested = operation
-        .child("psObjectType")
-        .map(|name| name.text.trim())
-        .unwrap_or_default();
-    let entity = state
-        .metadata
-        .entity_ignoring_case(requested)
-        .ok_or_else(|| unknown_entity(requested))?;
+    let entity = requested_entity(state, operation, "psObjectType")?;
     let mut out = String::new();
     open(&mut out, "GetFieldInfoResult");
     for field in &entity.fields {
@@ -53,7 +46,23 @@ pub(super) fn answer_field_info(
 }
 
 /// Metadata calls have no room for ATWS errors: an unknown type is a fault.
-pub(super) fn unknown_entity(name: &str) -> EnvelopeError {
+/// The entity named by the operation's `parameter`, as Autotask matches it (any casing).
+pub(super) fn requested_entity<'s>(
+    state: &'s SimState,
+    operation: &XmlElement,
+    parameter: &str,
+) -> Result<&'s crate::schema::Entity, EnvelopeError> {
+    let requested = operation
+        .child(parameter)
+        .map(|name| name.text.trim())
+        .unwrap_or_default();
+    state
+        .metadata
+        .entity_ignoring_case(requested)
+        .ok_or_else(|| unknown_entity(requested))
+}
+
+fn unknown_entity(name: &str) -> EnvelopeError {
     EnvelopeError {
         code: FaultCode::Server,
         message: format!(

@@ -1,7 +1,7 @@
 //! `getUDFInfo(psTable)`: the tenant's user-defined fields of an entity.
 
 use super::field_info_xml::{FieldInfo, push_field_info};
-use super::op_field_info::unknown_entity;
+use super::op_field_info::requested_entity;
 use super::request_envelope::EnvelopeError;
 use super::response_envelope::operation_document;
 use super::state::SimState;
@@ -12,14 +12,7 @@ pub(super) fn answer_udf_info(
     state: &SimState,
     operation: &XmlElement,
 ) -> Result<String, EnvelopeError> {
-    let requested = operation
-        .child("psTable")
-        .map(|name| name.text.trim())
-        .unwrap_or_default();
-    let entity = state
-        .metadata
-        .entity_ignoring_case(requested)
-        .ok_or_else(|| unknown_entity(requested))?;
+    let entity = requested_entity(state, operation, "psTable")?;
     let udfs = state.metadata.udfs(&entity.name);
     let mut out = String::new();
     if udfs.is_empty() {
