@@ -34,14 +34,33 @@ impl LocalJsonnet {
         program: &LocalProgram,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, String> {
-        let input: Val = serde_json::from_value(input).map_err(|e| e.to_string())?;
-        let value = program.0.call(input).map_err(|e| e.to_string())?;
-        serde_json::to_value(&value).map_err(|e| e.to_string())
+        sandbox::call(&program.0, input)
     }
 }
 
 impl Default for LocalJsonnet {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn calls_leave_no_garbage_behind() {
+        let jsonnet = LocalJsonnet::new();
+        let program = jsonnet
+            .prepare("{ id: $.input.id, band: $.util.range_map([{ cmp: 10, val: 'low' }], self.id, 'high') }")
+            .unwrap();
+        let call = |id: i64| jsonnet.call(&program, json!({ "id": id })).unwrap();
+        assert_eq!(call(42), json!({ "id": 42, "band": "high" }));
+        let after_one = jrsonnet_gcmodule::count_thread_tracked();
+        for id in 0..50 {
+            call(id);
+        }
+        assert_eq!(jrsonnet_gcmodule::count_thread_tracked(), after_one);
     }
 }

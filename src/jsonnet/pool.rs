@@ -129,9 +129,7 @@ fn evaluate(
             f
         }
     };
-    let input: Val = serde_json::from_value(input).map_err(|e| runtime(e.to_string()))?;
-    let value = function.call(input).map_err(|e| runtime(e.to_string()))?;
-    let value = serde_json::to_value(&value).map_err(|e| runtime(e.to_string()))?;
+    let value = sandbox::call(&function, input).map_err(runtime)?;
     Ok(JsonnetOutput {
         value,
         traces: sandbox::take_traces(),
