@@ -1,6 +1,8 @@
 //! Query responses to records: each value typed by the schema field it belongs to, placed in
 //! its schema slot. Values that do not parse are reported, never dropped silently.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -23,7 +25,7 @@ pub struct LoadIssue {
 pub struct LoadReport {
     pub outcome: QueryOutcome,
     /// `(entity, id)` of every record loaded, in document order.
-    pub loaded: Vec<(String, i64)>,
+    pub loaded: Vec<(Arc<str>, i64)>,
     pub issues: Vec<LoadIssue>,
 }
 
@@ -44,6 +46,7 @@ pub fn load_query_response(
     let mut builder = RecordBuilder {
         schemas,
         current: None,
+        entity_name: None,
         done: Vec::new(),
         issues: Vec::new(),
     };
@@ -57,7 +60,7 @@ pub fn load_query_response(
     let loaded = builder
         .done
         .iter()
-        .map(|r| (r.entity.to_string(), r.id))
+        .map(|r| (r.entity.clone(), r.id))
         .collect();
     for record in builder.done {
         records.insert(record);
@@ -72,6 +75,8 @@ pub fn load_query_response(
 struct RecordBuilder<'s> {
     schemas: &'s Schemas,
     current: Option<Partial<'s>>,
+    /// The name the records of the current type share.
+    entity_name: Option<Arc<str>>,
     done: Vec<Record>,
     issues: Vec<LoadIssue>,
 }
@@ -79,6 +84,9 @@ struct RecordBuilder<'s> {
 struct Partial<'s> {
     entity: &'s Entity,
     id: Option<i64>,
+    /// The slot after the last field read: fields come in schema order, so the next one is
+    /// usually found by a short scan from here, without hashing its name.
+    next_slot: usize,
     fields: Vec<Value<'static>>,
     udfs: Vec<Value<'static>>,
 }
@@ -99,11 +107,17 @@ impl<'s> RecordBuilder<'s> {
 }
 
 impl EntitySink for RecordBuilder<'_> {
+    /// Values are typed by the schema's field, whatever the wire says.
+    fn wants_wire_types(&self) -> bool {
+        false
+    }
+
     fn begin_entity(&mut self, entity_type: &str) {
         self.current = match self.schemas.autotask.entity(entity_type) {
             Some(entity) => Some(Partial {
                 entity,
                 id: None,
+                next_slot: 0,
                 fields: vec![Value::Null; entity.fields.len()],
                 udfs: vec![Value::Null; self.schemas.tenant.udfs(entity_type).len()],
             }),
@@ -124,7 +138,13 @@ impl EntitySink for RecordBuilder<'_> {
     fn field(&mut self, name: &str, _xsi_type: Option<WireType>, text: &str) {
         let Some(partial) = &self.current else { return };
         let entity = partial.entity;
-        let Some(slot) = entity.field_slot(name) else {
+        let ahead = entity.fields.get(partial.next_slot..).unwrap_or_default();
+        let Some(slot) = ahead
+            .iter()
+            .position(|f| f.name == name)
+            .map(|i| partial.next_slot + i)
+            .or_else(|| entity.field_slot(name))
+        else {
             return;
         };
         let ty = entity.fields[slot].ty;
@@ -134,6 +154,7 @@ impl EntitySink for RecordBuilder<'_> {
                     self.issue(Some(name), format!("{a}"));
                 }
                 if let Some(partial) = &mut self.current {
+                    partial.next_slot = slot + 1;
                     if name == "id"
                         && let Value::Int(id) = value
                     {
@@ -188,8 +209,13 @@ impl EntitySink for RecordBuilder<'_> {
             });
             return;
         };
+        let name = match self.entity_name.take() {
+            Some(name) if *name == *partial.entity.name => name,
+            _ => Arc::from(partial.entity.name.as_str()),
+        };
+        self.entity_name = Some(name.clone());
         self.done.push(Record {
-            entity: partial.entity.name.as_str().into(),
+            entity: name,
             id,
             fields: partial.fields.into_boxed_slice(),
             udfs: partial.udfs.into_boxed_slice(),
@@ -230,4 +256,44 @@ fn typed(
             (Value::DateTime(z), adjustment)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(entities: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body><queryResponse xmlns="http://autotask.net/ATWS/v1_6/"><queryResult><EntityResults>{entities}</EntityResults><EntityResultType>ticket</EntityResultType><Errors /><ReturnCode>1</ReturnCode></queryResult></queryResponse></soap:Body></soap:Envelope>"#
+        )
+    }
+
+    fn text<'r>(record: &'r Record, schemas: &Schemas, field: &str) -> &'r Value<'static> {
+        let slot = schemas.autotask.entity("Ticket").unwrap().field_slot(field);
+        record.field(slot.unwrap())
+    }
+
+    #[test]
+    fn fields_in_any_order_land_in_their_slots() {
+        let schemas = Schemas::bundled().unwrap();
+        // The second ticket lists its fields backwards; a proxy may reorder them.
+        let xml = page(
+            r#"<Entity xsi:type="Ticket"><id xsi:type="xsd:long">1</id><UserDefinedFields /><AccountID xsi:type="xsd:int">29683616</AccountID><Status xsi:type="xsd:int">1</Status><Title xsi:type="xsd:string">Printer down</Title></Entity><Entity xsi:type="Ticket"><Title xsi:type="xsd:string">Badge reader</Title><Status xsi:type="xsd:int">8</Status><Bogus xsi:type="xsd:int">3</Bogus><AccountID xsi:type="xsd:int">29683617</AccountID><id xsi:type="xsd:long">2</id></Entity>"#,
+        );
+        let mut records = RecordSet::new();
+        let report = load_query_response(&xml, &schemas, &mut records).unwrap();
+        assert!(report.issues.is_empty(), "{:?}", report.issues);
+        let first = records.get("Ticket", 1).unwrap();
+        let second = records.get("Ticket", 2).unwrap();
+        assert_eq!(text(first, &schemas, "Title"), &Value::str("Printer down"));
+        assert_eq!(text(second, &schemas, "Title"), &Value::str("Badge reader"));
+        assert_eq!(text(second, &schemas, "Status"), &Value::Int(8));
+        assert_eq!(text(second, &schemas, "AccountID"), &Value::Int(29683617));
+        // Records read together share one entity name.
+        assert!(Arc::ptr_eq(&first.entity, &second.entity));
+        assert_eq!(
+            report.loaded,
+            [(Arc::from("Ticket"), 1), (Arc::from("Ticket"), 2)]
+        );
+    }
 }

@@ -47,7 +47,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         None => reports
             .iter()
             .flat_map(|(_, r)| &r.loaded)
-            .find(|(e, _)| e == "Ticket")
+            .find(|(e, _)| &**e == "Ticket")
             .map(|(_, id)| *id)
             .ok_or_else(|| UsageError(format!("{} holds no Ticket", args.ticket.display())))?,
     };

@@ -88,7 +88,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         }
     }
     // The ticket file is first and never deduplicated away.
-    let loaded: Vec<(String, i64)> = reports
+    let loaded: Vec<(std::sync::Arc<str>, i64)> = reports
         .first()
         .map(|(_, r)| r.loaded.clone())
         .unwrap_or_default();
@@ -97,11 +97,11 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         let id = match args.id {
             Some(id) => loaded
                 .iter()
-                .any(|(e, x)| *e == m.source && *x == id)
+                .any(|(e, x)| **e == *m.source && *x == id)
                 .then_some(id),
             None => loaded
                 .iter()
-                .find(|(e, _)| *e == m.source)
+                .find(|(e, _)| **e == *m.source)
                 .map(|(_, id)| *id),
         };
         id.map(|id| (*i, *m, id))

@@ -2,6 +2,7 @@
 //! field by index, never by name.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::value::Value;
 
@@ -9,7 +10,8 @@ use super::value::Value;
 /// schema; `udfs[slot]` follows the tenant's UDF list for the entity. Absent values are null.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    pub entity: Box<str>,
+    /// Shared by all records of one type read together.
+    pub entity: Arc<str>,
     pub id: i64,
     pub fields: Box<[Value<'static>]>,
     pub udfs: Box<[Value<'static>]>,
@@ -29,7 +31,7 @@ impl Record {
 /// brought along, by entity type and id.
 #[derive(Debug, Clone, Default)]
 pub struct RecordSet {
-    by_entity: HashMap<Box<str>, HashMap<i64, Record>>,
+    by_entity: HashMap<Arc<str>, HashMap<i64, Record>>,
 }
 
 impl RecordSet {
@@ -39,10 +41,16 @@ impl RecordSet {
 
     /// Adds a record; a later record with the same entity and id replaces the earlier one.
     pub fn insert(&mut self, record: Record) {
-        self.by_entity
-            .entry(record.entity.clone())
-            .or_default()
-            .insert(record.id, record);
+        match self.by_entity.get_mut(&*record.entity) {
+            Some(of_entity) => {
+                of_entity.insert(record.id, record);
+            }
+            None => {
+                let entity = record.entity.clone();
+                self.by_entity
+                    .insert(entity, HashMap::from([(record.id, record)]));
+            }
+        }
     }
 
     pub fn get(&self, entity: &str, id: i64) -> Option<&Record> {

@@ -112,7 +112,7 @@ pub async fn poll_mapping(
                 report
                     .loaded
                     .iter()
-                    .filter(|(entity, _)| *entity == plan.source)
+                    .filter(|(entity, _)| **entity == *plan.source)
                     .map(|(_, id)| *id),
             );
         }

@@ -154,6 +154,10 @@ struct PageIds {
 }
 
 impl EntitySink for PageIds {
+    fn wants_wire_types(&self) -> bool {
+        false
+    }
+
     fn begin_entity(&mut self, _entity_type: &str) {}
 
     fn field(&mut self, name: &str, _xsi_type: Option<WireType>, value: &str) {

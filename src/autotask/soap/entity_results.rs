@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 
 use super::error::SoapError;
 use super::sink::EntitySink;
@@ -69,9 +69,8 @@ fn read_entity<S: EntitySink + ?Sized>(
                 read_user_defined_fields(events, sink)?;
             }
             Event::Start(start) => {
-                let xsi = events.xsi_attributes(&start)?;
-                let wire_type = xsi.type_name.as_deref().and_then(WireType::from_xsi_type);
-                if xsi.nil {
+                let (wire_type, nil) = field_attributes(events, &start, sink.wants_wire_types())?;
+                if nil {
                     events.skip_element()?;
                     continue;
                 }
@@ -84,9 +83,8 @@ fn read_entity<S: EntitySink + ?Sized>(
             }
             Event::Empty(start) if local_name(&start) == "UserDefinedFields" => {}
             Event::Empty(start) => {
-                let xsi = events.xsi_attributes(&start)?;
-                if !xsi.nil {
-                    let wire_type = xsi.type_name.as_deref().and_then(WireType::from_xsi_type);
+                let (wire_type, nil) = field_attributes(events, &start, sink.wants_wire_types())?;
+                if !nil {
                     sink.field(local_name(&start), wire_type, "");
                 }
             }
@@ -95,6 +93,20 @@ fn read_entity<S: EntitySink + ?Sized>(
             _ => {}
         }
     }
+}
+
+/// A field's wire type (when the sink wants it) and whether it is `xsi:nil`.
+fn field_attributes(
+    events: &XmlEvents<'_>,
+    start: &BytesStart<'_>,
+    wants_wire_type: bool,
+) -> Result<(Option<WireType>, bool), SoapError> {
+    if !wants_wire_type {
+        return Ok((None, events.xsi_nil(start)?));
+    }
+    let xsi = events.xsi_attributes(start)?;
+    let wire_type = xsi.type_name.as_deref().and_then(WireType::from_xsi_type);
+    Ok((wire_type, xsi.nil))
 }
 
 /// `UserDefinedFields/UserDefinedField` pairs of `Name` and optional `Value`.

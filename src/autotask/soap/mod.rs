@@ -31,6 +31,7 @@ mod threshold;
 mod wire_type;
 mod write;
 mod xml_events;
+mod xsi_scope;
 
 pub use collect::{CollectedEntity, EntityCollector, collect_entities};
 pub use error::SoapError;

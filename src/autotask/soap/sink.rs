@@ -20,6 +20,12 @@ pub trait EntitySink {
     /// One field of the current entity, such as `Title` or `id`.
     fn field(&mut self, name: &str, xsi_type: Option<WireType>, value: &str);
 
+    /// Whether `field` needs each value's `xsi:type`. A sink that types values by its own
+    /// schema says no, and the reader skips decoding the attribute.
+    fn wants_wire_types(&self) -> bool {
+        true
+    }
+
     /// One user-defined field of the current entity; `None` when Autotask
     /// omitted its `Value` (the UDF is null).
     fn udf(&mut self, name: &str, value: Option<&str>);
@@ -33,6 +39,9 @@ pub trait EntitySink {
 pub struct IgnoreEntities;
 
 impl EntitySink for IgnoreEntities {
+    fn wants_wire_types(&self) -> bool {
+        false
+    }
     fn begin_entity(&mut self, _entity_type: &str) {}
     fn field(&mut self, _name: &str, _xsi_type: Option<WireType>, _value: &str) {}
     fn udf(&mut self, _name: &str, _value: Option<&str>) {}

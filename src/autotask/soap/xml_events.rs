@@ -3,19 +3,18 @@
 
 use std::borrow::Cow;
 
-use quick_xml::NsReader;
+use quick_xml::Reader;
 use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::name::{Namespace, ResolveResult};
 
 use super::error::SoapError;
 use super::line_column::line_and_column;
 use super::text_builder::TextBuilder;
+use super::xsi_scope::{XsiScope, contains};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 /// The text inside an element whose content is a value.
 pub(super) struct Leaf<'i> {
@@ -32,7 +31,10 @@ pub(super) struct XsiAttributes<'a> {
 
 /// A pull parser over one response document.
 pub(super) struct XmlEvents<'i> {
-    reader: NsReader<&'i [u8]>,
+    reader: Reader<&'i [u8]>,
+    /// How many elements are open.
+    depth: usize,
+    xsi: XsiScope,
     input: &'i [u8],
     /// The byte order mark is cut off before parsing; positions add it back.
     bom_length: usize,
@@ -47,7 +49,9 @@ impl<'i> XmlEvents<'i> {
             None => (0, input),
         };
         XmlEvents {
-            reader: NsReader::from_reader(document),
+            reader: Reader::from_reader(document),
+            depth: 0,
+            xsi: XsiScope::default(),
             input,
             bom_length,
             event_start: bom_length,
@@ -57,6 +61,8 @@ impl<'i> XmlEvents<'i> {
     /// The next event; malformed XML and document type declarations are errors.
     pub(super) fn next(&mut self) -> Result<Event<'i>, SoapError> {
         self.event_start = self.offset(self.reader.buffer_position());
+        // Declarations on an empty element last only while it is the current event.
+        self.xsi.leave_to(self.depth);
         match self.reader.read_event() {
             // SOAP forbids DTDs; refusing them also rules out entity tricks.
             Ok(Event::DocType(doctype)) => Err(self.malformed(
@@ -66,9 +72,28 @@ impl<'i> XmlEvents<'i> {
                     excerpt(doctype.trim(), 40)
                 ),
             )),
+            Ok(Event::Start(start)) => {
+                self.depth += 1;
+                self.enter(&start, self.depth)?;
+                Ok(Event::Start(start))
+            }
+            Ok(Event::Empty(start)) => {
+                self.enter(&start, self.depth + 1)?;
+                Ok(Event::Empty(start))
+            }
+            Ok(Event::End(end)) => {
+                self.depth = self.depth.saturating_sub(1);
+                Ok(Event::End(end))
+            }
             Ok(event) => Ok(event),
             Err(error) => Err(self.parser_error(&error)),
         }
+    }
+
+    fn enter(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<(), SoapError> {
+        self.xsi
+            .enter(start, depth)
+            .map_err(|error| self.attribute_error(error))
     }
 
     /// Consumes everything up to and including the end tag of the element
@@ -160,11 +185,11 @@ impl<'i> XmlEvents<'i> {
         // Duplicate checks are quadratic in the attribute count; they buy nothing here.
         for attribute in start.attributes().with_checks(false) {
             let attribute = attribute.map_err(|error| self.attribute_error(error))?;
-            let (namespace, local_name) = self.reader.resolver().resolve_attribute(attribute.key);
-            if !is_xsi(&namespace, attribute.key.prefix().map(|p| p.into_inner())) {
+            let (wanted, prefix) = attribute.key.decompose();
+            if !prefix.is_some_and(|p| self.xsi.is_xsi(p.into_inner())) {
                 continue;
             }
-            let wanted = local_name.into_inner();
+            let wanted = wanted.into_inner();
             if wanted != "type" && wanted != "nil" {
                 continue;
             }
@@ -178,6 +203,15 @@ impl<'i> XmlEvents<'i> {
             }
         }
         Ok(found)
+    }
+
+    /// Whether the start tag just read carries `xsi:nil="true"`, for callers that do not
+    /// need its `xsi:type`: most tags have no `nil` in them at all, and are not parsed.
+    pub(super) fn xsi_nil(&self, start: &BytesStart<'i>) -> Result<bool, SoapError> {
+        if !contains(start.attributes_raw().as_bytes(), b"nil") {
+            return Ok(false);
+        }
+        Ok(self.xsi_attributes(start)?.nil)
     }
 
     /// Where the event just read began, to report errors found later.
@@ -304,16 +338,6 @@ impl<'i> XmlEvents<'i> {
     }
 }
 
-/// Whether an attribute is in the XML Schema instance namespace. An
-/// undeclared `xsi:` prefix is taken at its word, as sloppy proxies emit it.
-fn is_xsi(namespace: &ResolveResult<'_>, prefix: Option<&str>) -> bool {
-    match namespace {
-        ResolveResult::Bound(Namespace(uri)) => *uri == XSI_NAMESPACE,
-        ResolveResult::Unknown(_) => prefix == Some("xsi"),
-        ResolveResult::Unbound => false,
-    }
-}
-
 /// The start of a long text, for messages.
 pub(super) fn excerpt(text: &str, limit: usize) -> String {
     match text.char_indices().nth(limit) {
@@ -333,7 +357,12 @@ fn keep_trimmed(piece: TextBuilder<'_>, pieces: &mut Vec<String>) {
 /// An element's name without its prefix: elements are matched by local name,
 /// since clients and proxies bind the namespaces to any prefix.
 pub(super) fn local_name<'a>(start: &'a BytesStart<'_>) -> &'a str {
-    start.local_name().into_inner()
+    let name = start.name().0;
+    // A byte search: names are short, and `:` is ASCII, so the cut is on a char boundary.
+    match name.bytes().position(|b| b == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
 }
 
 /// An element's name as written, for messages.
