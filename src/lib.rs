@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use diagnostics::Diagnostic;
 pub use ir::Program;
+use runtime::body::BodyEvaluation;
 use runtime::context::EvalContext;
 use runtime::coverage::Coverage;
 use runtime::evaluate::{EvalError, Evaluation};
@@ -95,6 +96,21 @@ impl Program {
         ctx: &EvalContext,
     ) -> Result<Evaluation, EvalError> {
         runtime::evaluate::evaluate_mapping(self, mapping, records, source_id, ctx, None)
+    }
+
+    /// As [`Program::evaluate`], but the work order goes straight into `out` as JSON bytes (the
+    /// body of `POST /workorders`), and no provenance is kept: what a broker that sends work
+    /// orders on needs, and several times faster. The bytes are exactly `serde_json::to_vec`
+    /// of [`Evaluation::work_order`](runtime::evaluate::Evaluation), and the issues the same.
+    pub fn evaluate_to_json(
+        &self,
+        mapping: usize,
+        records: &RecordSet,
+        source_id: i64,
+        ctx: &EvalContext,
+        out: &mut Vec<u8>,
+    ) -> Result<BodyEvaluation, EvalError> {
+        runtime::body::evaluate_body(self, mapping, records, source_id, ctx, out)
     }
 
     /// As [`Program::evaluate`], counting what the evaluation exercised (for test runners).

@@ -8,7 +8,9 @@ use super::path::{Scope, ScopeKind};
 use super::target::{Step, Target};
 use super::types::Type;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{self, EntityFetch, FetchPlan, MappingProgram, OutNode, RelatedFetch, Rule};
+use crate::ir::{
+    self, BodyNode, EntityFetch, FetchPlan, MappingProgram, OutNode, RelatedFetch, Rule,
+};
 use crate::runtime::value::Value;
 use crate::syntax::Span;
 use crate::syntax::ast::{Mapping, MappingStatement};
@@ -118,6 +120,7 @@ impl<'a> Checker<'a> {
             );
         }
         let output = build_output(&placed);
+        let body = BodyNode::new(&output, &rules, Some(&self.schemas.workorder));
         let plan = fetch_plan(&scope);
         Some(MappingProgram {
             name: m.name.value.clone(),
@@ -129,6 +132,7 @@ impl<'a> Checker<'a> {
             rules,
             written,
             output,
+            body,
             plan,
         })
     }

@@ -1,11 +1,13 @@
 //! The intermediate representation: an immutable program with names resolved to slots.
 
+mod body_shape;
 mod explain;
 mod expr;
 mod plan;
 mod program;
 mod queryxml;
 
+pub use body_shape::{BodyField, BodyNode};
 pub use explain::explain;
 pub use expr::{ArithOp, CompareOp, Expr, Piece, RangeArm, RecordRef, Table};
 pub use plan::{EntityFetch, FetchPlan, RelatedFetch};

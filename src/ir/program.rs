@@ -43,6 +43,8 @@ pub struct MappingProgram {
     /// Every work order path the mapping assigns, including assignments with errors.
     pub written: Vec<String>,
     pub output: OutNode,
+    /// The same shape, ready for writing JSON bytes directly.
+    pub body: super::BodyNode,
     pub plan: FetchPlan,
 }
 

@@ -16,6 +16,7 @@ use super::record::{Record, RecordSet};
 use super::time::{self, DstAdjustment};
 use super::value::Value;
 use crate::ir::{Emit, MappingProgram, OutNode, Program, Rule};
+use crate::schema::Problem;
 use crate::syntax::Span;
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,6 +65,66 @@ pub(crate) fn evaluate_mapping(
     ctx: &EvalContext,
     coverage: Option<&RefCell<Coverage>>,
 ) -> Result<Evaluation, EvalError> {
+    let mut provenance = Vec::new();
+    let results = evaluate_rules(
+        program,
+        index,
+        records,
+        source_id,
+        ctx,
+        coverage,
+        Some(&mut provenance),
+    )?;
+    let RuleResults {
+        mapping,
+        triggered,
+        mut values,
+        mut issues,
+        log,
+    } = results;
+    let work_order = build(&mapping.output, &mut values, &mapping.rules)
+        .json
+        .unwrap_or_else(|| Json::Object(Map::new()));
+    // A safety net behind the checker: values computed at run time (`any`-typed, enums) can
+    // still break Field Nation's shape.
+    invalid_work_order(program.schemas.workorder.validate(&work_order), &mut issues);
+    required_missing(
+        program,
+        mapping,
+        |key| work_order.get(key).is_some(),
+        &mut issues,
+    );
+    Ok(Evaluation {
+        mapping: mapping.name.clone(),
+        source_id,
+        triggered,
+        work_order,
+        provenance,
+        issues,
+        log,
+    })
+}
+
+/// What a mapping's triggers and rules gave, before the work order is put together.
+pub(crate) struct RuleResults<'p> {
+    pub mapping: &'p MappingProgram,
+    pub triggered: bool,
+    /// Each rule's value, by rule index; `None` where the field is left out.
+    pub values: Vec<Option<Json>>,
+    pub issues: Vec<Issue>,
+    pub log: Vec<String>,
+}
+
+/// Evaluates the triggers and every rule; records each rule's provenance when asked to.
+pub(crate) fn evaluate_rules<'p>(
+    program: &'p Program,
+    index: usize,
+    records: &RecordSet,
+    source_id: i64,
+    ctx: &EvalContext,
+    coverage: Option<&RefCell<Coverage>>,
+    mut provenance: Option<&mut Vec<Provenance>>,
+) -> Result<RuleResults<'p>, EvalError> {
     let Some(mapping) = program.mappings.get(index) else {
         return Err(EvalError::NoSuchMapping(index));
     };
@@ -105,7 +166,9 @@ pub(crate) fn evaluate_mapping(
         }
     }
     let mut values: Vec<Option<Json>> = Vec::with_capacity(mapping.rules.len());
-    let mut provenance = Vec::with_capacity(mapping.rules.len());
+    if let Some(provenance) = provenance.as_deref_mut() {
+        provenance.reserve(mapping.rules.len());
+    }
     for (i, rule) in mapping.rules.iter().enumerate() {
         let value = match env.eval(&rule.expr) {
             Ok(v) => emit(rule, v, &mut issues),
@@ -126,22 +189,30 @@ pub(crate) fn evaluate_mapping(
         if let (Some(coverage), Some(_)) = (coverage, &value) {
             coverage.borrow_mut().rule(index, i);
         }
-        provenance.push(Provenance {
-            target: rule.shared_target.clone(),
-            span: rule.span,
-            sources: rule.sources.clone(),
-            value: value.clone().unwrap_or(Json::Null),
-        });
+        if let Some(provenance) = provenance.as_deref_mut() {
+            provenance.push(Provenance {
+                target: rule.shared_target.clone(),
+                span: rule.span,
+                sources: rule.sources.clone(),
+                value: value.clone().unwrap_or(Json::Null),
+            });
+        }
         values.push(value);
     }
-    let work_order = build(&mapping.output, &mut values, &mapping.rules)
-        .json
-        .unwrap_or_else(|| Json::Object(Map::new()));
-    // A safety net behind the checker: values computed at run time (`any`-typed, enums) can
-    // still break Field Nation's shape.
-    for problem in program.schemas.workorder.validate(&work_order) {
+    Ok(RuleResults {
+        mapping,
+        triggered,
+        values,
+        issues,
+        log: env.traces,
+    })
+}
+
+/// Where the finished work order does not fit Field Nation's WorkOrderCreateDto.
+pub(crate) fn invalid_work_order(problems: Vec<Problem>, issues: &mut Vec<Issue>) {
+    for problem in problems {
         if problem.path == "$" && problem.missing.is_some() {
-            continue; // a missing top-level field is reported below, with its rule's span
+            continue; // a missing top-level field is reported by `required_missing`, with its rule's span
         }
         issues.push(Issue {
             message: format!(
@@ -155,8 +226,17 @@ pub(crate) fn evaluate_mapping(
             span: None,
         });
     }
+}
+
+/// The top-level fields Field Nation requires that the work order lacks.
+pub(crate) fn required_missing(
+    program: &Program,
+    mapping: &MappingProgram,
+    present: impl Fn(&str) -> bool,
+    issues: &mut Vec<Issue>,
+) {
     for required in &program.schemas.workorder.required {
-        if work_order.get(required).is_none() {
+        if !present(required) {
             issues.push(Issue {
                 message: format!(
                     "Field Nation requires `{required}`, and the mapping produced no value for it"
@@ -172,15 +252,6 @@ pub(crate) fn evaluate_mapping(
             });
         }
     }
-    Ok(Evaluation {
-        mapping: mapping.name.clone(),
-        source_id,
-        triggered,
-        work_order,
-        provenance,
-        issues,
-        log: env.traces,
-    })
 }
 
 fn related_records<'r>(

@@ -1,5 +1,6 @@
 //! The runtime: values, records, the evaluator, the standard library, time, and outbound rules.
 
+pub mod body;
 pub mod context;
 pub mod coverage;
 pub mod eval;

@@ -73,7 +73,7 @@ impl Node {
         problems
     }
 
-    fn validate_at<'v>(
+    pub(crate) fn validate_at<'v>(
         &self,
         value: &'v serde_json::Value,
         path: &mut Vec<Step<'v>>,
@@ -114,10 +114,7 @@ impl Node {
             J::Object(map) if self.ty == NodeType::Object => {
                 for name in &self.required {
                     if !map.contains_key(name) {
-                        let mut problem =
-                            Problem::at(path, format!("required field `{name}` is missing"));
-                        problem.missing = Some(name.clone());
-                        problems.push(problem);
+                        problems.push(Problem::missing(path, name));
                     }
                 }
                 for (key, child) in map {
@@ -155,11 +152,18 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn at(path: &[Step<'_>], message: String) -> Self {
+    pub(crate) fn at(path: &[Step<'_>], message: String) -> Self {
         Problem {
             path: show(path),
             message,
             missing: None,
+        }
+    }
+
+    pub(crate) fn missing(path: &[Step<'_>], name: &str) -> Self {
+        Problem {
+            missing: Some(name.to_string()),
+            ..Problem::at(path, format!("required field `{name}` is missing"))
         }
     }
 }
@@ -170,7 +174,8 @@ impl std::fmt::Display for Problem {
     }
 }
 
-enum Step<'v> {
+/// One step of a JSON path.
+pub(crate) enum Step<'v> {
     Key(&'v str),
     Index(usize),
 }

@@ -8,6 +8,7 @@ mod tenant;
 use thiserror::Error;
 
 pub use autotask::{AutotaskSchema, Entity, Field, FieldType};
+pub(crate) use fieldnation::Step;
 pub use fieldnation::{Node, NodeType, Problem, Webhooks};
 pub use tenant::{PickValue, Picklist, PicklistEntry, Tenant, Udf};
 
