@@ -11,6 +11,8 @@
 //!
 //! Run: cargo run --release --example compare [-- TICKETS]
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,12 +26,16 @@ use fieldmap::runtime::record::{Record, RecordSet};
 use fieldmap::runtime::time::{self, parse_autotask_datetime};
 use fieldmap::runtime::value::Value;
 use fieldmap::schema::{PickValue, Schemas};
+use serde::Serialize;
 use serde_json::{Value as Json, json};
 
 const MAPPING: &str = include_str!("../mappings/dispatch-service-ticket.fmap");
 const JSONNET: &str = include_str!("../benches/dispatch-service-ticket.jsonnet");
 /// Timed rounds per way; the best one counts.
 const ROUNDS: usize = 5;
+
+/// One way of turning a ticket into the work order's JSON bytes, appended to the buffer.
+type Way<'a> = dyn Fn(i64, &mut Vec<u8>) -> Result<(), String> + 'a;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tickets: usize = std::env::args()
@@ -50,33 +56,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let prepared = jsonnet.prepare(JSONNET)?;
     let tree = input_tree();
     let floor = Floor::new(&schemas);
-    let by_fieldmap = |id: i64| {
+    // Every way ends in the bytes a broker sends to Field Nation.
+    let by_fieldmap = |id: i64, out: &mut Vec<u8>| {
         program
+            .evaluate_to_json(0, &records, id, &ctx, out)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    let by_fieldmap_tree = |id: i64, out: &mut Vec<u8>| {
+        let evaluation = program
             .evaluate(0, &records, id, &ctx)
-            .map(|e| e.work_order)
+            .map_err(|e| e.to_string())?;
+        serde_json::to_writer(out, &evaluation.work_order).map_err(|e| e.to_string())
     };
     // The Field Nation way: $.input built from the same records, then Jsonnet.
-    let by_jsonnet = |id: i64| {
+    let by_jsonnet = |id: i64, out: &mut Vec<u8>| {
         let (ticket, related) = related_of(&records, &schemas, id);
-        jsonnet.call(&prepared, build(&tree, ticket, &related, &schemas))
+        jsonnet.call_to_json(&prepared, build(&tree, ticket, &related, &schemas), out)
     };
-    let by_hand = |id: i64| {
+    let by_hand = |id: i64, out: &mut Vec<u8>| {
         let (ticket, related) = related_of(&records, &schemas, id);
-        floor.work_order(ticket, &related)
+        floor.write_work_order(ticket, &related, out)
     };
+    let ways: [(&str, &Way); 4] = [
+        ("fieldmap (evaluate_to_json)", &by_fieldmap),
+        ("fieldmap (evaluate, tree + provenance)", &by_fieldmap_tree),
+        ("Jsonnet way (jrsonnet)", &by_jsonnet),
+        ("hand-written Rust (the floor)", &by_hand),
+    ];
 
-    // For `perf record`: one way alone, many times. FIELDMAP_PROFILE=fieldmap|jsonnet|floor|soap
+    // For `perf record`: one way alone, many times. FIELDMAP_PROFILE=fieldmap|tree|jsonnet|floor|soap
     if let Ok(way) = std::env::var("FIELDMAP_PROFILE") {
-        let one: &dyn Fn(i64) = match way.as_str() {
-            "fieldmap" => &|id| {
-                black_box(by_fieldmap(id).ok());
-            },
-            "jsonnet" => &|id| {
-                black_box(by_jsonnet(id).ok());
-            },
-            "floor" => &|id| {
-                black_box(by_hand(id));
-            },
+        let one = match way.as_str() {
+            "fieldmap" => ways[0].1,
+            "tree" => ways[1].1,
+            "jsonnet" => ways[2].1,
+            "floor" => ways[3].1,
             "soap" => {
                 let page = demo::ticket_page(0, 500);
                 for _ in 0..200 {
@@ -88,77 +103,67 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             other => return Err(format!("FIELDMAP_PROFILE: unknown way {other}").into()),
         };
+        let mut out = Vec::new();
         for _ in 0..20 {
             for id in &ids {
-                one(*id);
+                out.clear();
+                black_box(one(*id, &mut out).ok());
             }
         }
         return Ok(());
     }
-    // First the check: the three ways agree on every ticket.
+    // First the check: every way gives the same work order for every ticket.
+    let mut out = Vec::new();
     for id in &ids {
-        let (f, j, h) = (
-            normalize(&by_fieldmap(*id)?),
-            normalize(&by_jsonnet(*id)?),
-            normalize(&by_hand(*id)),
-        );
-        if f != j || f != h {
-            return Err(format!(
-                "ticket {id}: the three ways disagree\nfieldmap: {f:#}\njsonnet:  {j:#}\nby hand:  {h:#}"
-            )
-            .into());
+        let mut seen: Vec<Json> = Vec::new();
+        for (_, way) in &ways {
+            out.clear();
+            way(*id, &mut out).map_err(|e| format!("ticket {id}: {e}"))?;
+            seen.push(normalize(&serde_json::from_slice(&out)?));
+        }
+        if seen.iter().any(|s| *s != seen[0]) {
+            let shown: Vec<String> = ways
+                .iter()
+                .zip(&seen)
+                .map(|((name, _), json)| format!("{name}: {json:#}"))
+                .collect();
+            return Err(format!("ticket {id}: the ways disagree\n{}", shown.join("\n")).into());
         }
     }
     println!(
-        "all three outputs are equal for all {} tickets\n",
+        "all {} ways give the same work order for all {} tickets\n",
+        ways.len(),
         ids.len()
     );
 
-    // Then the timing, each way in its own loop; outputs are dropped as they come, as a broker
-    // that sends each work order on would.
-    let time = |f: &dyn Fn(i64)| {
-        let started = Instant::now();
-        for id in &ids {
-            f(*id);
-        }
-        started.elapsed()
-    };
-    // Rounds interleave the three ways, and each way's best round counts: what is left is the
-    // cost of the work, not of whatever else the machine was doing then.
-    let (mut fieldmap_time, mut jsonnet_time, mut floor_time) =
-        (Duration::MAX, Duration::MAX, Duration::MAX);
+    // Then the timing, each way in its own loop, one buffer reused as a broker would.
+    // Rounds interleave the ways, and each way's best round counts: what is left is the cost
+    // of the work, not of whatever else the machine was doing then.
+    let mut best = [Duration::MAX; 4];
     for _ in 0..ROUNDS {
-        fieldmap_time = fieldmap_time.min(time(&|id| {
-            black_box(by_fieldmap(id).ok());
-        }));
-        jsonnet_time = jsonnet_time.min(time(&|id| {
-            black_box(by_jsonnet(id).ok());
-        }));
-        floor_time = floor_time.min(time(&|id| {
-            black_box(by_hand(id));
-        }));
+        for ((_, way), best) in ways.iter().zip(&mut best) {
+            let started = Instant::now();
+            for id in &ids {
+                out.clear();
+                black_box(way(*id, &mut out).ok());
+            }
+            *best = (*best).min(started.elapsed());
+        }
     }
-
     let per = |d: Duration| d.as_secs_f64() * 1e6 / ids.len() as f64;
-    println!("{:<34} {:>12} {:>14}", "", "per ticket", "vs fieldmap");
-    println!(
-        "{:<34} {:>9.2} µs {:>13}",
-        "fieldmap (compiled program)",
-        per(fieldmap_time),
-        "1.00×"
-    );
-    println!(
-        "{:<34} {:>9.2} µs {:>12.1}× slower",
-        "Jsonnet way (jrsonnet)",
-        per(jsonnet_time),
-        per(jsonnet_time) / per(fieldmap_time)
-    );
-    println!(
-        "{:<34} {:>9.2} µs {:>12.2}× faster",
-        "hand-written Rust (the floor)",
-        per(floor_time),
-        per(fieldmap_time) / per(floor_time)
-    );
+    let reference = per(best[0]);
+    println!("{:<40} {:>12}   against fieldmap", "", "per ticket");
+    for (i, ((name, _), time)) in ways.iter().zip(best).enumerate() {
+        let ratio = per(time) / reference;
+        let against = if i == 0 {
+            "—".to_string()
+        } else if ratio >= 1.0 {
+            format!("{ratio:.2}× slower")
+        } else {
+            format!("{:.2}× faster", 1.0 / ratio)
+        };
+        println!("{name:<40} {:>9.2} µs   {against}", per(time));
+    }
 
     soap_parsing(&schemas)?;
     compiling(&schemas)?;
@@ -325,190 +330,255 @@ fn normalize(json: &Json) -> Json {
     }
 }
 
-/// The hand-written floor: field slots found once, then plain Rust per ticket.
+/// The hand-written floor: what a Rust developer would write for this one mapping. Field slots
+/// and picklist labels are looked up once; per ticket, typed structs borrow from the records
+/// and serde writes them out.
 struct Floor<'s> {
-    schemas: &'s Schemas,
-    ticket: Slots,
-    account: Slots,
-    contact: Slots,
-    resource: Slots,
+    ticket: TicketSlots,
+    account: AccountSlots,
+    contact: PersonSlots,
+    resource: PersonSlots,
+    site_notes: Option<usize>,
+    issue_types: HashMap<i64, &'s str>,
+    priorities: HashMap<i64, &'s str>,
     chicago: jiff::tz::TimeZone,
     chicago_format: time::MomentFormat,
 }
 
-struct Slots(std::collections::HashMap<&'static str, usize>);
+struct TicketSlots {
+    number: usize,
+    title: usize,
+    description: usize,
+    issue_type: usize,
+    due: usize,
+    hours: usize,
+    priority: usize,
+}
 
-impl Slots {
-    fn of(schemas: &Schemas, entity: &str, names: &[&'static str]) -> Slots {
-        let e = schemas.autotask.entity(entity).expect("entity");
-        Slots(
-            names
-                .iter()
-                .map(|n| (*n, e.field_slot(n).expect("field")))
-                .collect(),
-        )
-    }
+struct AccountSlots {
+    name: usize,
+    address1: usize,
+    address2: usize,
+    city: usize,
+    state: usize,
+    zip: usize,
+    country: usize,
+}
 
-    fn text<'r>(&self, record: &'r Record, name: &str) -> Option<&'r str> {
-        match record.field(self.0[name]) {
-            Value::Str(s) if !s.is_empty() => Some(s),
-            _ => None,
-        }
-    }
+struct PersonSlots {
+    first: usize,
+    last: usize,
+    phone: Option<usize>,
+    email: usize,
+}
+
+#[derive(Serialize)]
+struct WorkOrder<'r> {
+    title: String,
+    description: Html,
+    types_of_work: [TypeOfWork; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contacts: Option<Results<Vec<Contact<'r>>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedule: Option<Schedule>,
+    pay: Pay,
+    custom_fields: Results<[Results<Vec<CustomField<'r>>>; 1]>,
+}
+
+#[derive(Serialize)]
+struct Html {
+    html: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TypeOfWork {
+    id: i64,
+    is_primary: bool,
+}
+
+#[derive(Serialize)]
+struct Location<'r> {
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address1: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address2: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    city: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    zip: Option<&'r str>,
+    country: &'r str,
+}
+
+#[derive(Serialize)]
+struct Results<T> {
+    results: T,
+}
+
+#[derive(Serialize)]
+struct Contact<'r> {
+    role: &'static str,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<&'r str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'r str>,
+}
+
+#[derive(Serialize)]
+struct Schedule {
+    service_window: ServiceWindow,
+}
+
+#[derive(Serialize)]
+struct ServiceWindow {
+    mode: &'static str,
+    start: Utc,
+    end: Utc,
+}
+
+#[derive(Serialize)]
+struct Utc {
+    utc: String,
+}
+
+#[derive(Serialize)]
+struct Pay {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    base: PayBase,
+}
+
+#[derive(Serialize)]
+struct PayBase {
+    units: i64,
+    amount: i64,
+}
+
+#[derive(Serialize)]
+struct CustomField<'r> {
+    id: i64,
+    value: Cow<'r, str>,
 }
 
 impl<'s> Floor<'s> {
     fn new(schemas: &'s Schemas) -> Self {
+        let slot = |entity: &str, field: &str| {
+            schemas
+                .autotask
+                .entity(entity)
+                .and_then(|e| e.field_slot(field))
+                .expect("field in schema")
+        };
+        let labels = |field: &str| -> HashMap<i64, &'s str> {
+            let list = schemas.tenant.picklist("Ticket", field).expect("picklist");
+            list.values
+                .iter()
+                .filter_map(|v| match v.value {
+                    PickValue::Int(id) => Some((id, v.label.as_str())),
+                    _ => None,
+                })
+                .collect()
+        };
+        let person = |entity: &str, email: &str, phone: bool| PersonSlots {
+            first: slot(entity, "FirstName"),
+            last: slot(entity, "LastName"),
+            phone: phone.then(|| slot(entity, "Phone")),
+            email: slot(entity, email),
+        };
         Floor {
-            schemas,
-            ticket: Slots::of(
-                schemas,
-                "Ticket",
-                &[
-                    "TicketNumber",
-                    "Title",
-                    "Description",
-                    "IssueType",
-                    "DueDateTime",
-                    "EstimatedHours",
-                    "Priority",
-                ],
-            ),
-            account: Slots::of(
-                schemas,
-                "Account",
-                &[
-                    "AccountName",
-                    "Address1",
-                    "Address2",
-                    "City",
-                    "State",
-                    "PostalCode",
-                    "Country",
-                ],
-            ),
-            contact: Slots::of(
-                schemas,
-                "Contact",
-                &["FirstName", "LastName", "Phone", "EMailAddress"],
-            ),
-            resource: Slots::of(schemas, "Resource", &["FirstName", "LastName", "Email"]),
+            ticket: TicketSlots {
+                number: slot("Ticket", "TicketNumber"),
+                title: slot("Ticket", "Title"),
+                description: slot("Ticket", "Description"),
+                issue_type: slot("Ticket", "IssueType"),
+                due: slot("Ticket", "DueDateTime"),
+                hours: slot("Ticket", "EstimatedHours"),
+                priority: slot("Ticket", "Priority"),
+            },
+            account: AccountSlots {
+                name: slot("Account", "AccountName"),
+                address1: slot("Account", "Address1"),
+                address2: slot("Account", "Address2"),
+                city: slot("Account", "City"),
+                state: slot("Account", "State"),
+                zip: slot("Account", "PostalCode"),
+                country: slot("Account", "Country"),
+            },
+            contact: person("Contact", "EMailAddress", true),
+            resource: person("Resource", "Email", false),
+            site_notes: schemas.tenant.udf_slot("Ticket", "Site Access Notes"),
+            issue_types: labels("IssueType"),
+            priorities: labels("Priority"),
             chicago: time::resolve_zone("America/Chicago").expect("zone"),
             chicago_format: time::MomentFormat::compile("MM/DD/YYYY h:mm A").expect("format"),
         }
     }
 
-    fn label(&self, field: &str, value: &Value<'_>) -> Option<String> {
-        let Value::Int(id) = value else { return None };
-        let list = self.schemas.tenant.picklist("Ticket", field)?;
-        Some(list.by_value(&PickValue::Int(*id))?.label.clone())
-    }
-
-    fn work_order(&self, t: &Record, related: &[Option<&Record>]) -> Json {
+    fn write_work_order(
+        &self,
+        t: &Record,
+        related: &[Option<&Record>],
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
         let s = &self.ticket;
-        let mut wo = serde_json::Map::new();
-        wo.insert(
-            "title".into(),
-            json!(format!(
-                "{}: {}",
-                s.text(t, "TicketNumber").unwrap_or(""),
-                s.text(t, "Title").unwrap_or("")
-            )),
-        );
-        let description = s.text(t, "Description").unwrap_or("No description given.");
-        wo.insert("description".into(), json!({"html": html(description)}));
-        let work_type = match self
-            .label("IssueType", t.field(s.0["IssueType"]))
-            .as_deref()
-        {
+        let number = text(t, s.number).unwrap_or("");
+        let label = |labels: &HashMap<i64, &'s str>, slot| match t.field(slot) {
+            Value::Int(id) => labels.get(id).copied(),
+            _ => None,
+        };
+        let work_type = match label(&self.issue_types, s.issue_type) {
             Some("Hardware") => 62,
             Some("Printer/Peripheral") => 64,
             Some("Network") => 71,
             _ => 1,
         };
-        wo.insert(
-            "types_of_work".into(),
-            json!([{"id": work_type, "isPrimary": true}]),
-        );
-        if let Some(a) = related[0] {
-            let mut location = serde_json::Map::new();
-            location.insert("mode".into(), json!("custom"));
-            let a_slots = &self.account;
-            for (key, field) in [
-                ("display_name", "AccountName"),
-                ("address1", "Address1"),
-                ("address2", "Address2"),
-                ("city", "City"),
-                ("state", "State"),
-                ("zip", "PostalCode"),
-            ] {
-                if let Some(v) = a_slots.text(a, field) {
-                    location.insert(key.into(), json!(v));
-                }
-            }
-            location.insert(
-                "country".into(),
-                json!(a_slots.text(a, "Country").unwrap_or("US")),
-            );
-            wo.insert("location".into(), Json::Object(location));
-        }
-        let mut contacts = Vec::new();
-        if let Some(c) = related[1] {
-            let cs = &self.contact;
-            let mut contact = serde_json::Map::new();
-            contact.insert("role".into(), json!("Site Contact"));
-            contact.insert(
-                "name".into(),
-                json!(format!(
-                    "{} {}",
-                    cs.text(c, "FirstName").unwrap_or(""),
-                    cs.text(c, "LastName").unwrap_or("")
-                )),
-            );
-            if let Some(p) = cs.text(c, "Phone") {
-                contact.insert("phone".into(), json!(p));
-            }
-            if let Some(e) = cs.text(c, "EMailAddress") {
-                contact.insert("email".into(), json!(e));
-            }
-            contacts.push(Json::Object(contact));
-        }
-        if let Some(r) = related[2] {
-            let rs = &self.resource;
-            let mut contact = serde_json::Map::new();
-            contact.insert("role".into(), json!("Dispatcher"));
-            contact.insert(
-                "name".into(),
-                json!(format!(
-                    "{} {}",
-                    rs.text(r, "FirstName").unwrap_or(""),
-                    rs.text(r, "LastName").unwrap_or("")
-                )),
-            );
-            if let Some(e) = rs.text(r, "Email") {
-                contact.insert("email".into(), json!(e));
-            }
-            contacts.push(Json::Object(contact));
-        }
-        if !contacts.is_empty() {
-            wo.insert("contacts".into(), json!({"results": contacts}));
-        }
-        let Value::DateTime(due) = t.field(s.0["DueDateTime"]) else {
-            return Json::Object(wo);
+        let a = &self.account;
+        let location = related[0].map(|r| Location {
+            mode: "custom",
+            display_name: text(r, a.name),
+            address1: text(r, a.address1),
+            address2: text(r, a.address2),
+            city: text(r, a.city),
+            state: text(r, a.state),
+            zip: text(r, a.zip),
+            country: text(r, a.country).unwrap_or("US"),
+        });
+        let contacts: Vec<Contact> = [
+            contact(related[1], &self.contact, "Site Contact"),
+            contact(related[2], &self.resource, "Dispatcher"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let due = match t.field(s.due) {
+            Value::DateTime(due) => Some(due),
+            _ => None,
         };
-        let end = due
-            .checked_add(jiff::SignedDuration::from_hours(4))
-            .expect("in range");
-        wo.insert(
-            "schedule".into(),
-            json!({"service_window": {"mode": "between",
-                "start": {"utc": time::format_fieldnation_utc(due.timestamp())},
-                "end": {"utc": time::format_fieldnation_utc(end.timestamp())}}}),
-        );
-        let hours = t
-            .field(s.0["EstimatedHours"])
-            .as_decimal()
-            .unwrap_or_default();
+        let schedule = due.map(|due| {
+            let end = due
+                .checked_add(jiff::SignedDuration::from_hours(4))
+                .expect("in range");
+            Schedule {
+                service_window: ServiceWindow {
+                    mode: "between",
+                    start: Utc {
+                        utc: time::format_fieldnation_utc(due.timestamp()),
+                    },
+                    end: Utc {
+                        utc: time::format_fieldnation_utc(end.timestamp()),
+                    },
+                },
+            }
+        });
+        let hours = t.field(s.hours).as_decimal().unwrap_or_default();
         let amount = if hours <= 2.into() {
             150
         } else if hours <= 4.into() {
@@ -516,44 +586,92 @@ impl<'s> Floor<'s> {
         } else {
             400
         };
-        wo.insert(
-            "pay".into(),
-            json!({"type": "fixed", "base": {"units": 1, "amount": amount}}),
-        );
-        let site_notes = self
-            .schemas
-            .tenant
-            .udf_slot("Ticket", "Site Access Notes")
-            .and_then(|slot| match t.udf(slot) {
-                Value::Str(s) if !s.is_empty() => Some(s.to_string()),
-                _ => None,
-            })
-            .unwrap_or_else(|| "None".into());
-        let chicago = self
-            .chicago_format
-            .format(&time::convert_to_zone(due, &self.chicago));
-        wo.insert(
-            "custom_fields".into(),
-            json!({"results": [{"results": [
-                {"id": 129, "value": s.text(t, "TicketNumber").unwrap_or("")},
-                {"id": 131, "value": chicago},
-                {"id": 135, "value": self.label("Priority", t.field(s.0["Priority"]))},
-                {"id": 137, "value": site_notes},
-            ]}]}),
-        );
-        Json::Object(wo)
+        let mut custom = vec![CustomField {
+            id: 129,
+            value: Cow::Borrowed(number),
+        }];
+        if let Some(due) = due {
+            let chicago = time::convert_to_zone(due, &self.chicago);
+            custom.push(CustomField {
+                id: 131,
+                value: Cow::Owned(self.chicago_format.format(&chicago)),
+            });
+        }
+        if let Some(priority) = label(&self.priorities, s.priority) {
+            custom.push(CustomField {
+                id: 135,
+                value: Cow::Borrowed(priority),
+            });
+        }
+        let notes = self.site_notes.and_then(|slot| match t.udf(slot) {
+            Value::Str(s) if !s.is_empty() => Some(s.as_ref()),
+            _ => None,
+        });
+        custom.push(CustomField {
+            id: 137,
+            value: Cow::Borrowed(notes.unwrap_or("None")),
+        });
+        let work_order = WorkOrder {
+            title: format!("{number}: {}", text(t, s.title).unwrap_or("")),
+            description: Html {
+                html: html(text(t, s.description).unwrap_or("No description given.")),
+            },
+            types_of_work: [TypeOfWork {
+                id: work_type,
+                is_primary: true,
+            }],
+            location,
+            contacts: (!contacts.is_empty()).then_some(Results { results: contacts }),
+            schedule,
+            pay: Pay {
+                kind: "fixed",
+                base: PayBase { units: 1, amount },
+            },
+            custom_fields: Results {
+                results: [Results { results: custom }],
+            },
+        };
+        serde_json::to_writer(out, &work_order).map_err(|e| e.to_string())
     }
 }
 
+fn contact<'r>(
+    record: Option<&'r Record>,
+    slots: &PersonSlots,
+    role: &'static str,
+) -> Option<Contact<'r>> {
+    record.map(|r| Contact {
+        role,
+        name: format!(
+            "{} {}",
+            text(r, slots.first).unwrap_or(""),
+            text(r, slots.last).unwrap_or("")
+        ),
+        phone: slots.phone.and_then(|p| text(r, p)),
+        email: text(r, slots.email),
+    })
+}
+
+/// A text field, when it holds any text.
+fn text(record: &Record, slot: usize) -> Option<&str> {
+    match record.field(slot) {
+        Value::Str(s) if !s.is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+/// Text as HTML: escaped, line breaks as `<br>`.
 fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.replace("\r\n", "\n").chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\r' if chars.peek() == Some(&'\n') => {}
             '\n' => out.push_str("<br>"),
             c => out.push(c),
         }

@@ -34,7 +34,21 @@ impl LocalJsonnet {
         program: &LocalProgram,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, String> {
-        sandbox::call(&program.0, input)
+        sandbox::call(&program.0, input, |v| {
+            serde_json::to_value(v).map_err(|e| e.to_string())
+        })
+    }
+
+    /// As [`LocalJsonnet::call`], with the result appended to `out` as JSON text.
+    pub fn call_to_json(
+        &self,
+        program: &LocalProgram,
+        input: serde_json::Value,
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        sandbox::call(&program.0, input, |v| {
+            serde_json::to_writer(out, v).map_err(|e| e.to_string())
+        })
     }
 }
 
@@ -62,5 +76,21 @@ mod tests {
             call(id);
         }
         assert_eq!(jrsonnet_gcmodule::count_thread_tracked(), after_one);
+    }
+
+    #[test]
+    fn json_text_is_the_value_written_out() {
+        let jsonnet = LocalJsonnet::new();
+        let program = jsonnet
+            .prepare("{ b: [1.5, 'x\"y'], a: $.input.id }")
+            .unwrap();
+        let mut out = b"[".to_vec();
+        jsonnet
+            .call_to_json(&program, json!({ "id": 7 }), &mut out)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"[{"a":7,"b":[1.5,"x\"y"]}"#
+        );
     }
 }

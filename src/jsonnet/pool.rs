@@ -129,7 +129,10 @@ fn evaluate(
             f
         }
     };
-    let value = sandbox::call(&function, input).map_err(runtime)?;
+    let value = sandbox::call(&function, input, |v| {
+        serde_json::to_value(v).map_err(|e| e.to_string())
+    })
+    .map_err(runtime)?;
     Ok(JsonnetOutput {
         value,
         traces: sandbox::take_traces(),

@@ -98,18 +98,20 @@ pub fn prepare(state: &State, code: &str) -> Result<NativeFn<(Val, Val)>, String
     }
 }
 
-/// Calls a prepared block with its input, then frees what the call left behind. jrsonnet's
-/// values refer to each other in cycles (an object and its `self`), which reference counting
-/// never frees; without a collection after each call, a long-lived thread grows by some
-/// kilobytes per call, and every allocation after slows down in the bloated heap.
-pub fn call(
+/// Calls a prepared block with its input and hands the result to `finish`, then frees what
+/// the call left behind. jrsonnet's values refer to each other in cycles (an object and its
+/// `self`), which reference counting never frees; without a collection after each call, a
+/// long-lived thread grows by some kilobytes per call, and every allocation after slows down
+/// in the bloated heap.
+pub fn call<T>(
     function: &NativeFn<(Val, Val)>,
     input: serde_json::Value,
-) -> Result<serde_json::Value, String> {
+    finish: impl FnOnce(&Val) -> Result<T, String>,
+) -> Result<T, String> {
     let result = serde_json::from_value::<Val>(input)
         .map_err(|e| e.to_string())
         .and_then(|input| function.call(input).map_err(|e| e.to_string()))
-        .and_then(|value| serde_json::to_value(&value).map_err(|e| e.to_string()));
+        .and_then(|value| finish(&value));
     jrsonnet_gcmodule::collect_thread_cycles();
     result
 }
