@@ -2,6 +2,7 @@
 //! field by index, never by name.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::value::Value;
@@ -31,7 +32,8 @@ impl Record {
 /// brought along, by entity type and id.
 #[derive(Debug, Clone, Default)]
 pub struct RecordSet {
-    by_entity: HashMap<Arc<str>, HashMap<i64, Record>>,
+    /// A set holds a handful of entity types: a short list searched by name beats hashing it.
+    by_entity: Vec<(Arc<str>, HashMap<i64, Record, IdHashing>)>,
 }
 
 impl RecordSet {
@@ -41,27 +43,27 @@ impl RecordSet {
 
     /// Adds a record; a later record with the same entity and id replaces the earlier one.
     pub fn insert(&mut self, record: Record) {
-        match self.by_entity.get_mut(&*record.entity) {
-            Some(of_entity) => {
+        match self.by_entity.iter_mut().find(|(e, _)| *e == record.entity) {
+            Some((_, of_entity)) => {
                 of_entity.insert(record.id, record);
             }
             None => {
                 let entity = record.entity.clone();
-                self.by_entity
-                    .insert(entity, HashMap::from([(record.id, record)]));
+                let mut of_entity = HashMap::default();
+                of_entity.insert(record.id, record);
+                self.by_entity.push((entity, of_entity));
             }
         }
     }
 
     pub fn get(&self, entity: &str, id: i64) -> Option<&Record> {
-        self.by_entity.get(entity)?.get(&id)
+        self.of(entity)?.get(&id)
     }
 
     /// All records of one entity type, sorted by id.
     pub fn of_entity(&self, entity: &str) -> Vec<&Record> {
         let mut records: Vec<&Record> = self
-            .by_entity
-            .get(entity)
+            .of(entity)
             .map(|m| m.values().collect())
             .unwrap_or_default();
         records.sort_by_key(|r| r.id);
@@ -69,10 +71,42 @@ impl RecordSet {
     }
 
     pub fn len(&self) -> usize {
-        self.by_entity.values().map(HashMap::len).sum()
+        self.by_entity.iter().map(|(_, m)| m.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    fn of(&self, entity: &str) -> Option<&HashMap<i64, Record, IdHashing>> {
+        self.by_entity
+            .iter()
+            .find(|(e, _)| **e == *entity)
+            .map(|(_, m)| m)
+    }
+}
+
+type IdHashing = BuildHasherDefault<IdHasher>;
+
+/// Hashes record ids with one multiplication. Ids are integers Autotask assigns, not input an
+/// attacker chooses, so the flooding resistance SipHash buys (at several times the cost of the
+/// lookup itself) is not needed.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write_i64(&mut self, id: i64) {
+        // The golden-ratio multiplier spreads sequential ids over high and low bits alike.
+        self.0 = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
