@@ -158,3 +158,29 @@ fn nested_required_fields_and_values_typed_at_run_time_are_checked() {
         "{invalid:?}"
     );
 }
+
+#[test]
+fn constants_are_written_from_fixed_text_unless_they_give_an_issue() {
+    let demo = demo();
+    let program = compile(
+        &demo,
+        "  title = TicketNumber\n  location.mode = \"custom\"\n  location.display_name = \"\"\n  \
+         pay.base.units = 1\n  types_of_work[0].isPrimary = true",
+    );
+    let body = &program.mappings[0].body;
+    let fixed: Vec<Option<&str>> = body.fixed.iter().map(|f| f.as_deref()).collect();
+    // The empty name gives a warning on every evaluation, so it is evaluated every time.
+    assert_eq!(
+        fixed,
+        [None, Some("\"custom\""), None, Some("1"), Some("true")]
+    );
+    let (work_order, messages) = both_ways(&demo, &program, 9137);
+    assert_eq!(work_order["location"], json!({"mode": "custom"}));
+    assert_eq!(work_order["types_of_work"], json!([{"isPrimary": true}]));
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`location.display_name` has no value")),
+        "{messages:?}"
+    );
+}

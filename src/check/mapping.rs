@@ -9,7 +9,7 @@ use super::target::{Step, Target};
 use super::types::Type;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{
-    self, BodyNode, EntityFetch, FetchPlan, MappingProgram, OutNode, RelatedFetch, Rule,
+    self, BodyShape, EntityFetch, FetchPlan, MappingProgram, OutNode, RelatedFetch, Rule,
 };
 use crate::runtime::value::Value;
 use crate::syntax::Span;
@@ -120,7 +120,7 @@ impl<'a> Checker<'a> {
             );
         }
         let output = build_output(&placed);
-        let body = BodyNode::new(&output, &rules, Some(&self.schemas.workorder));
+        let body = BodyShape::new(&output, &rules, &self.schemas.workorder);
         let plan = fetch_plan(&scope);
         Some(MappingProgram {
             name: m.name.value.clone(),

@@ -6,6 +6,23 @@ use super::program::{Emit, OutNode, Rule};
 use crate::schema::{Node, NodeType};
 
 #[derive(Debug, Clone)]
+pub struct BodyShape {
+    pub root: BodyNode,
+    /// By rule index: the JSON text of a rule whose value is a constant that fits its place.
+    /// Such rules are not evaluated when writing bytes; their text is copied.
+    pub fixed: Vec<Option<Box<str>>>,
+}
+
+impl BodyShape {
+    pub fn new(out: &OutNode, rules: &[Rule], schema: &Node) -> BodyShape {
+        let root = BodyNode::new(out, rules, Some(schema));
+        let mut fixed = vec![None; rules.len()];
+        root.fix_constants(rules, &mut fixed);
+        BodyShape { root, fixed }
+    }
+}
+
+#[derive(Debug, Clone)]
 pub enum BodyNode {
     Object {
         fields: Vec<BodyField>,
@@ -69,6 +86,42 @@ impl BodyNode {
                     .map(|node| Box::new(node.clone())),
             },
             OutNode::Const(value) => BodyNode::Const(value.to_string().into()),
+        }
+    }
+}
+
+impl BodyNode {
+    fn fix_constants(&self, rules: &[Rule], fixed: &mut [Option<Box<str>>]) {
+        match self {
+            BodyNode::Object { fields, .. } => {
+                for field in fields {
+                    field.node.fix_constants(rules, fixed);
+                }
+            }
+            BodyNode::Array(items) => {
+                for item in items {
+                    item.fix_constants(rules, fixed);
+                }
+            }
+            BodyNode::Rule { index, check } => {
+                let i = *index as usize;
+                let Some(json) = rules
+                    .get(i)
+                    .and_then(crate::runtime::evaluate::constant_json)
+                else {
+                    return;
+                };
+                if check
+                    .as_ref()
+                    .is_some_and(|node| !node.validate(&json).is_empty())
+                {
+                    return; // left to run time, which reports the problem
+                }
+                if let Some(slot) = fixed.get_mut(i) {
+                    *slot = Some(json.to_string().into());
+                }
+            }
+            BodyNode::Const(_) => {}
         }
     }
 }

@@ -7,7 +7,7 @@ mod plan;
 mod program;
 mod queryxml;
 
-pub use body_shape::{BodyField, BodyNode};
+pub use body_shape::{BodyField, BodyNode, BodyShape};
 pub use explain::explain;
 pub use expr::{ArithOp, CompareOp, Expr, Piece, RangeArm, RecordRef, Table};
 pub use plan::{EntityFetch, FetchPlan, RelatedFetch};

@@ -44,7 +44,7 @@ pub struct MappingProgram {
     pub written: Vec<String>,
     pub output: OutNode,
     /// The same shape, ready for writing JSON bytes directly.
-    pub body: super::BodyNode,
+    pub body: super::BodyShape,
     pub plan: FetchPlan,
 }
 

@@ -4,11 +4,11 @@
 //! [`Program::evaluate`](crate::ir::Program) gives, and the issues are the same.
 
 use serde::Serialize;
-use serde_json::Value as Json;
 
 use super::context::EvalContext;
+use super::emitted::Emitted;
 use super::evaluate::{
-    EvalError, RuleResults, evaluate_rules, invalid_work_order, required_missing,
+    EvalError, Purpose, RuleResults, evaluate_rules, invalid_work_order, required_missing,
 };
 use super::issue::Issue;
 use super::record::RecordSet;
@@ -48,17 +48,19 @@ pub(crate) fn evaluate_body(
         values,
         mut issues,
         log,
-    } = evaluate_rules(program, index, records, source_id, ctx, None, None)?;
+    } = evaluate_rules(program, index, records, source_id, ctx, None, Purpose::Body)?;
     let mut writer = Writer {
         out,
         values: &values,
         rules: &mapping.rules,
-        path: Vec::new(),
+        fixed: &mapping.body.fixed,
+        // Sized once for the usual depth and width, so writing does not regrow them.
+        path: Vec::with_capacity(8),
         problems: Vec::new(),
-        written: Vec::new(),
+        written: Vec::with_capacity(mapping.rules.len() + 8),
     };
     let start = writer.out.len();
-    let root = writer.node(&mapping.body);
+    let root = writer.node(&mapping.body.root);
     let Writer { out, problems, .. } = writer;
     if !root.written {
         out.truncate(start);
@@ -96,8 +98,10 @@ struct Written {
 
 struct Writer<'a, 'o> {
     out: &'o mut Vec<u8>,
-    values: &'a [Option<Json>],
+    values: &'a [Option<Emitted<'a>>],
     rules: &'a [Rule],
+    /// Rules whose JSON text is known beforehand.
+    fixed: &'a [Option<Box<str>>],
     /// Where the writer is, for problems.
     path: Vec<Step<'a>>,
     problems: Vec<Problem>,
@@ -109,13 +113,30 @@ impl<'a> Writer<'a, '_> {
     fn node(&mut self, node: &'a BodyNode) -> Written {
         match node {
             BodyNode::Rule { index, check } => {
+                if let Some(Some(text)) = self.fixed.get(*index as usize) {
+                    self.out.extend_from_slice(text.as_bytes());
+                    return Written {
+                        written: true,
+                        reads_data: false,
+                        has_data: false,
+                    };
+                }
                 let value = self.values.get(*index as usize).and_then(Option::as_ref);
                 let reads_data = self.rules.get(*index as usize).is_some_and(|r| !r.constant);
                 if let Some(value) = value {
-                    // Writing JSON into a Vec cannot fail.
-                    let _ = serde_json::to_writer(&mut *self.out, value);
+                    value.write(self.out);
                     if let Some(shape) = check {
-                        shape.validate_at(value, &mut self.path, &mut self.problems);
+                        match value {
+                            Emitted::Json(json) => {
+                                shape.validate_at(json, &mut self.path, &mut self.problems);
+                            }
+                            // Text has no inner places; the check needs it as JSON all the same.
+                            Emitted::Text(_) => {
+                                let json = value.to_json();
+                                let mut path = self.path.clone();
+                                shape.validate_at(&json, &mut path, &mut self.problems);
+                            }
+                        }
                     }
                 }
                 Written {
@@ -191,7 +212,9 @@ impl<'a> Writer<'a, '_> {
             })
             .map(|name| Problem::missing(&self.path, name))
             .collect();
-        self.problems.splice(mark..mark, missing);
+        if !missing.is_empty() {
+            self.problems.splice(mark..mark, missing);
+        }
         self.written.truncate(base);
         Written {
             written: true,

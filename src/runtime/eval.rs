@@ -20,7 +20,7 @@ use crate::schema::Schemas;
 /// Everything an expression can read.
 pub struct Env<'r> {
     pub source: Option<&'r Record>,
-    pub related: &'r [Option<&'r Record>],
+    pub related: Vec<Option<&'r Record>>,
     pub event: Option<&'r serde_json::Value>,
     pub picklists: &'r [PicklistLabels],
     pub ctx: &'r EvalContext,
@@ -42,7 +42,7 @@ impl<'r> Env<'r> {
     pub fn without_records(ctx: &'r EvalContext) -> Self {
         Env {
             source: None,
-            related: &[],
+            related: Vec::new(),
             event: None,
             picklists: &[],
             ctx,
@@ -82,7 +82,7 @@ impl<'r> Env<'r> {
                 let (Some(source), Some(schemas)) = (self.source, self.schemas) else {
                     return Err("a Jsonnet block needs the mapping's records".into());
                 };
-                let json = crate::jsonnet::input::build(input, source, self.related, schemas);
+                let json = crate::jsonnet::input::build(input, source, &self.related, schemas);
                 match block.evaluate(json) {
                     Ok(out) => {
                         self.traces.extend(out.traces);
@@ -123,7 +123,12 @@ impl<'r> Env<'r> {
                         Piece::Value(e) => {
                             let v = self.eval(e)?;
                             present |= !v.is_absent();
-                            let _ = write!(out, "{v}");
+                            match &v {
+                                Value::Str(s) => out.push_str(s),
+                                v => {
+                                    let _ = write!(out, "{v}");
+                                }
+                            }
                         }
                     }
                 }

@@ -5,11 +5,13 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::context::EvalContext;
 use super::coverage::Coverage;
+use super::emitted::Emitted;
 use super::eval::Env;
 use super::issue::{Issue, IssueKind};
 use super::record::{Record, RecordSet};
@@ -73,7 +75,9 @@ pub(crate) fn evaluate_mapping(
         source_id,
         ctx,
         coverage,
-        Some(&mut provenance),
+        Purpose::Tree {
+            provenance: &mut provenance,
+        },
     )?;
     let RuleResults {
         mapping,
@@ -110,20 +114,28 @@ pub(crate) struct RuleResults<'p> {
     pub mapping: &'p MappingProgram,
     pub triggered: bool,
     /// Each rule's value, by rule index; `None` where the field is left out.
-    pub values: Vec<Option<Json>>,
+    pub values: Vec<Option<Emitted<'p>>>,
     pub issues: Vec<Issue>,
     pub log: Vec<String>,
 }
 
-/// Evaluates the triggers and every rule; records each rule's provenance when asked to.
+/// What the rule values are for.
+pub(crate) enum Purpose<'a> {
+    /// The JSON tree, with each rule's provenance.
+    Tree { provenance: &'a mut Vec<Provenance> },
+    /// JSON bytes: rules with fixed text are copied by the writer, not evaluated.
+    Body,
+}
+
+/// Evaluates the triggers and every rule.
 pub(crate) fn evaluate_rules<'p>(
     program: &'p Program,
     index: usize,
-    records: &RecordSet,
+    records: &'p RecordSet,
     source_id: i64,
-    ctx: &EvalContext,
-    coverage: Option<&RefCell<Coverage>>,
-    mut provenance: Option<&mut Vec<Provenance>>,
+    ctx: &'p EvalContext,
+    coverage: Option<&'p RefCell<Coverage>>,
+    purpose: Purpose<'_>,
 ) -> Result<RuleResults<'p>, EvalError> {
     let Some(mapping) = program.mappings.get(index) else {
         return Err(EvalError::NoSuchMapping(index));
@@ -139,7 +151,7 @@ pub(crate) fn evaluate_rules<'p>(
     let related = related_records(mapping, source, records, &mut issues);
     let mut env = Env {
         source: Some(source),
-        related: &related,
+        related,
         event: None,
         picklists: &program.picklists,
         ctx,
@@ -165,11 +177,20 @@ pub(crate) fn evaluate_rules<'p>(
             }),
         }
     }
-    let mut values: Vec<Option<Json>> = Vec::with_capacity(mapping.rules.len());
-    if let Some(provenance) = provenance.as_deref_mut() {
-        provenance.reserve(mapping.rules.len());
-    }
+    let (mut provenance, fixed) = match purpose {
+        Purpose::Tree { provenance } => {
+            provenance.reserve(mapping.rules.len());
+            (Some(provenance), None)
+        }
+        Purpose::Body => (None, Some(&mapping.body.fixed)),
+    };
+    let mut values: Vec<Option<Emitted<'p>>> = Vec::with_capacity(mapping.rules.len());
     for (i, rule) in mapping.rules.iter().enumerate() {
+        // The writer copies a fixed rule's text; evaluating it would give the same every time.
+        if fixed.is_some_and(|f| f.get(i).is_some_and(Option::is_some)) {
+            values.push(None);
+            continue;
+        }
         let value = match env.eval(&rule.expr) {
             Ok(v) => emit(rule, v, &mut issues),
             Err(reason) => {
@@ -194,7 +215,7 @@ pub(crate) fn evaluate_rules<'p>(
                 target: rule.shared_target.clone(),
                 span: rule.span,
                 sources: rule.sources.clone(),
-                value: value.clone().unwrap_or(Json::Null),
+                value: value.as_ref().map_or(Json::Null, Emitted::to_json),
             });
         }
         values.push(value);
@@ -206,6 +227,14 @@ pub(crate) fn evaluate_rules<'p>(
         issues,
         log: env.traces,
     })
+}
+
+/// A constant rule's value as JSON, when it emits without any issue.
+pub(crate) fn constant_json(rule: &Rule) -> Option<Json> {
+    let value = rule.expr.as_const()?;
+    let mut issues = Vec::new();
+    let emitted = emit(rule, value.borrowed(), &mut issues)?;
+    issues.is_empty().then(|| emitted.into_json())
 }
 
 /// Where the finished work order does not fit Field Nation's WorkOrderCreateDto.
@@ -326,7 +355,7 @@ fn dst_issue(adjustment: &DstAdjustment, rule: &Rule) -> Issue {
 }
 
 /// A rule's value as the JSON its target takes; `None` leaves the field out.
-fn emit(rule: &Rule, value: Value<'_>, issues: &mut Vec<Issue>) -> Option<Json> {
+fn emit<'r>(rule: &Rule, value: Value<'r>, issues: &mut Vec<Issue>) -> Option<Emitted<'r>> {
     if value.is_absent() {
         issues.push(Issue {
             message: format!(
@@ -341,35 +370,37 @@ fn emit(rule: &Rule, value: Value<'_>, issues: &mut Vec<Issue>) -> Option<Json> 
         return None;
     }
     let converted = match rule.emit {
-        Emit::String => match &value {
+        Emit::String => match value {
             Value::Json(j) => Err(format!(
                 "expected text, the Jsonnet block gave {}",
-                value_kind(j)
+                value_kind(&j)
             )),
-            Value::Str(s) => Ok(Json::String(s.as_ref().to_owned())),
-            v => Ok(Json::String(v.to_string())),
+            Value::Str(s) => Ok(Emitted::Text(s)),
+            v => Ok(Emitted::Text(Cow::Owned(v.to_string()))),
         },
-        Emit::Number => number(&value),
+        Emit::Number => number(&value).map(Emitted::Json),
         Emit::Integer => match &value {
-            Value::Int(i) => Ok(Json::from(*i)),
+            Value::Int(i) => Ok(Emitted::Json(Json::from(*i))),
             Value::Decimal(d) if d.fract().is_zero() => d
                 .to_i64()
-                .map(Json::from)
+                .map(|i| Emitted::Json(Json::from(i)))
                 .ok_or_else(|| format!("{d} is too large")),
             v => Err(format!("{v} is not a whole number")),
         },
         Emit::Boolean => match &value {
-            Value::Bool(b) => Ok(Json::Bool(*b)),
+            Value::Bool(b) => Ok(Emitted::Json(Json::Bool(*b))),
             v => Err(format!("{v} is not a boolean")),
         },
         Emit::FieldNationUtc => match &value {
-            Value::DateTime(z) => Ok(Json::String(time::format_fieldnation_utc(z.timestamp()))),
+            Value::DateTime(z) => Ok(Emitted::Text(Cow::Owned(time::format_fieldnation_utc(
+                z.timestamp(),
+            )))),
             v => Err(format!("{v} is not a date-time")),
         },
-        Emit::Json => Ok(to_json(&value)),
+        Emit::Json => Ok(Emitted::Json(to_json(&value))),
     };
-    let json = match converted {
-        Ok(json) => json,
+    let emitted = match converted {
+        Ok(emitted) => emitted,
         Err(reason) => {
             issues.push(Issue {
                 message: format!("`{}`: {reason}", rule.target),
@@ -381,7 +412,7 @@ fn emit(rule: &Rule, value: Value<'_>, issues: &mut Vec<Issue>) -> Option<Json> 
             return None;
         }
     };
-    if let (Some(allowed), Json::String(s)) = (&rule.allowed, &json)
+    if let (Some(allowed), Some(s)) = (&rule.allowed, emitted.as_text())
         && !allowed.iter().any(|a| a == s)
     {
         issues.push(Issue {
@@ -395,7 +426,7 @@ fn emit(rule: &Rule, value: Value<'_>, issues: &mut Vec<Issue>) -> Option<Json> 
                     .join(", ")
             ),
             kind: IssueKind::NotAllowed {
-                value: s.clone(),
+                value: s.to_string(),
                 allowed: allowed.clone(),
             },
             severity: "error",
@@ -404,7 +435,7 @@ fn emit(rule: &Rule, value: Value<'_>, issues: &mut Vec<Issue>) -> Option<Json> 
         });
         return None;
     }
-    Some(json)
+    Some(emitted)
 }
 
 fn number(value: &Value<'_>) -> Result<Json, String> {
@@ -468,10 +499,13 @@ struct Built {
 /// Fills the shape with rule values. An object or list appears only when something in it has
 /// a value; one whose data rules all came back empty is left out even if it holds constants,
 /// so a ticket without a contact sends no contact with only a `role`.
-fn build(node: &OutNode, values: &mut [Option<Json>], rules: &[Rule]) -> Built {
+fn build(node: &OutNode, values: &mut [Option<Emitted<'_>>], rules: &[Rule]) -> Built {
     match node {
         OutNode::Rule(i) => {
-            let json = values.get_mut(*i as usize).and_then(Option::take);
+            let json = values
+                .get_mut(*i as usize)
+                .and_then(Option::take)
+                .map(Emitted::into_json);
             let reads_data = rules.get(*i as usize).is_some_and(|r| !r.constant);
             Built {
                 has_data: reads_data && json.is_some(),

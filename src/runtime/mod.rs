@@ -3,6 +3,7 @@
 pub mod body;
 pub mod context;
 pub mod coverage;
+mod emitted;
 pub mod eval;
 pub mod evaluate;
 pub mod functions;

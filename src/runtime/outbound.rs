@@ -89,7 +89,7 @@ pub(crate) fn apply_event(
     };
     let mut env = Env {
         source: Some(ticket),
-        related: &[],
+        related: Vec::new(),
         event: Some(event),
         picklists: &program.picklists,
         ctx,

@@ -175,6 +175,7 @@ impl std::fmt::Display for Problem {
 }
 
 /// One step of a JSON path.
+#[derive(Clone, Copy)]
 pub(crate) enum Step<'v> {
     Key(&'v str),
     Index(usize),
