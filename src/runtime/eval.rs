@@ -277,6 +277,7 @@ fn compare(op: CompareOp, l: &Value<'_>, r: &Value<'_>) -> bool {
     let ordering = match (l, r) {
         (Value::Null, Value::Null) => Some(Ordering::Equal),
         (Value::Null, _) | (_, Value::Null) => None,
+        (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
         (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         (Value::DateTime(a), Value::DateTime(b)) => Some(a.timestamp().cmp(&b.timestamp())),

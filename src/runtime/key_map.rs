@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 
+use super::id_hash::IdHashing;
 use super::value::{Key, Value};
 
 #[derive(Debug, Clone)]
 pub struct KeyMap<V> {
-    ints: HashMap<i64, V>,
+    ints: HashMap<i64, V, IdHashing>,
     strs: HashMap<Box<str>, V>,
     bools: HashMap<bool, V>,
 }
@@ -14,7 +15,7 @@ pub struct KeyMap<V> {
 impl<V> Default for KeyMap<V> {
     fn default() -> Self {
         KeyMap {
-            ints: HashMap::new(),
+            ints: HashMap::default(),
             strs: HashMap::new(),
             bools: HashMap::new(),
         }
@@ -25,7 +26,11 @@ impl<V> KeyMap<V> {
     /// Inserts unless the key is present; returns false for a duplicate.
     pub fn insert(&mut self, key: Key, value: V) -> bool {
         use std::collections::hash_map::Entry;
-        fn put<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, k: K, v: V) -> bool {
+        fn put<K: std::hash::Hash + Eq, V, S: std::hash::BuildHasher>(
+            map: &mut HashMap<K, V, S>,
+            k: K,
+            v: V,
+        ) -> bool {
             match map.entry(k) {
                 Entry::Occupied(_) => false,
                 Entry::Vacant(slot) => {

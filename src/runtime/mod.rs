@@ -7,6 +7,7 @@ mod emitted;
 pub mod eval;
 pub mod evaluate;
 pub mod functions;
+mod id_hash;
 pub mod issue;
 pub mod key_map;
 pub mod outbound;

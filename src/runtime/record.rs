@@ -2,9 +2,9 @@
 //! field by index, never by name.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use super::id_hash::IdHashing;
 use super::value::Value;
 
 /// One Autotask entity. `fields[slot]` follows the order of the entity's fields in the
@@ -83,30 +83,5 @@ impl RecordSet {
             .iter()
             .find(|(e, _)| **e == *entity)
             .map(|(_, m)| m)
-    }
-}
-
-type IdHashing = BuildHasherDefault<IdHasher>;
-
-/// Hashes record ids with one multiplication. Ids are integers Autotask assigns, not input an
-/// attacker chooses, so the flooding resistance SipHash buys (at several times the cost of the
-/// lookup itself) is not needed.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write_i64(&mut self, id: i64) {
-        // The golden-ratio multiplier spreads sequential ids over high and low bits alike.
-        self.0 = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
