@@ -67,13 +67,24 @@ fn evaluate(c: &mut Criterion) {
         load_query_response(xml, &schemas, &mut records).expect("loads");
     }
     let ctx = ctx();
-    c.bench_function("evaluate/dispatch-service-ticket", |b| {
+    let mut group = c.benchmark_group("evaluate/dispatch-service-ticket");
+    group.bench_function("tree-and-provenance", |b| {
         b.iter(|| {
             program
                 .evaluate(0, black_box(&records), 9137, &ctx)
                 .expect("evaluates")
         })
     });
+    let mut out = Vec::new();
+    group.bench_function("to-json-bytes", |b| {
+        b.iter(|| {
+            out.clear();
+            program
+                .evaluate_to_json(0, black_box(&records), 9137, &ctx, &mut out)
+                .expect("evaluates")
+        })
+    });
+    group.finish();
 }
 
 /// A query response page of `count` tickets, made from the demo ticket.
@@ -115,10 +126,11 @@ fn whole_ticket(c: &mut Criterion) {
             for xml in FIXTURES {
                 load_query_response(black_box(xml), &schemas, &mut records).expect("loads");
             }
-            let result = program
-                .evaluate(0, &records, 9137, &ctx)
+            let mut body = Vec::new();
+            program
+                .evaluate_to_json(0, &records, 9137, &ctx, &mut body)
                 .expect("evaluates");
-            serde_json::to_vec(&result.work_order).expect("serializes")
+            body
         })
     });
 }

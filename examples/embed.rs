@@ -38,14 +38,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::thread::scope(|scope| {
         for id in ids {
             let (program, records, ctx) = (program.clone(), records.clone(), ctx.clone());
-            scope.spawn(move || match program.evaluate(0, &records, id, &ctx) {
-                Ok(result) if result.triggered => println!(
-                    "ticket {id}: dispatch \"{}\" ({} issue(s))",
-                    result.work_order["title"].as_str().unwrap_or_default(),
-                    result.issues.len()
-                ),
-                Ok(_) => println!("ticket {id}: trigger does not hold"),
-                Err(e) => println!("ticket {id}: {e}"),
+            scope.spawn(move || {
+                // The body of POST /workorders, written straight from the records. (For the
+                // work order as a JSON tree with each field's provenance, use `evaluate`.)
+                let mut body = Vec::new();
+                match program.evaluate_to_json(0, &records, id, &ctx, &mut body) {
+                    Ok(result) if result.triggered => println!(
+                        "ticket {id}: dispatch, {} bytes, {} issue(s): {}…",
+                        body.len(),
+                        result.issues.len(),
+                        String::from_utf8_lossy(&body[..body.len().min(60)])
+                    ),
+                    Ok(_) => println!("ticket {id}: trigger does not hold"),
+                    Err(e) => println!("ticket {id}: {e}"),
+                }
             });
         }
     });
