@@ -118,7 +118,9 @@ impl EntitySink for RecordBuilder<'_> {
                 entity,
                 id: None,
                 next_slot: 0,
-                fields: vec![Value::Null; entity.fields.len()],
+                // Grown as fields arrive: slots past the last field present stay unallocated
+                // and read as null, and most entities leave their later fields null.
+                fields: Vec::with_capacity(entity.fields.len()),
                 udfs: vec![Value::Null; self.schemas.tenant.udfs(entity_type).len()],
             }),
             None => {
@@ -159,6 +161,9 @@ impl EntitySink for RecordBuilder<'_> {
                         && let Value::Int(id) = value
                     {
                         partial.id = Some(id);
+                    }
+                    if partial.fields.len() <= slot {
+                        partial.fields.resize(slot + 1, Value::Null);
                     }
                     partial.fields[slot] = value;
                 }

@@ -8,14 +8,30 @@ use super::id_hash::IdHashing;
 use super::value::Value;
 
 /// One Autotask entity. `fields[slot]` follows the order of the entity's fields in the
-/// schema; `udfs[slot]` follows the tenant's UDF list for the entity. Absent values are null.
-#[derive(Debug, Clone, PartialEq)]
+/// schema; `udfs[slot]` follows the tenant's UDF list for the entity. Absent values are null,
+/// and either list may end before the schema's: the slots past its end are null too.
+#[derive(Debug, Clone)]
 pub struct Record {
     /// Shared by all records of one type read together.
     pub entity: Arc<str>,
     pub id: i64,
     pub fields: Box<[Value<'static>]>,
     pub udfs: Box<[Value<'static>]>,
+}
+
+impl PartialEq for Record {
+    /// Equal when every slot holds the same value, however long the lists are.
+    fn eq(&self, other: &Self) -> bool {
+        fn same(a: &[Value<'_>], b: &[Value<'_>]) -> bool {
+            let null = Value::Null;
+            (0..a.len().max(b.len()))
+                .all(|i| a.get(i).unwrap_or(&null) == b.get(i).unwrap_or(&null))
+        }
+        self.entity == other.entity
+            && self.id == other.id
+            && same(&self.fields, &other.fields)
+            && same(&self.udfs, &other.udfs)
+    }
 }
 
 impl Record {
@@ -83,5 +99,47 @@ impl RecordSet {
             .iter()
             .find(|(e, _)| **e == *entity)
             .map(|(_, m)| m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_differing_only_in_trailing_nulls_are_equal() {
+        let record = |fields: Vec<Value<'static>>| Record {
+            entity: "Ticket".into(),
+            id: 9137,
+            fields: fields.into(),
+            udfs: Box::new([]),
+        };
+        let short = record(vec![
+            Value::Int(9137),
+            Value::Null,
+            Value::str("Printer down"),
+        ]);
+        let long = record(vec![
+            Value::Int(9137),
+            Value::Null,
+            Value::str("Printer down"),
+            Value::Null,
+        ]);
+        assert_eq!(short, long);
+        assert_eq!(short.field(3), &Value::Null);
+        assert_eq!(short.field(99), &Value::Null);
+        assert_ne!(
+            short,
+            record(vec![Value::Int(9137), Value::Null, Value::str("Other")])
+        );
+        assert_ne!(
+            short,
+            record(vec![
+                Value::Int(9137),
+                Value::Null,
+                Value::str("Printer down"),
+                Value::Int(1)
+            ])
+        );
     }
 }
