@@ -54,13 +54,10 @@ pub(crate) fn evaluate_body(
         values: &values,
         rules: &mapping.rules,
         fixed: &mapping.body.fixed,
-        // Sized once for the usual depth and width, so writing does not regrow them.
-        path: Vec::with_capacity(8),
         problems: Vec::new(),
-        written: Vec::with_capacity(mapping.rules.len() + 8),
     };
     let start = writer.out.len();
-    let root = writer.node(&mapping.body.root);
+    let root = writer.node(&mapping.body.root, &Place::ROOT);
     let Writer { out, problems, .. } = writer;
     if !root.written {
         out.truncate(start);
@@ -102,15 +99,43 @@ struct Writer<'a, 'o> {
     rules: &'a [Rule],
     /// Rules whose JSON text is known beforehand.
     fixed: &'a [Option<Box<str>>],
-    /// Where the writer is, for problems.
-    path: Vec<Step<'a>>,
     problems: Vec<Problem>,
-    /// Which fields of the objects being written were written, innermost last.
-    written: Vec<bool>,
+}
+
+/// Where the writer is: a chain of steps up to the root, kept on the stack and spelled out as a
+/// path only when a problem needs one.
+struct Place<'up, 'a> {
+    step: Option<Step<'a>>,
+    up: Option<&'up Place<'up, 'a>>,
+}
+
+impl<'a> Place<'_, 'a> {
+    const ROOT: Place<'static, 'static> = Place {
+        step: None,
+        up: None,
+    };
+
+    fn below<'up>(&'up self, step: Step<'a>) -> Place<'up, 'a> {
+        Place {
+            step: Some(step),
+            up: Some(self),
+        }
+    }
+
+    fn path(&self) -> Vec<Step<'a>> {
+        let mut steps = Vec::new();
+        let mut at = Some(self);
+        while let Some(place) = at {
+            steps.extend(place.step);
+            at = place.up;
+        }
+        steps.reverse();
+        steps
+    }
 }
 
 impl<'a> Writer<'a, '_> {
-    fn node(&mut self, node: &'a BodyNode) -> Written {
+    fn node(&mut self, node: &'a BodyNode, place: &Place<'_, 'a>) -> Written {
         match node {
             BodyNode::Rule { index, check } => {
                 if let Some(Some(text)) = self.fixed.get(*index as usize) {
@@ -128,13 +153,12 @@ impl<'a> Writer<'a, '_> {
                     if let Some(shape) = check {
                         match value {
                             Emitted::Json(json) => {
-                                shape.validate_at(json, &mut self.path, &mut self.problems);
+                                shape.validate_at(json, &mut place.path(), &mut self.problems);
                             }
                             // Text has no inner places; the check needs it as JSON all the same.
                             Emitted::Text(_) => {
                                 let json = value.to_json();
-                                let mut path = self.path.clone();
-                                shape.validate_at(&json, &mut path, &mut self.problems);
+                                shape.validate_at(&json, &mut place.path(), &mut self.problems);
                             }
                         }
                     }
@@ -151,16 +175,23 @@ impl<'a> Writer<'a, '_> {
                 reads_data: false,
                 has_data: false,
             },
-            BodyNode::Object { fields, required } => self.object(fields, required),
-            BodyNode::Array(items) => self.array(items),
+            BodyNode::Object { fields, required } => self.object(fields, required, place),
+            BodyNode::Array(items) => self.array(items, place),
         }
     }
 
-    fn object(&mut self, fields: &'a [BodyField], required: &'a [Box<str>]) -> Written {
-        let (start, mark, base) = (self.out.len(), self.problems.len(), self.written.len());
+    fn object(
+        &mut self,
+        fields: &'a [BodyField],
+        required: &'a [Box<str>],
+        place: &Place<'_, 'a>,
+    ) -> Written {
+        let (start, mark) = (self.out.len(), self.problems.len());
         self.out.push(b'{');
         let (mut any, mut reads_data, mut has_data, mut first) = (false, false, false, true);
-        for field in fields {
+        // Which fields were written: a bit each, and a list past the 64th (never in practice).
+        let (mut written_bits, mut written_beyond) = (0u64, Vec::new());
+        for (i, field) in fields.iter().enumerate() {
             let before = self.out.len();
             if !first {
                 self.out.push(b',');
@@ -172,26 +203,26 @@ impl<'a> Writer<'a, '_> {
                     true
                 }
                 child => {
-                    self.path.push(Step::Key(&field.key));
-                    let built = self.node(child);
-                    self.path.pop();
+                    let built = self.node(child, &place.below(Step::Key(&field.key)));
                     reads_data |= built.reads_data;
                     has_data |= built.has_data;
                     any |= built.written;
                     built.written
                 }
             };
-            if written {
-                first = false;
-            } else {
+            if !written {
                 self.out.truncate(before);
+                continue;
             }
-            self.written.push(written);
+            first = false;
+            match u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)) {
+                Some(bit) => written_bits |= bit,
+                None => written_beyond.push(i),
+            }
         }
         if !(any && (!reads_data || has_data)) {
             self.out.truncate(start);
             self.problems.truncate(mark);
-            self.written.truncate(base);
             return Written {
                 written: false,
                 reads_data,
@@ -201,21 +232,23 @@ impl<'a> Writer<'a, '_> {
         self.out.push(b'}');
         // Missing required fields come before the problems inside, as a validator walking the
         // finished tree reports them.
-        let written = &self.written[base..];
+        let was_written = |name: &str| {
+            fields.iter().enumerate().any(|(i, f)| {
+                *f.key == *name
+                    && match u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)) {
+                        Some(bit) => written_bits & bit != 0,
+                        None => written_beyond.contains(&i),
+                    }
+            })
+        };
         let missing: Vec<Problem> = required
             .iter()
-            .filter(|name| {
-                !fields
-                    .iter()
-                    .zip(written)
-                    .any(|(f, w)| *w && f.key == **name)
-            })
-            .map(|name| Problem::missing(&self.path, name))
+            .filter(|name| !was_written(name))
+            .map(|name| Problem::missing(&place.path(), name))
             .collect();
         if !missing.is_empty() {
             self.problems.splice(mark..mark, missing);
         }
-        self.written.truncate(base);
         Written {
             written: true,
             reads_data,
@@ -223,7 +256,7 @@ impl<'a> Writer<'a, '_> {
         }
     }
 
-    fn array(&mut self, items: &'a [BodyNode]) -> Written {
+    fn array(&mut self, items: &'a [BodyNode], place: &Place<'_, 'a>) -> Written {
         let (start, mark) = (self.out.len(), self.problems.len());
         self.out.push(b'[');
         let (mut count, mut reads_data, mut has_data) = (0, false, false);
@@ -232,9 +265,7 @@ impl<'a> Writer<'a, '_> {
             if count > 0 {
                 self.out.push(b',');
             }
-            self.path.push(Step::Index(count));
-            let built = self.node(item);
-            self.path.pop();
+            let built = self.node(item, &place.below(Step::Index(count)));
             reads_data |= built.reads_data;
             has_data |= built.has_data;
             if built.written {
@@ -258,5 +289,53 @@ impl<'a> Writer<'a, '_> {
             reads_data,
             has_data,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    /// An object wider than the 64 fields a bitmask holds still knows which it wrote.
+    #[test]
+    fn required_fields_are_found_in_wide_objects() {
+        let mut fields: Vec<BodyField> = (0..72)
+            .map(|i| BodyField {
+                key: format!("f{i}").into(),
+                prefix: format!("\"f{i}\":").into(),
+                node: BodyNode::Const(i.to_string().into()),
+            })
+            .collect();
+        fields[0].node = BodyNode::Rule {
+            index: 0,
+            check: None,
+        };
+        fields[70].node = BodyNode::Rule {
+            index: 1,
+            check: None,
+        };
+        let object = BodyNode::Object {
+            fields,
+            required: vec!["f69".into(), "f70".into(), "f0".into(), "absent".into()],
+        };
+        let values = [Some(Emitted::Text(Cow::Borrowed("x"))), None];
+        let mut out = Vec::new();
+        let mut writer = Writer {
+            out: &mut out,
+            values: &values,
+            rules: &[],
+            fixed: &[],
+            problems: Vec::new(),
+        };
+        assert!(writer.node(&object, &Place::ROOT).written);
+        let missing: Vec<Option<String>> =
+            writer.problems.iter().map(|p| p.missing.clone()).collect();
+        assert_eq!(missing, [Some("f70".into()), Some("absent".into())]);
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(json["f0"], "x");
+        assert_eq!(json["f71"], 71);
+        assert!(json.get("f70").is_none());
     }
 }
