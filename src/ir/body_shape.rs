@@ -88,9 +88,8 @@ impl BodyNode {
             OutNode::Const(value) => BodyNode::Const(value.to_string().into()),
         }
     }
-}
 
-impl BodyNode {
+    /// Notes the JSON text of every constant rule that emits cleanly and fits its node.
     fn fix_constants(&self, rules: &[Rule], fixed: &mut [Option<Box<str>>]) {
         match self {
             BodyNode::Object { fields, .. } => {

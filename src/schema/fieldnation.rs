@@ -152,7 +152,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn at(path: &[Step<'_>], message: String) -> Self {
+    fn at(path: &[Step<'_>], message: String) -> Self {
         Problem {
             path: show(path),
             message,
