@@ -215,19 +215,13 @@ impl<'a> Writer<'a, '_> {
                 continue;
             }
             first = false;
-            match u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)) {
+            match bit(i) {
                 Some(bit) => written_bits |= bit,
                 None => written_beyond.push(i),
             }
         }
         if !(any && (!reads_data || has_data)) {
-            self.out.truncate(start);
-            self.problems.truncate(mark);
-            return Written {
-                written: false,
-                reads_data,
-                has_data,
-            };
+            return self.left_out(start, mark, reads_data, has_data);
         }
         self.out.push(b'}');
         // Missing required fields come before the problems inside, as a validator walking the
@@ -235,7 +229,7 @@ impl<'a> Writer<'a, '_> {
         let was_written = |name: &str| {
             fields.iter().enumerate().any(|(i, f)| {
                 *f.key == *name
-                    && match u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)) {
+                    && match bit(i) {
                         Some(bit) => written_bits & bit != 0,
                         None => written_beyond.contains(&i),
                     }
@@ -275,13 +269,7 @@ impl<'a> Writer<'a, '_> {
             }
         }
         if count == 0 {
-            self.out.truncate(start);
-            self.problems.truncate(mark);
-            return Written {
-                written: false,
-                reads_data,
-                has_data,
-            };
+            return self.left_out(start, mark, reads_data, has_data);
         }
         self.out.push(b']');
         Written {
@@ -290,6 +278,22 @@ impl<'a> Writer<'a, '_> {
             has_data,
         }
     }
+
+    /// Takes back a part that is not sent: its bytes and the problems found inside it.
+    fn left_out(&mut self, start: usize, mark: usize, reads_data: bool, has_data: bool) -> Written {
+        self.out.truncate(start);
+        self.problems.truncate(mark);
+        Written {
+            written: false,
+            reads_data,
+            has_data,
+        }
+    }
+}
+
+/// Field `i`'s bit in a 64-bit mask, for the first 64.
+fn bit(i: usize) -> Option<u64> {
+    u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i))
 }
 
 #[cfg(test)]
