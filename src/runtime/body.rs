@@ -1,7 +1,7 @@
 //! Evaluating a mapping straight to the JSON bytes of the `POST /workorders` body, for a
 //! broker that sends work orders on: no JSON tree is built, nothing is looked up by name,
 //! and no provenance is kept. The bytes are exactly `serde_json::to_vec` of the work order
-//! [`Program::evaluate`](crate::ir::Program) gives, and the issues are the same.
+//! [`Program::evaluate`](crate::Program::evaluate) gives, and the issues are the same.
 
 use serde::Serialize;
 
