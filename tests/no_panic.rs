@@ -136,9 +136,34 @@ fn ctx() -> EvalContext {
     )
 }
 
+/// Evaluates one record both ways: the bytes `evaluate_to_json` writes must be the tree
+/// `evaluate` builds, with the same issues, whatever the mapping.
+fn same_both_ways(source: &str, program: &fieldmap::Program, index: usize, id: i64) {
+    let (records, ctx) = (demo_records(), ctx());
+    let tree = program.evaluate(index, records, id, &ctx);
+    let mut body = Vec::new();
+    let bytes = program.evaluate_to_json(index, records, id, &ctx, &mut body);
+    match (tree, bytes) {
+        (Ok(tree), Ok(bytes)) => {
+            assert_eq!(
+                String::from_utf8_lossy(&body),
+                tree.work_order.to_string(),
+                "{source}"
+            );
+            assert_eq!(
+                serde_json::to_value(&bytes.issues).unwrap(),
+                serde_json::to_value(&tree.issues).unwrap(),
+                "{source}"
+            );
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b, "{source}"),
+        (tree, bytes) => panic!("{source}\nevaluate: {tree:?}\nevaluate_to_json: {bytes:?}"),
+    }
+}
+
 /// Parses and compiles `source`; when it compiles, evaluates every mapping against every
-/// demo record of its source entity and applies every demo event. Whatever happens must be
-/// an `Ok` or an `Err`.
+/// demo record of its source entity (both ways, which must agree) and applies every demo
+/// event. Whatever happens must be an `Ok` or an `Err`.
 fn exercise(source: &str) {
     let _ = fieldmap::syntax::parse(source);
     let Ok(compiled) = fieldmap::compile_with_warnings(source, schemas()) else {
@@ -149,7 +174,7 @@ fn exercise(source: &str) {
     let ctx = ctx();
     for (index, mapping) in program.mappings.iter().enumerate() {
         for record in records.of_entity(&mapping.source) {
-            let _ = program.evaluate(index, records, record.id, &ctx);
+            same_both_ways(source, &program, index, record.id);
         }
         let _ = program.evaluate(index, records, -1, &ctx);
     }
