@@ -1,13 +1,16 @@
-//! The comparison run: the service-ticket dispatch mapping done three ways over the same 10,000
-//! tickets, in one process, so that the noise of a shared machine falls on all three alike.
+//! The comparison run: the service-ticket dispatch mapping over the same 10,000 tickets, each
+//! way ending in the JSON bytes a broker sends, in one process, so that the noise of a shared
+//! machine falls on all of them alike.
 //!
-//! - fieldmap: the compiled program;
+//! - fieldmap: `Program::evaluate_to_json`, and `Program::evaluate` (the JSON tree with
+//!   provenance) followed by serialization;
 //! - the Field Nation way: the same mapping as one Jsonnet program over `$.input` with the helper
 //!   library, evaluated by jrsonnet (benches/dispatch-service-ticket.jsonnet);
-//! - the floor: a hand-written Rust function that builds the same JSON.
+//! - the floor: hand-written Rust for this one mapping, with typed serde structs.
 //!
-//! All three must produce the same work order for every ticket; the run checks it. It also
-//! measures SOAP page parsing against a bare quick-xml pass over the same bytes.
+//! Every way must produce the same work order for every ticket; the run checks it. It also
+//! measures SOAP page parsing against a bare quick-xml pass over the same bytes, and compile
+//! times. FIELDMAP_PROFILE=fieldmap|tree|jsonnet|floor|soap runs one way alone, for `perf`.
 //!
 //! Run: cargo run --release --example compare [-- TICKETS]
 
