@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fieldmap::autotask::load_query_response;
-use fieldmap::runtime::context::EvalContext;
-use fieldmap::runtime::record::RecordSet;
-use fieldmap::runtime::time::parse_autotask_datetime;
 use fieldmap::schema::Schemas;
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::time::parse_autotask_datetime;
+use fieldmap::value::record::RecordSet;
 
 const EXAMPLES: &[(&str, &str)] = &[
     (

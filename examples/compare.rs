@@ -22,13 +22,14 @@ use std::time::{Duration, Instant};
 
 use fieldmap::autotask::load_query_response;
 use fieldmap::autotask::soap::{EntitySink, WireType, read_query_response};
+use fieldmap::ir::InputTree;
 use fieldmap::jsonnet::LocalJsonnet;
-use fieldmap::jsonnet::input::{InputTree, build};
-use fieldmap::runtime::context::EvalContext;
-use fieldmap::runtime::record::{Record, RecordSet};
-use fieldmap::runtime::time::{self, parse_autotask_datetime};
-use fieldmap::runtime::value::Value;
+use fieldmap::runtime::jsonnet_input::build;
 use fieldmap::schema::{PickValue, Schemas};
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::time::{self, parse_autotask_datetime};
+use fieldmap::value::Value;
+use fieldmap::value::record::{Record, RecordSet};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 

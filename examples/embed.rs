@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use fieldmap::autotask::load_query_response;
-use fieldmap::runtime::context::EvalContext;
-use fieldmap::runtime::record::RecordSet;
 use fieldmap::schema::Schemas;
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::value::record::RecordSet;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Once, at start-up.

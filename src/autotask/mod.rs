@@ -1,7 +1,9 @@
 //! Autotask SOAP API v1.6: the streaming wire reader and loading records from its responses.
 
+#[cfg(feature = "client")]
 pub mod client;
 mod record_loader;
+#[cfg(feature = "sim")]
 pub mod simulator;
 pub mod soap;
 

@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::soap::{EntitySink, QueryOutcome, SoapError, WireType, read_query_response};
-use crate::runtime::record::{Record, RecordSet};
-use crate::runtime::time;
-use crate::runtime::value::Value;
 use crate::schema::{Entity, FieldType, Schemas};
+use crate::time;
+use crate::value::Value;
+use crate::value::record::{Record, RecordSet};
 
 /// A value that could not be read as its field's type, or another problem with one record.
 #[derive(Debug, Clone, PartialEq, Serialize)]

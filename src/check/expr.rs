@@ -4,15 +4,15 @@ use std::sync::Arc;
 
 use super::Checker;
 use super::path::Scope;
-use super::types::Type;
+use crate::diagnostics::Span;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::{ArithOp, CompareOp, Expr, Piece};
-use crate::runtime::functions::{self, ArgInfo};
-use crate::runtime::key_map::KeyMap;
-use crate::runtime::time;
-use crate::runtime::value::{Key, Value};
-use crate::syntax::Span;
+use crate::stdlib::{self, ArgInfo};
 use crate::syntax::ast::{self, BinaryOp, ExprKind, Literal, UnaryOp};
+use crate::time;
+use crate::value::Type;
+use crate::value::key_map::KeyMap;
+use crate::value::{Key, Value};
 
 /// A lowered expression with its static type.
 pub(super) struct Typed {
@@ -305,8 +305,8 @@ impl<'a> Checker<'a> {
     }
 
     fn call(&mut self, name: &ast::Ident, args: Vec<(Typed, Span)>, span: Span) -> Typed {
-        let Some(function) = functions::lookup(&name.name) else {
-            let mut candidates: Vec<&str> = functions::all().iter().map(|f| f.name()).collect();
+        let Some(function) = stdlib::lookup(&name.name) else {
+            let mut candidates: Vec<&str> = stdlib::all().iter().map(|f| f.name()).collect();
             candidates.push("udf");
             self.unknown(
                 Code::UnknownFunction,
@@ -323,7 +323,7 @@ impl<'a> Checker<'a> {
     /// Compiles a call of a known function with lowered arguments.
     pub(super) fn apply(
         &mut self,
-        function: &'static dyn functions::Function,
+        function: &'static dyn stdlib::Function,
         name_span: Span,
         args: Vec<(Typed, Span)>,
         span: Span,
@@ -790,11 +790,11 @@ impl<'a> Checker<'a> {
                 if self.tables.contains_key(&name.name) {
                     return self.table_lookup(input, input_span, name);
                 }
-                if let Some(function) = functions::lookup(&name.name) {
+                if let Some(function) = stdlib::lookup(&name.name) {
                     return self.apply(function, name.span, vec![(input, input_span)], stage.span);
                 }
                 let mut candidates: Vec<&str> = self.tables.keys().map(String::as_str).collect();
-                candidates.extend(functions::all().iter().map(|f| f.name()));
+                candidates.extend(stdlib::all().iter().map(|f| f.name()));
                 let candidates: Vec<String> = candidates.into_iter().map(str::to_string).collect();
                 self.unknown(
                     Code::UnknownTable,

@@ -2,8 +2,8 @@
 //! Children are folded first (lowering is bottom-up), so looking at direct children suffices.
 
 use crate::ir::{Expr, Piece};
-use crate::runtime::context::EvalContext;
 use crate::runtime::eval::Env;
+use crate::stdlib::context::EvalContext;
 
 pub(super) fn fold(expr: Expr) -> Expr {
     if !foldable(&expr) {
@@ -57,6 +57,6 @@ fn foldable(expr: &Expr) -> bool {
 }
 
 fn fixed_context() -> Option<EvalContext> {
-    let (now, _) = crate::runtime::time::parse_autotask_datetime("2000-01-01T00:00:00").ok()?;
+    let (now, _) = crate::time::parse_autotask_datetime("2000-01-01T00:00:00").ok()?;
     Some(EvalContext::at(now))
 }

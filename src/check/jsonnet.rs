@@ -4,13 +4,13 @@
 use super::Checker;
 use super::expr::Typed;
 use super::path::{Scope, ScopeKind};
-use super::types::Type;
+use crate::diagnostics::Span;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::Expr;
+use crate::ir::InputTree;
 use crate::jsonnet::JsonnetBlock;
-use crate::jsonnet::input::InputTree;
-use crate::syntax::Span;
 use crate::syntax::ast::{Path, PathSegment};
+use crate::value::Type;
 
 impl<'a> Checker<'a> {
     pub(super) fn jsonnet(
@@ -21,6 +21,21 @@ impl<'a> Checker<'a> {
         span: Span,
         scope: &mut Scope<'a>,
     ) -> Typed {
+        if !cfg!(feature = "jsonnet") {
+            self.report(
+                Diagnostic::new(
+                    Code::JsonnetUnsupported,
+                    span,
+                    "this build of fieldmap has no Jsonnet engine",
+                )
+                .with_label("cannot run here")
+                .with_help("build fieldmap with the `jsonnet` feature to use Jsonnet blocks"),
+            );
+            return Typed {
+                expr: Expr::null(),
+                ty: Type::Any,
+            };
+        }
         if scope.kind != ScopeKind::Mapping {
             self.report(
                 Diagnostic::new(

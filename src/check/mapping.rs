@@ -6,14 +6,14 @@ use std::collections::{BTreeMap, HashMap};
 use super::Checker;
 use super::path::{Scope, ScopeKind};
 use super::target::{Step, Target};
-use super::types::Type;
+use crate::diagnostics::Span;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{
     self, BodyShape, EntityFetch, FetchPlan, MappingProgram, OutNode, RelatedFetch, Rule,
 };
-use crate::runtime::value::Value;
-use crate::syntax::Span;
 use crate::syntax::ast::{Mapping, MappingStatement};
+use crate::value::Type;
+use crate::value::Value;
 
 impl<'a> Checker<'a> {
     pub(super) fn mapping(&mut self, m: &'a Mapping) -> Option<MappingProgram> {
@@ -120,7 +120,12 @@ impl<'a> Checker<'a> {
             );
         }
         let output = build_output(&placed);
-        let body = BodyShape::new(&output, &rules, &self.schemas.workorder);
+        let body = BodyShape::new(
+            &output,
+            &rules,
+            &self.schemas.workorder,
+            crate::runtime::evaluate::constant_json,
+        );
         let plan = fetch_plan(&scope);
         Some(MappingProgram {
             name: m.name.value.clone(),

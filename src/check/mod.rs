@@ -2,6 +2,7 @@
 //! every name is resolved, every type checked, every label turned into an id. Errors do not
 //! stop the walk; each becomes a diagnostic and the walk goes on with `Type::Any`.
 
+mod compile;
 mod expr;
 mod fold;
 mod jsonnet;
@@ -11,12 +12,12 @@ mod path;
 mod picklists;
 mod table;
 mod target;
-mod types;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use types::{PicklistType, Type};
+pub use crate::value::{PicklistType, Type};
+pub use compile::{CompileFailure, Compiled, compile, compile_with_warnings, eval_standalone};
 
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::{self, Program};
@@ -45,7 +46,7 @@ pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
     checker.declare_tables(file);
     let mut mappings = Vec::new();
     let mut outbound = Vec::new();
-    let mut names: HashMap<&str, crate::syntax::Span> = HashMap::new();
+    let mut names: HashMap<&str, crate::diagnostics::Span> = HashMap::new();
     for item in &file.items {
         match item {
             ast::Item::Mapping(m) => {
@@ -129,7 +130,7 @@ impl<'a> Checker<'a> {
     }
 
     fn unused_tables(&mut self) {
-        let mut unused: Vec<(String, crate::syntax::Span)> = self
+        let mut unused: Vec<(String, crate::diagnostics::Span)> = self
             .tables
             .iter()
             .filter(|(_, t)| !t.used)
@@ -153,7 +154,7 @@ impl<'a> Checker<'a> {
     fn unknown<'c>(
         &mut self,
         code: Code,
-        span: crate::syntax::Span,
+        span: crate::diagnostics::Span,
         message: String,
         word: &str,
         candidates: impl IntoIterator<Item = &'c str>,

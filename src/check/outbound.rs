@@ -3,13 +3,13 @@
 use super::Checker;
 use super::expr::pick_value;
 use super::path::{Scope, ScopeKind};
-use super::types::Type;
+use crate::diagnostics::Span;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Expr, NotePlan, OutboundRule, TicketSet};
-use crate::runtime::value::Value;
 use crate::schema::FieldType;
-use crate::syntax::Span;
 use crate::syntax::ast::{NoteBlock, OnEvent, OutboundStatement, TicketField};
+use crate::value::Type;
+use crate::value::Value;
 
 impl<'a> Checker<'a> {
     pub(super) fn on_event(&mut self, on: &'a OnEvent) -> OutboundRule {

@@ -4,11 +4,11 @@
 use std::collections::BTreeSet;
 
 use super::Checker;
-use super::types::Type;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Expr, RecordRef, Relation};
 use crate::schema::{Entity, Node, NodeType};
 use crate::syntax::ast::{Path, PathSegment};
+use crate::value::Type;
 
 /// What names mean where an expression stands.
 pub(super) struct Scope<'a> {

@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use super::types::PicklistType;
 use crate::ir::PicklistLabels;
-use crate::runtime::key_map::KeyMap;
-use crate::runtime::value::Key;
 use crate::schema::{PickValue, Picklist};
+use crate::value::Key;
+use crate::value::PicklistType;
+use crate::value::key_map::KeyMap;
 
 #[derive(Default)]
 pub(super) struct PicklistRegistry {

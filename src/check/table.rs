@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use super::expr::Typed;
 use super::path::Scope;
-use super::types::Type;
 use super::{Checker, DeclaredTable};
+use crate::diagnostics::Span;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{self, Expr, RangeArm};
-use crate::runtime::key_map::KeyMap;
-use crate::runtime::value::Key;
-use crate::syntax::Span;
 use crate::syntax::ast::{self, Arm, Literal, Pattern, RangeBound, TableKey};
+use crate::value::Key;
+use crate::value::Type;
+use crate::value::key_map::KeyMap;
 
 impl<'a> Checker<'a> {
     /// Checks and lowers every named table first, so mappings can use them in any order.

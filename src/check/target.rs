@@ -1,11 +1,11 @@
 //! Resolving work order target paths against Field Nation's WorkOrderCreateDto.
 
 use super::Checker;
-use super::types::Type;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::Emit;
 use crate::schema::{Node, NodeType};
 use crate::syntax::ast::{TargetPath, TargetSegment};
+use crate::value::Type;
 
 /// One step from the work order's root to a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,8 +161,8 @@ impl<'a> Checker<'a> {
         &mut self,
         target: &mut Target<'a>,
         ty: &Type,
-        value_span: crate::syntax::Span,
-        target_span: crate::syntax::Span,
+        value_span: crate::diagnostics::Span,
+        target_span: crate::diagnostics::Span,
     ) -> Option<Emit> {
         let (node_ty, shown) = match target {
             Target::CustomField { .. } => (NodeType::String, target.display()),

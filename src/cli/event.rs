@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use fieldmap::runtime::record::RecordSet;
+use fieldmap::value::record::RecordSet;
 
 use super::inputs;
 use super::{EXIT_FINDINGS, EXIT_OK, UsageError};

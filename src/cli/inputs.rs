@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fieldmap::autotask::{LoadReport, load_query_response};
+use fieldmap::diagnostics::Span;
 use fieldmap::diagnostics::{Code, Diagnostic, render_human};
-use fieldmap::runtime::context::EvalContext;
-use fieldmap::runtime::record::RecordSet;
 use fieldmap::schema::Schemas;
-use fieldmap::syntax::Span;
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::value::record::RecordSet;
 use fieldmap::{CompileFailure, Program};
 
 use super::UsageError;
@@ -165,7 +165,7 @@ pub fn print_load_issues(reports: &[(PathBuf, LoadReport)], used: &[(String, i64
 pub fn context(now: Option<&str>) -> Result<EvalContext, UsageError> {
     match now {
         Some(text) => {
-            let (z, _) = fieldmap::runtime::time::parse_autotask_datetime(text)
+            let (z, _) = fieldmap::time::parse_autotask_datetime(text)
                 .map_err(|e| UsageError(format!("--now: {e}")))?;
             Ok(EvalContext::at(z))
         }

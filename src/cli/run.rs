@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use fieldmap::runtime::record::RecordSet;
+use fieldmap::value::record::RecordSet;
 
 use super::inputs;
 use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
@@ -117,9 +117,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     let mut used = vec![(mapping.source.clone(), source_id)];
     if let Some(source) = records.get(&mapping.source, source_id) {
         for relation in &mapping.relations {
-            if let fieldmap::runtime::value::Value::Int(id) =
-                source.field(relation.via_slot as usize)
-            {
+            if let fieldmap::value::Value::Int(id) = source.field(relation.via_slot as usize) {
                 used.push((relation.entity.clone(), *id));
             }
         }

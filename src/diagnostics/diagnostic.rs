@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Code;
-use crate::syntax::Span;
+use crate::diagnostics::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -7,7 +7,8 @@ pub fn render_github(path: &str, source: &str, diagnostics: &[Diagnostic]) -> St
     for d in diagnostics {
         let span = d.primary_span();
         let (line, col) = span.line_col(source);
-        let (end_line, end_col) = crate::syntax::Span::new(span.end, span.end).line_col(source);
+        let (end_line, end_col) =
+            crate::diagnostics::Span::new(span.end, span.end).line_col(source);
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -44,7 +45,7 @@ fn property(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::diagnostics::Code;
-    use crate::syntax::Span;
+    use crate::diagnostics::Span;
 
     #[test]
     fn annotations_carry_place_and_escape_reserved_characters() {

@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::{Diagnostic, Label, Severity};
-use crate::syntax::Span;
+use crate::diagnostics::Span;
 
 #[derive(Serialize)]
 pub struct JsonReport<'a> {

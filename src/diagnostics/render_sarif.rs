@@ -96,8 +96,9 @@ fn message(d: &Diagnostic) -> String {
 }
 
 fn location(file: &FileDiagnostics<'_>, start: usize, end: usize, text: Option<&str>) -> Json {
-    let (start_line, start_column) = crate::syntax::Span::new(start, start).line_col(file.source);
-    let (end_line, end_column) = crate::syntax::Span::new(end, end).line_col(file.source);
+    let (start_line, start_column) =
+        crate::diagnostics::Span::new(start, start).line_col(file.source);
+    let (end_line, end_column) = crate::diagnostics::Span::new(end, end).line_col(file.source);
     let mut loc = json!({
         "physicalLocation": {
             "artifactLocation": {"uri": uri(file.path)},

@@ -14,10 +14,17 @@ pub struct BodyShape {
 }
 
 impl BodyShape {
-    pub fn new(out: &OutNode, rules: &[Rule], schema: &Node) -> BodyShape {
+    /// `constant` gives a rule's JSON when its value is a constant that emits cleanly (the
+    /// runtime's emitting rules decide; the IR does not know them).
+    pub fn new(
+        out: &OutNode,
+        rules: &[Rule],
+        schema: &Node,
+        constant: impl Fn(&Rule) -> Option<serde_json::Value>,
+    ) -> BodyShape {
         let root = BodyNode::new(out, rules, Some(schema));
         let mut fixed = vec![None; rules.len()];
-        root.fix_constants(rules, &mut fixed);
+        root.fix_constants(rules, &constant, &mut fixed);
         BodyShape { root, fixed }
     }
 }
@@ -90,24 +97,26 @@ impl BodyNode {
     }
 
     /// Notes the JSON text of every constant rule that emits cleanly and fits its node.
-    fn fix_constants(&self, rules: &[Rule], fixed: &mut [Option<Box<str>>]) {
+    fn fix_constants(
+        &self,
+        rules: &[Rule],
+        constant: &dyn Fn(&Rule) -> Option<serde_json::Value>,
+        fixed: &mut [Option<Box<str>>],
+    ) {
         match self {
             BodyNode::Object { fields, .. } => {
                 for field in fields {
-                    field.node.fix_constants(rules, fixed);
+                    field.node.fix_constants(rules, constant, fixed);
                 }
             }
             BodyNode::Array(items) => {
                 for item in items {
-                    item.fix_constants(rules, fixed);
+                    item.fix_constants(rules, constant, fixed);
                 }
             }
             BodyNode::Rule { index, check } => {
                 let i = *index as usize;
-                let Some(json) = rules
-                    .get(i)
-                    .and_then(crate::runtime::evaluate::constant_json)
-                else {
+                let Some(json) = rules.get(i).and_then(constant) else {
                     return;
                 };
                 if check

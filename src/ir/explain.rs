@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::expr::{ArithOp, CompareOp, Expr, Piece, RecordRef};
 use super::program::{Emit, MappingProgram, OutboundRule, Program};
-use crate::runtime::value::Value;
+use crate::value::Value;
 
 pub fn explain(program: &Program) -> String {
     let mut out = String::new();
@@ -272,11 +272,7 @@ impl Printer<'_> {
             Expr::EventPath(keys) => keys.join("."),
             Expr::Jsonnet { input, .. } => {
                 let mut reads = Vec::new();
-                fn paths(
-                    tree: &crate::jsonnet::input::InputTree,
-                    prefix: &str,
-                    out: &mut Vec<String>,
-                ) {
+                fn paths(tree: &super::InputTree, prefix: &str, out: &mut Vec<String>) {
                     for (name, _, below) in &tree.children {
                         let path = if prefix.is_empty() {
                             name.clone()

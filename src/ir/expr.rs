@@ -5,11 +5,11 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
 
-use crate::runtime::functions::Call;
-use crate::runtime::key_map::KeyMap;
-use crate::runtime::time::DurationLiteral;
-use crate::runtime::value::Value;
-use crate::syntax::Span;
+use crate::diagnostics::Span;
+use crate::stdlib::Call;
+use crate::time::DurationLiteral;
+use crate::value::Value;
+use crate::value::key_map::KeyMap;
 
 /// Which record a field is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +105,7 @@ pub enum Expr {
     /// A Jsonnet block over the records it declared.
     Jsonnet {
         block: Arc<crate::jsonnet::JsonnetBlock>,
-        input: crate::jsonnet::input::InputTree,
+        input: super::InputTree,
     },
     Ranges {
         value: Box<Expr>,

@@ -3,6 +3,7 @@
 mod body_shape;
 mod explain;
 mod expr;
+mod input_tree;
 mod plan;
 mod program;
 mod queryxml;
@@ -10,6 +11,7 @@ mod queryxml;
 pub use body_shape::{BodyField, BodyNode, BodyShape};
 pub use explain::explain;
 pub use expr::{ArithOp, CompareOp, Expr, Piece, RangeArm, RecordRef, Table};
+pub use input_tree::InputTree;
 pub use plan::{EntityFetch, FetchPlan, RelatedFetch};
 pub use program::*;
 pub use queryxml::trigger_query;

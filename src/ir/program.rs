@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use super::expr::{Expr, Table};
 use super::plan::FetchPlan;
-use crate::runtime::key_map::KeyMap;
+use crate::diagnostics::Span;
 use crate::schema::{FieldType, Schemas};
-use crate::syntax::Span;
+use crate::value::key_map::KeyMap;
 
 /// An immutable, `Send + Sync` compiled mapping file.
 #[derive(Debug, Clone)]

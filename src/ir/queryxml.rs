@@ -3,9 +3,9 @@
 //! with the trigger's own (exact) predicate.
 
 use super::expr::{CompareOp, Expr, RecordRef};
-use crate::runtime::time;
-use crate::runtime::value::{Key, Value};
 use crate::schema::{Entity, Tenant};
+use crate::time;
+use crate::value::{Key, Value};
 
 enum Condition {
     All(Vec<Condition>),

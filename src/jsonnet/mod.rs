@@ -2,7 +2,7 @@
 //! ticket's account's parent account…) and compute with Jsonnet, as Field Nation's broker does in
 //! its custom actions.
 //!
-//! A block sees `$.input` (the records it declared, see [`input`]), `$.util` (the broker's helper
+//! A block sees `$.input` (the records it declared, built by the runtime), `$.util` (the broker's helper
 //! library, `stdlib/jsonnet/util.libsonnet`) and `std`. It runs sandboxed: no file or network
 //! access (imports resolve to the shipped library only), a stack bound and a time bound.
 //!
@@ -11,19 +11,23 @@
 //! callers exchange plain JSON with them over channels. The compiled [`crate::Program`] holds only
 //! the block's text, so it stays `Send + Sync`.
 
-pub mod input;
+#[cfg(feature = "jsonnet")]
 mod local;
+#[cfg(feature = "jsonnet")]
 mod natives;
+#[cfg(feature = "jsonnet")]
 mod pool;
+#[cfg(feature = "jsonnet")]
 mod sandbox;
 
+#[cfg(feature = "jsonnet")]
 pub use local::LocalJsonnet;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::syntax::Span;
+use crate::diagnostics::Span;
 
 /// How long one block may run before it is abandoned with an error.
 pub const TIME_LIMIT: Duration = Duration::from_secs(2);
@@ -73,6 +77,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 impl JsonnetBlock {
     /// Checks the block's syntax (and its use of names) now, so errors surface at compile time.
     pub fn compile(code: &str, span: Span) -> Result<Arc<JsonnetBlock>, SyntaxProblem> {
+        #[cfg(feature = "jsonnet")]
         sandbox::check_syntax(code)?;
         Ok(Arc::new(JsonnetBlock {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -86,11 +91,17 @@ impl JsonnetBlock {
         self: &Arc<Self>,
         input: serde_json::Value,
     ) -> Result<JsonnetOutput, JsonnetError> {
-        pool::run(self.clone(), input, TIME_LIMIT)
+        #[cfg(feature = "jsonnet")]
+        return pool::run(self.clone(), input, TIME_LIMIT);
+        #[cfg(not(feature = "jsonnet"))]
+        {
+            let _ = input;
+            Err(JsonnetError::Unavailable)
+        }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "jsonnet"))]
 mod tests {
     use super::*;
     use serde_json::json;

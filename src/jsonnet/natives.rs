@@ -7,7 +7,7 @@ use jrsonnet_evaluator::function::builtin;
 use jrsonnet_evaluator::{IStr, Result};
 use jrsonnet_stdlib::ContextInitializer;
 
-use crate::runtime::time::{self, MomentFormat};
+use crate::time::{self, MomentFormat};
 
 pub fn register(context: &ContextInitializer) {
     context.add_native("date_convert", builtin_date_convert {});

@@ -142,7 +142,7 @@ fn allow_comments(source: &str) -> Vec<(usize, Code)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::Span;
+    use crate::diagnostics::Span;
 
     #[test]
     fn levels_and_allow_comments_apply() {

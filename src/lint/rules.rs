@@ -3,7 +3,7 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{CompareOp, Expr, MappingProgram, Program, RecordRef};
-use crate::runtime::value::Value;
+use crate::value::Value;
 
 /// Work order fields Field Nation's prepackaged integrations require before a connector can be
 /// saved (title is required by the API itself and checked as an error).

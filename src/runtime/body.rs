@@ -5,15 +5,15 @@
 
 use serde::Serialize;
 
-use super::context::EvalContext;
 use super::emitted::Emitted;
 use super::evaluate::{
     EvalError, Purpose, RuleResults, evaluate_rules, invalid_work_order, required_missing,
 };
 use super::issue::Issue;
-use super::record::RecordSet;
 use crate::ir::{BodyField, BodyNode, Program, Rule};
 use crate::schema::{Problem, Step};
+use crate::stdlib::context::EvalContext;
+use crate::value::record::RecordSet;
 
 /// An evaluation whose work order went to a byte buffer.
 #[derive(Debug, Clone, Serialize)]

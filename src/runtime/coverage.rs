@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use super::value::Key;
+use crate::diagnostics::Span;
 use crate::ir::Table;
-use crate::syntax::Span;
+use crate::value::Key;
 
 #[derive(Debug, Default, Clone)]
 pub struct Coverage {

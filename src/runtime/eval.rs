@@ -8,14 +8,14 @@ use rust_decimal::Decimal;
 
 use std::cell::RefCell;
 
-use super::context::{CallEnv, EvalContext};
 use super::coverage::Coverage;
-use super::record::Record;
-use super::time::{self, DstAdjustment};
-use super::value::{Key, Value};
 use crate::ir::{ArithOp, CompareOp, Expr, PicklistLabels, Piece, RecordRef};
 use crate::jsonnet::JsonnetError;
 use crate::schema::Schemas;
+use crate::stdlib::context::{CallEnv, EvalContext};
+use crate::time::{self, DstAdjustment};
+use crate::value::record::Record;
+use crate::value::{Key, Value};
 
 /// Everything an expression can read.
 pub struct Env<'r> {
@@ -82,7 +82,8 @@ impl<'r> Env<'r> {
                 let (Some(source), Some(schemas)) = (self.source, self.schemas) else {
                     return Err("a Jsonnet block needs the mapping's records".into());
                 };
-                let json = crate::jsonnet::input::build(input, source, &self.related, schemas);
+                let json =
+                    crate::runtime::jsonnet_input::build(input, source, &self.related, schemas);
                 match block.evaluate(json) {
                     Ok(out) => {
                         self.traces.extend(out.traces);

@@ -9,17 +9,18 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use super::context::EvalContext;
 use super::coverage::Coverage;
 use super::emitted::Emitted;
 use super::eval::Env;
 use super::issue::{Issue, IssueKind};
-use super::record::{Record, RecordSet};
-use super::time::{self, DstAdjustment};
-use super::value::Value;
+use crate::diagnostics::Span;
 use crate::ir::{Emit, MappingProgram, OutNode, Program, Rule};
 use crate::schema::Problem;
-use crate::syntax::Span;
+use crate::stdlib::context::EvalContext;
+use crate::time::{self, DstAdjustment};
+use crate::value::Value;
+use crate::value::json::{decimal_json, to_json};
+use crate::value::record::{Record, RecordSet};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
@@ -227,6 +228,25 @@ pub(crate) fn evaluate_rules<'p>(
         issues,
         log: env.traces,
     })
+}
+
+impl Program {
+    /// Whether trigger number `trigger` of mapping `mapping` holds for `record`, reading the
+    /// record alone (a pollable trigger reads nothing else). `None` when there is no such
+    /// trigger; the error says why the condition could not be evaluated.
+    pub fn trigger_holds(
+        &self,
+        mapping: usize,
+        trigger: usize,
+        record: &Record,
+        ctx: &EvalContext,
+    ) -> Option<Result<bool, String>> {
+        let condition = &self.mappings.get(mapping)?.triggers.get(trigger)?.condition;
+        let mut env = Env::without_records(ctx);
+        env.source = Some(record);
+        env.picklists = &self.picklists;
+        Some(env.truth(condition))
+    }
 }
 
 /// A constant rule's value as JSON, when it emits without any issue.
@@ -451,39 +471,11 @@ fn number(value: &Value<'_>) -> Result<Json, String> {
     Ok(decimal_json(d))
 }
 
-/// Whole decimals become JSON integers; others the shortest float text that reads back equal.
-pub(crate) fn decimal_json(d: rust_decimal::Decimal) -> Json {
-    if d.fract().is_zero()
-        && let Some(i) = d.to_i64()
-    {
-        return Json::from(i);
-    }
-    // Through the decimal's text, which gives the double nearest to it; `to_f64` can land one
-    // step off (1/3 as 0.33333333333333337).
-    d.to_string()
-        .parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map_or_else(|| Json::String(d.to_string()), Json::Number)
-}
-
 fn value_kind(json: &Json) -> &'static str {
     match json {
         Json::Array(_) => "an array",
         Json::Object(_) => "an object",
         _ => "a value",
-    }
-}
-
-pub(crate) fn to_json(value: &Value<'_>) -> Json {
-    match value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::from(*i),
-        Value::Decimal(d) => decimal_json(*d),
-        Value::List(items) => Json::Array(items.iter().map(to_json).collect()),
-        Value::Json(j) => (**j).clone(),
-        other => Json::String(other.to_string()),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::syntax::Span;
+use crate::diagnostics::Span;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -1,16 +1,12 @@
-//! The runtime: values, records, the evaluator, the standard library, time, and outbound rules.
+//! The runtime: the evaluator, the work order as a JSON tree or as bytes, outbound rules, and
+//! the `$.input` bridge to Jsonnet blocks.
 
 pub mod body;
-pub mod context;
 pub mod coverage;
 mod emitted;
 pub mod eval;
 pub mod evaluate;
-pub mod functions;
-mod id_hash;
 pub mod issue;
-pub mod key_map;
+pub mod jsonnet_input;
 pub mod outbound;
-pub mod record;
-pub mod time;
-pub mod value;
+mod program;

@@ -6,16 +6,16 @@ use serde_json::Value as Json;
 
 use std::cell::RefCell;
 
-use super::context::EvalContext;
 use super::coverage::Coverage;
 use super::eval::Env;
-use super::evaluate::to_json;
 use super::issue::{Issue, IssueKind};
-use super::record::Record;
-use super::time;
-use super::value::Value;
 use crate::ir::Program;
 use crate::schema::FieldType;
+use crate::stdlib::context::EvalContext;
+use crate::time;
+use crate::value::Value;
+use crate::value::json::to_json;
+use crate::value::record::Record;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AutotaskChanges {

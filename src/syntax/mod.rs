@@ -5,8 +5,7 @@ mod comments;
 mod depth;
 mod formatter;
 mod parser;
-mod span;
 
+pub use crate::diagnostics::Span;
 pub use formatter::{format, format_expr};
 pub use parser::{parse, parse_expr};
-pub use span::Span;

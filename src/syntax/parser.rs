@@ -744,3 +744,10 @@ fn plain_string(pair: Pair<Rule>) -> Result<StringLit, Diagnostic> {
         )),
     }
 }
+
+// pest's spans become ours at the parser's edge, so diagnostics need not know pest.
+impl From<pest::Span<'_>> for Span {
+    fn from(span: pest::Span<'_>) -> Self {
+        Span::new(span.start(), span.end())
+    }
+}

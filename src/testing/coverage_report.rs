@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::ir::{Expr, Program, Table};
 use crate::runtime::coverage::Coverage;
-use crate::runtime::value::{Key, Value};
+use crate::value::{Key, Value};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CoverageReport {
@@ -26,7 +26,11 @@ pub struct CoverageItem {
 
 impl CoverageReport {
     pub fn build(program: &Program, coverage: &Coverage, source: &str) -> Self {
-        let line = |start: usize| crate::syntax::Span::new(start, start).line_col(source).0;
+        let line = |start: usize| {
+            crate::diagnostics::Span::new(start, start)
+                .line_col(source)
+                .0
+        };
         let mut items = Vec::new();
         let mut tables: Vec<&Table> = Vec::new();
         let mut ranges: Vec<&Expr> = Vec::new();

@@ -12,11 +12,11 @@ use super::spec::{Case, TestFile};
 use crate::autotask::load_query_response;
 use crate::diagnostics::render_human;
 use crate::ir::{MappingProgram, Program};
-use crate::runtime::context::EvalContext;
 use crate::runtime::coverage::Coverage;
-use crate::runtime::record::RecordSet;
-use crate::runtime::time::parse_autotask_datetime;
 use crate::schema::Schemas;
+use crate::stdlib::context::EvalContext;
+use crate::time::parse_autotask_datetime;
+use crate::value::record::RecordSet;
 
 const DEFAULT_NOW: &str = "2025-01-15T09:00:00";
 

@@ -18,9 +18,9 @@ use super::query::QueryPage;
 use super::ttl_cache::TtlCache;
 use crate::autotask::{LoadError, LoadIssue, load_query_response};
 use crate::ir::FetchPlan;
-use crate::runtime::record::{Record, RecordSet};
-use crate::runtime::value::Value;
 use crate::schema::Schemas;
+use crate::value::Value;
+use crate::value::record::{Record, RecordSet};
 
 /// Entities that change rarely enough to cache between fetches.
 pub const SLOWLY_CHANGING: &[&str] = &[

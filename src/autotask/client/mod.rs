@@ -8,7 +8,7 @@
 //! client.connect().await?; // zone discovery, and the request budget from Autotask's count
 //! let fetcher = Fetcher::new(client, program.schemas.clone());
 //! let fetched = fetcher.fetch(&program.mappings[0].plan, 9137).await?;
-//! let ctx = fieldmap::runtime::context::EvalContext::current();
+//! let ctx = fieldmap::stdlib::context::EvalContext::current();
 //! let evaluation = program.evaluate(0, &fetched.records, 9137, &ctx)?;
 //! # Ok(()) }
 //! ```

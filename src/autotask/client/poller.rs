@@ -11,9 +11,8 @@ use super::fetcher::FetchStats;
 use super::operation::Operation;
 use crate::autotask::{LoadError, load_query_response};
 use crate::ir::Program;
-use crate::runtime::context::EvalContext;
-use crate::runtime::eval::Env;
-use crate::runtime::record::RecordSet;
+use crate::stdlib::context::EvalContext;
+use crate::value::record::RecordSet;
 
 /// What one trigger's query found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,14 +121,10 @@ pub async fn poll_mapping(
             let Some(record) = poll.records.get(&plan.source, *id) else {
                 continue;
             };
-            // Trigger queries only exist for conditions on the source record itself.
-            let mut env = Env::without_records(ctx);
-            env.source = Some(record);
-            env.picklists = &program.picklists;
-            match env.truth(&trigger.condition) {
-                Ok(true) => found.confirmed.push(*id),
-                Ok(false) => {}
-                Err(reason) => found.failed.push((*id, reason)),
+            match program.trigger_holds(mapping, index, record, ctx) {
+                Some(Ok(true)) => found.confirmed.push(*id),
+                Some(Ok(false)) | None => {}
+                Some(Err(reason)) => found.failed.push((*id, reason)),
             }
         }
         poll.triggers.push(found);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use jiff::civil::DateTime;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::runtime::time::resolve_zone;
+use crate::time::resolve_zone;
 
 #[derive(Debug, Default)]
 pub(super) struct SimClock {

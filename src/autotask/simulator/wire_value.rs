@@ -10,8 +10,8 @@ use std::str::FromStr;
 use jiff::civil::DateTime;
 use rust_decimal::Decimal;
 
-use crate::runtime::time::{DstAdjustment, parse_autotask_datetime};
 use crate::schema::FieldType;
+use crate::time::{DstAdjustment, parse_autotask_datetime};
 
 /// A non-null field value.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::Value;
 use super::id_hash::IdHashing;
-use super::value::Value;
 
 /// One Autotask entity. `fields[slot]` follows the order of the entity's fields in the
 /// schema; `udfs[slot]` follows the tenant's UDF list for the entity. Absent values are null,

@@ -2,7 +2,7 @@ use super::*;
 
 use jiff::tz::TimeZone;
 
-use crate::runtime::time;
+use crate::time;
 
 /// `to_zone(datetime, zone)`: the same instant, seen in another zone; `value at "Zone"` is the
 /// same operation.

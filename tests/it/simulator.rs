@@ -22,23 +22,35 @@ const ENDPOINT: &str = "/atservices/1.6/atws.asmx";
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(20);
 
 const FIXTURES: [(&str, &str); 8] = [
-    ("Account", include_str!("../mappings/fixtures/accounts.xml")),
-    ("Contact", include_str!("../mappings/fixtures/contacts.xml")),
+    (
+        "Account",
+        include_str!("../../mappings/fixtures/accounts.xml"),
+    ),
+    (
+        "Contact",
+        include_str!("../../mappings/fixtures/contacts.xml"),
+    ),
     (
         "AccountPhysicalLocation",
-        include_str!("../mappings/fixtures/locations.xml"),
+        include_str!("../../mappings/fixtures/locations.xml"),
     ),
-    ("Project", include_str!("../mappings/fixtures/projects.xml")),
+    (
+        "Project",
+        include_str!("../../mappings/fixtures/projects.xml"),
+    ),
     (
         "Resource",
-        include_str!("../mappings/fixtures/resources.xml"),
+        include_str!("../../mappings/fixtures/resources.xml"),
     ),
     (
         "ServiceCall",
-        include_str!("../mappings/fixtures/service-calls.xml"),
+        include_str!("../../mappings/fixtures/service-calls.xml"),
     ),
-    ("Task", include_str!("../mappings/fixtures/tasks.xml")),
-    ("Ticket", include_str!("../mappings/fixtures/tickets.xml")),
+    ("Task", include_str!("../../mappings/fixtures/tasks.xml")),
+    (
+        "Ticket",
+        include_str!("../../mappings/fixtures/tickets.xml"),
+    ),
 ];
 
 // ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@ use super::*;
 
 use jiff::tz::TimeZone;
 
-use crate::runtime::time;
+use crate::time;
 
 /// `local_in(datetime, zone)`: the same wall-clock reading, now meant in another zone. For
 /// values that were entered as local site time but stored as Eastern.

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use fieldmap::Program;
 use fieldmap::autotask::load_query_response;
-use fieldmap::runtime::context::EvalContext;
-use fieldmap::runtime::record::RecordSet;
-use fieldmap::runtime::time::parse_autotask_datetime;
 use fieldmap::schema::Schemas;
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::time::parse_autotask_datetime;
+use fieldmap::value::record::RecordSet;
 use serde_json::json;
 
 struct Demo {

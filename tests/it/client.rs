@@ -17,15 +17,15 @@ use fieldmap::autotask::simulator::{
     DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_USER, Fault, SimConfig, SimHandle, serve,
 };
 use fieldmap::autotask::soap::CollectedEntity;
-use fieldmap::runtime::context::EvalContext;
-use fieldmap::runtime::record::RecordSet;
 use fieldmap::schema::Schemas;
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::value::record::RecordSet;
 
 const TEST_LIMIT: Duration = Duration::from_secs(60);
-const DISPATCH_TICKET: &str = include_str!("../mappings/dispatch-service-ticket.fmap");
-const STATUS_SYNC: &str = include_str!("../mappings/status-sync.fmap");
-const APPROVED_EVENT: &str = include_str!("../mappings/fixtures/events/approved.json");
-const DEMO_TENANT: &str = include_str!("../stdlib/tenants/demo.json");
+const DISPATCH_TICKET: &str = include_str!("../../mappings/dispatch-service-ticket.fmap");
+const STATUS_SYNC: &str = include_str!("../../mappings/status-sync.fmap");
+const APPROVED_EVENT: &str = include_str!("../../mappings/fixtures/events/approved.json");
+const DEMO_TENANT: &str = include_str!("../../stdlib/tenants/demo.json");
 
 // Demo records (mappings/fixtures).
 const ACCOUNTS: [i64; 3] = [29683500, 29683552, 29683560];

@@ -40,12 +40,6 @@ impl Span {
     }
 }
 
-impl From<pest::Span<'_>> for Span {
-    fn from(span: pest::Span<'_>) -> Self {
-        Span::new(span.start(), span.end())
-    }
-}
-
 impl From<Span> for miette::SourceSpan {
     fn from(span: Span) -> Self {
         (span.start, span.len()).into()

@@ -40,11 +40,11 @@ use std::sync::Arc;
 
 use fieldmap::autotask::{LoadIssue, load_query_response};
 use fieldmap::diagnostics::{Code, Diagnostic, render_human};
-use fieldmap::runtime::context::EvalContext;
-use fieldmap::runtime::record::RecordSet;
-use fieldmap::runtime::time::parse_autotask_datetime;
-use fieldmap::runtime::value::Value;
 use fieldmap::schema::Schemas;
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::time::parse_autotask_datetime;
+use fieldmap::value::Value;
+use fieldmap::value::record::RecordSet;
 use serde_json::Value as Json;
 
 const DEFAULT_NOW: &str = "2025-01-15T09:00:00";
@@ -200,7 +200,7 @@ fn readable_spans(json: &mut Json, source: &str) {
             if is_span {
                 let at = |key: &str| {
                     let offset = map[key].as_u64().unwrap_or_default() as usize;
-                    let span = fieldmap::syntax::Span::new(offset, offset);
+                    let span = fieldmap::diagnostics::Span::new(offset, offset);
                     let (line, col) = span.line_col(source);
                     format!("{line}:{col}")
                 };
@@ -576,7 +576,7 @@ fn golden_files_match_their_snapshots() {
         let name = snapshot_name(relative);
         let result = std::panic::catch_unwind(|| {
             insta::with_settings!({
-                snapshot_path => "golden/snapshots",
+                snapshot_path => "../golden/snapshots",
                 prepend_module_to_snapshot => false,
                 omit_expression => true,
             }, {

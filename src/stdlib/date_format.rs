@@ -1,6 +1,6 @@
 use super::*;
 
-use crate::runtime::time::MomentFormat;
+use crate::time::MomentFormat;
 
 /// `format(datetime, pattern)`: a date-time as text, with moment.js-style tokens (the ones
 /// Field Nation's date_convert uses), in the zone the value is in.

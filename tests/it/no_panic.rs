@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use fieldmap::autotask::load_query_response;
-use fieldmap::runtime::context::EvalContext;
-use fieldmap::runtime::record::RecordSet;
-use fieldmap::runtime::time::parse_autotask_datetime;
 use fieldmap::schema::Schemas;
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::time::parse_autotask_datetime;
+use fieldmap::value::record::RecordSet;
 
 /// The stack every check runs on: the size of a test thread (and of a typical worker thread).
 const STACK: usize = 2 * 1024 * 1024;

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fieldmap::Program;
-use fieldmap::runtime::context::EvalContext;
 use fieldmap::runtime::evaluate::Evaluation;
 use fieldmap::runtime::outbound::AutotaskChanges;
-use fieldmap::runtime::record::RecordSet;
 use fieldmap::schema::{PickValue, Schemas};
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::value::record::RecordSet;
 use serde_json::{Value, json};
 
 const SERVICE_TICKET: &str = "dispatch-service-ticket.fmap";
@@ -57,7 +57,7 @@ impl Demo {
                 file.display()
             );
         }
-        let now = fieldmap::runtime::time::parse_autotask_datetime("2025-01-15T09:00:00")
+        let now = fieldmap::time::parse_autotask_datetime("2025-01-15T09:00:00")
             .expect("the pinned clock parses")
             .0;
         Demo {

@@ -9,40 +9,16 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::runtime::evaluate::decimal_json;
-use crate::runtime::record::Record;
-use crate::runtime::time::{AUTOTASK_ZONE_NAME, resolve_zone};
-use crate::runtime::value::Value;
+use crate::ir::InputTree;
 use crate::schema::{PickValue, Schemas};
+use crate::time::{AUTOTASK_ZONE_NAME, resolve_zone};
+use crate::value::Value;
+use crate::value::json::decimal_json;
+use crate::value::record::Record;
 
 static EASTERN: std::sync::LazyLock<jiff::tz::TimeZone> = std::sync::LazyLock::new(|| {
     resolve_zone(AUTOTASK_ZONE_NAME).unwrap_or(jiff::tz::TimeZone::UTC)
 });
-
-/// The relations a block reads, as a tree under the source record.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InputTree {
-    /// `(reference name, relation index in the mapping, what it reads further)`.
-    pub children: Vec<(String, u16, InputTree)>,
-}
-
-impl InputTree {
-    /// Adds the relation chain `names`/`relations` (parallel lists), sharing common prefixes.
-    pub fn insert(&mut self, chain: &[(String, u16)]) {
-        let Some(((name, relation), rest)) = chain.split_first() else {
-            return;
-        };
-        let at = match self.children.iter().position(|(n, _, _)| n == name) {
-            Some(at) => at,
-            None => {
-                self.children
-                    .push((name.clone(), *relation, InputTree::default()));
-                self.children.len() - 1
-            }
-        };
-        self.children[at].2.insert(rest);
-    }
-}
 
 /// Builds `$.input` for the source record and the related records of this evaluation.
 pub fn build(

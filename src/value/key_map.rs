@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::id_hash::IdHashing;
-use super::value::{Key, Value};
+use super::{Key, Value};
 
 #[derive(Debug, Clone)]
 pub struct KeyMap<V> {

@@ -1,12 +1,23 @@
-//! Run-time values. Strings borrow from the records they were read from, so evaluating a
-//! field copy allocates nothing.
+//! Values and what holds them: the run-time [`Value`], the static [`Type`], records and record
+//! sets, and maps keyed by values. Strings borrow from the records they were read from, so
+//! evaluating a field copy allocates nothing.
+
+mod id_hash;
+pub mod json;
+pub mod key_map;
+pub mod record;
+mod types;
+
+pub use key_map::KeyMap;
+pub use record::{Record, RecordSet};
+pub use types::{PicklistType, Type};
 
 use std::borrow::Cow;
 use std::fmt;
 
 use jiff::ZonedDateTime;
 
-use super::time::DurationLiteral;
+use crate::time::DurationLiteral;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone, PartialEq, Default)]

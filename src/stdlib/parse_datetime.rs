@@ -2,7 +2,7 @@ use super::*;
 
 use jiff::tz::TimeZone;
 
-use crate::runtime::time::MomentFormat;
+use crate::time::MomentFormat;
 
 /// `parse_datetime(text, pattern, zone)`: text read as a date-time with a moment.js-style
 /// pattern; readings without an offset are meant in `zone`.

@@ -3,7 +3,7 @@
 
 use jiff::ZonedDateTime;
 
-use super::time::DstAdjustment;
+use crate::time::DstAdjustment;
 
 #[derive(Debug, Clone)]
 pub struct EvalContext {
@@ -14,7 +14,7 @@ pub struct EvalContext {
 impl EvalContext {
     /// A context whose clock reads the current time in New York (Autotask's zone).
     pub fn current() -> Self {
-        let zone = super::time::resolve_zone(super::time::AUTOTASK_ZONE_NAME)
+        let zone = crate::time::resolve_zone(crate::time::AUTOTASK_ZONE_NAME)
             .unwrap_or(jiff::tz::TimeZone::UTC);
         EvalContext {
             now: jiff::Timestamp::now().to_zoned_datetime(zone),

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use fieldmap::Program;
 use fieldmap::autotask::{LoadReport, load_query_response};
 use fieldmap::diagnostics::{Code, Diagnostic};
-use fieldmap::runtime::context::EvalContext;
 use fieldmap::runtime::evaluate::Evaluation;
 use fieldmap::runtime::issue::IssueKind;
-use fieldmap::runtime::record::RecordSet;
-use fieldmap::runtime::time::parse_autotask_datetime;
-use fieldmap::runtime::value::Value;
 use fieldmap::schema::Schemas;
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::time::parse_autotask_datetime;
+use fieldmap::value::Value;
+use fieldmap::value::record::RecordSet;
 use serde_json::{Value as Json, json};
 
 // `Program` is compiled once and shared by the broker's worker threads.

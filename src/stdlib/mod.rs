@@ -4,10 +4,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::check::Type;
 use crate::diagnostics::Code;
-use crate::runtime::context::CallEnv;
-use crate::runtime::value::Value;
+use crate::value::{Type, Value};
+use context::CallEnv;
+
+pub mod context;
 
 mod date_format;
 mod decimal;
@@ -173,17 +174,14 @@ pub fn constant_str<'a>(args: &'a [ArgInfo], i: usize, what: &str) -> Result<&'a
 /// A constant IANA zone argument, resolved once at compile time.
 pub fn constant_zone(args: &[ArgInfo], i: usize) -> Result<jiff::tz::TimeZone, ArgError> {
     let name = constant_str(args, i, "the zone")?;
-    crate::runtime::time::resolve_zone(name)
+    crate::time::resolve_zone(name)
         .map_err(|e| ArgError::at(i, e.to_string()).with_code(Code::UnknownZone))
 }
 
 /// A constant moment.js-style format argument, compiled once at compile time.
-pub fn constant_format(
-    args: &[ArgInfo],
-    i: usize,
-) -> Result<crate::runtime::time::MomentFormat, ArgError> {
+pub fn constant_format(args: &[ArgInfo], i: usize) -> Result<crate::time::MomentFormat, ArgError> {
     let pattern = constant_str(args, i, "the format pattern")?;
-    crate::runtime::time::MomentFormat::compile(pattern).map_err(|e| {
+    crate::time::MomentFormat::compile(pattern).map_err(|e| {
         ArgError::at(i, format!("invalid date format {pattern:?}: {e}")).with_code(Code::BadFormat)
     })
 }
@@ -229,7 +227,7 @@ mod tests {
                 function.name()
             );
             for example in function.examples() {
-                let got = crate::eval_standalone(example.source)
+                let got = crate::check::eval_standalone(example.source)
                     .unwrap_or_else(|e| format!("error: {e}"));
                 assert_eq!(
                     got,

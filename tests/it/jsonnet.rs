@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use fieldmap::autotask::load_query_response;
+use fieldmap::diagnostics::Span;
 use fieldmap::jsonnet::{JsonnetBlock, JsonnetError};
-use fieldmap::runtime::context::EvalContext;
-use fieldmap::runtime::record::RecordSet;
-use fieldmap::runtime::time::parse_autotask_datetime;
 use fieldmap::schema::Schemas;
-use fieldmap::syntax::Span;
+use fieldmap::stdlib::context::EvalContext;
+use fieldmap::time::parse_autotask_datetime;
+use fieldmap::value::record::RecordSet;
 use serde_json::{Value, json};
 
 fn eval(code: &str, input: Value) -> Result<Value, JsonnetError> {

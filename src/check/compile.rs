@@ -1,0 +1,72 @@
+//! The entry point from text to program: parse, check, lower.
+
+use std::sync::Arc;
+
+use crate::diagnostics::Diagnostic;
+use crate::ir::Program;
+use crate::schema::Schemas;
+use crate::syntax;
+
+/// Why a file did not compile: every diagnostic, errors and warnings.
+#[derive(Debug)]
+pub struct CompileFailure {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for CompileFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        write!(f, "the mapping has {errors} error(s)")
+    }
+}
+
+impl std::error::Error for CompileFailure {}
+
+/// A compiled program and the warnings found on the way.
+pub struct Compiled {
+    pub program: Program,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parses, checks and lowers a mapping file. Diagnostics come back all at once.
+pub fn compile(source: &str, schemas: Arc<Schemas>) -> Result<Program, CompileFailure> {
+    compile_with_warnings(source, schemas).map(|c| c.program)
+}
+
+pub fn compile_with_warnings(
+    source: &str,
+    schemas: Arc<Schemas>,
+) -> Result<Compiled, CompileFailure> {
+    let file = syntax::parse(source).map_err(|d| CompileFailure {
+        diagnostics: vec![d],
+    })?;
+    let checked = super::check(&file, schemas);
+    if checked.has_errors {
+        return Err(CompileFailure {
+            diagnostics: checked.diagnostics,
+        });
+    }
+    Ok(Compiled {
+        program: checked.program,
+        warnings: checked.diagnostics,
+    })
+}
+
+/// Compiles a single expression with no records in scope and evaluates it at a fixed clock
+/// (2025-01-15 09:00 New York); returns the value as JSON text. Runs the stdlib examples.
+#[doc(hidden)]
+pub fn eval_standalone(source: &str) -> Result<String, String> {
+    let expr = syntax::parse_expr(source).map_err(|d| d.message)?;
+    let schemas = Schemas::bundled().map_err(|e| e.to_string())?;
+    let (lowered, diagnostics) = super::lower_standalone(&expr, &schemas);
+    if let Some(d) = diagnostics.iter().find(|d| d.is_error()) {
+        return Err(d.message.clone());
+    }
+    let now = crate::time::parse_autotask_datetime("2025-01-15T09:00:00")
+        .map_err(|e| e.to_string())?
+        .0;
+    let ctx = crate::stdlib::context::EvalContext::at(now);
+    let mut env = crate::runtime::eval::Env::without_records(&ctx);
+    let value = env.eval(&lowered)?;
+    Ok(crate::value::json::to_json(&value).to_string())
+}

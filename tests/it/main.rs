@@ -1,0 +1,16 @@
+//! The integration tests: one binary, one module per area.
+
+mod architecture;
+mod body;
+mod cli;
+mod client;
+mod edge_cases;
+mod examples;
+mod formatter;
+mod golden;
+mod jsonnet;
+mod lint;
+mod live_cli;
+mod no_panic;
+mod simulator;
+mod test_runner;
