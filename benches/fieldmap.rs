@@ -7,11 +7,11 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fieldmap::autotask::load_query_response;
-use fieldmap::schema::Schemas;
-use fieldmap::stdlib::context::EvalContext;
+use fieldmap::EvalContext;
+use fieldmap::RecordSet;
+use fieldmap::Schemas;
+use fieldmap::load_query_response;
 use fieldmap::time::parse_autotask_datetime;
-use fieldmap::value::record::RecordSet;
 
 const EXAMPLES: &[(&str, &str)] = &[
     (
@@ -71,7 +71,7 @@ fn evaluate(c: &mut Criterion) {
     group.bench_function("tree-and-provenance", |b| {
         b.iter(|| {
             program
-                .evaluate(0, black_box(&records), 9137, &ctx)
+                .evaluate(black_box(&records), 9137, &ctx, 0)
                 .expect("evaluates")
         })
     });
@@ -80,7 +80,7 @@ fn evaluate(c: &mut Criterion) {
         b.iter(|| {
             out.clear();
             program
-                .evaluate_to_json(0, black_box(&records), 9137, &ctx, &mut out)
+                .evaluate_to_json(black_box(&records), 9137, &ctx, 0, &mut out)
                 .expect("evaluates")
         })
     });
@@ -128,7 +128,7 @@ fn whole_ticket(c: &mut Criterion) {
             }
             let mut body = Vec::new();
             program
-                .evaluate_to_json(0, &records, 9137, &ctx, &mut body)
+                .evaluate_to_json(&records, 9137, &ctx, 0, &mut body)
                 .expect("evaluates");
             body
         })
@@ -146,7 +146,7 @@ fn jsonnet(c: &mut Criterion) {
     c.bench_function("jsonnet/dispatch-with-parent-account", |b| {
         b.iter(|| {
             program
-                .evaluate(0, black_box(&records), 9137, &ctx)
+                .evaluate(black_box(&records), 9137, &ctx, 0)
                 .expect("evaluates")
         })
     });

@@ -20,13 +20,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fieldmap::autotask::load_query_response;
+use fieldmap::EvalContext;
 use fieldmap::autotask::soap::{EntitySink, WireType, read_query_response};
 use fieldmap::ir::InputTree;
 use fieldmap::jsonnet::LocalJsonnet;
+use fieldmap::load_query_response;
 use fieldmap::runtime::jsonnet_input::build;
 use fieldmap::schema::{PickValue, Schemas};
-use fieldmap::stdlib::context::EvalContext;
 use fieldmap::time::{self, parse_autotask_datetime};
 use fieldmap::value::Value;
 use fieldmap::value::record::{Record, RecordSet};
@@ -63,13 +63,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Every way ends in the bytes a broker sends to Field Nation.
     let by_fieldmap = |id: i64, out: &mut Vec<u8>| {
         program
-            .evaluate_to_json(0, &records, id, &ctx, out)
+            .evaluate_to_json(&records, id, &ctx, 0, out)
             .map(drop)
             .map_err(|e| e.to_string())
     };
     let by_fieldmap_tree = |id: i64, out: &mut Vec<u8>| {
         let evaluation = program
-            .evaluate(0, &records, id, &ctx)
+            .evaluate(&records, id, &ctx, 0)
             .map_err(|e| e.to_string())?;
         serde_json::to_writer(out, &evaluation.work_order).map_err(|e| e.to_string())
     };

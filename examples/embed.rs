@@ -6,22 +6,19 @@
 
 use std::sync::Arc;
 
-use fieldmap::autotask::load_query_response;
-use fieldmap::schema::Schemas;
-use fieldmap::stdlib::context::EvalContext;
-use fieldmap::value::record::RecordSet;
+use fieldmap::{EvalContext, RecordSet, Schemas, load_query_response};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Once, at start-up.
     let schemas = Arc::new(Schemas::bundled()?);
     let source = std::fs::read_to_string("mappings/dispatch-service-ticket.fmap")?;
     let program = Arc::new(fieldmap::compile(&source, schemas.clone())?);
-    let mapping = &program.mappings[0];
+    let mapping = &program.mappings()[0];
     println!(
         "compiled {:?}: {} rules, {} Autotask call(s) per ticket",
-        mapping.name,
-        mapping.rules.len(),
-        mapping.plan.api_calls()
+        mapping.name(),
+        mapping.rule_count(),
+        mapping.plan().api_calls()
     );
 
     // Per batch: the broker's fetcher fills a record set (here: the demo responses).
@@ -42,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 // The body of POST /workorders, written straight from the records. (For the
                 // work order as a JSON tree with each field's provenance, use `evaluate`.)
                 let mut body = Vec::new();
-                match program.evaluate_to_json(0, &records, id, &ctx, &mut body) {
+                match program.evaluate_to_json(&records, id, &ctx, 0, &mut body) {
                     Ok(result) if result.triggered => println!(
                         "ticket {id}: dispatch, {} bytes, {} issue(s): {}…",
                         body.len(),

@@ -5,30 +5,63 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use fieldmap::{compile, schema::Schemas, runtime::{context::EvalContext, record::RecordSet}};
+//! use fieldmap::{EvalContext, RecordSet, Schemas, compile, load_query_response};
 //!
 //! let schemas = Arc::new(Schemas::bundled()?);
 //! let program = compile(&std::fs::read_to_string("mappings/dispatch-service-ticket.fmap")?, schemas)?;
 //! let mut records = RecordSet::new();
-//! fieldmap::autotask::load_query_response(&std::fs::read_to_string("ticket.xml")?, &program.schemas, &mut records)?;
-//! let result = program.evaluate(0, &records, 9137, &EvalContext::current())?;
+//! load_query_response(&std::fs::read_to_string("ticket.xml")?, program.schemas(), &mut records)?;
+//! let result = program.evaluate(&records, 9137, &EvalContext::current(), 0)?;
 //! println!("{}", result.work_order);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Everything an embedder uses is at the crate root. The modules below it are the layers of
+//! ARCHITECTURE.md; they are public for the `fieldmap` binary and the tests, and hidden from
+//! the documentation because their shape may change.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[doc(hidden)]
 pub mod autotask;
+#[doc(hidden)]
 pub mod check;
+#[doc(hidden)]
 pub mod diagnostics;
+#[doc(hidden)]
 pub mod ir;
+#[doc(hidden)]
 pub mod jsonnet;
+#[doc(hidden)]
 pub mod lint;
+#[doc(hidden)]
 pub mod runtime;
+#[doc(hidden)]
 pub mod schema;
+#[doc(hidden)]
 pub mod stdlib;
+#[doc(hidden)]
 pub mod syntax;
+#[doc(hidden)]
 pub mod testing;
+#[doc(hidden)]
 pub mod time;
+#[doc(hidden)]
 pub mod value;
 
-pub use check::{CompileFailure, Compiled, compile, compile_with_warnings, eval_standalone};
-pub use ir::Program;
+pub use autotask::{LoadError, LoadReport, load_query_response};
+#[doc(hidden)]
+pub use check::eval_standalone;
+pub use check::{CompileFailure, Compiled, compile, compile_with_warnings};
+pub use diagnostics::{Diagnostic, Severity, Span};
+pub use ir::{FetchPlan, MappingProgram, Program, Trigger};
+pub use runtime::body::BodyEvaluation;
+pub use runtime::coverage::Coverage;
+pub use runtime::evaluate::{EvalError, Evaluation, Provenance};
+pub use runtime::issue::{Issue, IssueKind};
+pub use runtime::outbound::{AutotaskChanges, EventError, NewNote};
+pub use runtime::{EvalOptions, MappingRef};
+pub use schema::Schemas;
+pub use stdlib::context::EvalContext;
+pub use value::{Record, RecordSet, Value};

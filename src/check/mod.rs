@@ -72,16 +72,10 @@ pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
     checker.unused_tables();
     let diagnostics = checker.diagnostics;
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let tables = checker
-        .tables
-        .into_values()
-        .filter_map(|t| t.lowered)
-        .collect();
     let program = Program {
         mappings,
         outbound,
         picklists: checker.picklists.into_labels(),
-        tables,
         schemas: schemas.clone(),
     };
     Checked {

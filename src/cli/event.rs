@@ -1,8 +1,9 @@
 //! `fieldmap event <mapping> --event <json> --ticket <xml>`
 
+use fieldmap::diagnostics::Severity;
 use std::path::PathBuf;
 
-use fieldmap::value::record::RecordSet;
+use fieldmap::RecordSet;
 
 use super::inputs;
 use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
@@ -56,8 +57,11 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         .ok_or_else(|| UsageError(format!("{} holds no Ticket {id}", args.ticket.display())))?;
     inputs::print_load_issues(&reports, &[("Ticket".to_string(), id)]);
     let ctx = inputs::context(args.now.as_deref())?;
-    let changes = program.on_event(&event, ticket, &ctx)?;
-    if !program.outbound.iter().any(|r| r.event == changes.event) {
+    let changes = program.on_event(&event, ticket, &ctx, None)?;
+    if !program
+        .outbound_events()
+        .any(|event| event == changes.event)
+    {
         eprintln!(
             "note: the mapping has no rule for `{}`; nothing changes",
             changes.event
@@ -67,9 +71,11 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         eprintln!("{}: {}", issue.severity, issue.message);
     }
     println!("{}", serde_json::to_string_pretty(&changes)?);
-    Ok(if changes.issues.iter().any(|i| i.severity == "error") {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    Ok(
+        if changes.issues.iter().any(|i| i.severity == Severity::Error) {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
+        },
+    )
 }

@@ -4,12 +4,12 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use fieldmap::EvalContext;
+use fieldmap::RecordSet;
+use fieldmap::Schemas;
 use fieldmap::autotask::{LoadReport, load_query_response};
 use fieldmap::diagnostics::Span;
 use fieldmap::diagnostics::{Code, Diagnostic, render_human};
-use fieldmap::schema::Schemas;
-use fieldmap::stdlib::context::EvalContext;
-use fieldmap::value::record::RecordSet;
 use fieldmap::{CompileFailure, Program};
 
 use super::UsageError;

@@ -30,14 +30,14 @@ pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
     };
     let index = match live.mapping_name {
         Some(name) => program
-            .mappings
+            .mappings()
             .iter()
-            .position(|m| m.name == name)
+            .position(|m| m.name() == name)
             .ok_or_else(|| {
-                let names: Vec<&str> = program.mappings.iter().map(|m| m.name.as_str()).collect();
+                let names: Vec<&str> = program.mappings().iter().map(|m| m.name()).collect();
                 UsageError(format!("no mapping named {name:?}; the file has {names:?}"))
             })?,
-        None if program.mappings.is_empty() => {
+        None if program.mappings().is_empty() => {
             return Err(UsageError(format!(
                 "{} has no `mapping` to run (its `on` rules run with `fieldmap event`)",
                 live.mapping.display()
@@ -45,21 +45,23 @@ pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
         }
         None => 0,
     };
-    let mapping = &program.mappings[index];
+    let mapping = &program.mappings()[index];
     let ctx = inputs::context(live.now)?;
 
     let client = live.connection.client()?;
-    let fetcher = Fetcher::new(client.clone(), program.schemas.clone());
-    let fetched = runtime()?.block_on(fetcher.fetch(&mapping.plan, live.source_id));
+    let fetcher = Fetcher::new(client.clone(), program.schemas().clone());
+    let fetched = runtime()?.block_on(fetcher.fetch(mapping.plan(), live.source_id));
     print_calls(client.call_log());
     let fetched = fetched.map_err(|e| UsageError(e.to_string()))?;
     print_fetch_notes(&fetched);
 
-    let evaluation = program.evaluate(index, &fetched.records, live.source_id, &ctx)?;
+    let evaluation = program.evaluate(&fetched.records, live.source_id, &ctx, index)?;
     if !evaluation.triggered {
         eprintln!(
             "note: the trigger of {:?} does not hold for {} {}; a broker would not dispatch it",
-            mapping.name, mapping.source, live.source_id
+            mapping.name(),
+            mapping.source(),
+            live.source_id
         );
     }
     for issue in &evaluation.issues {

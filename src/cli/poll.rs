@@ -52,18 +52,18 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     };
     let ctx = inputs::context(args.now.as_deref())?;
     let selected: Vec<usize> = program
-        .mappings
+        .mappings()
         .iter()
         .enumerate()
         .filter(|(_, m)| {
             args.mapping_name
                 .as_ref()
-                .is_none_or(|name| &m.name == name)
+                .is_none_or(|name| m.name() == name)
         })
         .map(|(index, _)| index)
         .collect();
     if selected.is_empty() {
-        let names: Vec<&str> = program.mappings.iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<&str> = program.mappings().iter().map(|m| m.name()).collect();
         return Err(UsageError(match &args.mapping_name {
             Some(name) => format!("no mapping named {name:?}; the file has {names:?}"),
             None => format!("{} has no `mapping` to poll", args.mapping.display()),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use fieldmap::value::record::RecordSet;
+use fieldmap::RecordSet;
 
 use super::inputs;
 use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
@@ -70,18 +70,18 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     let reports = inputs::records(&files, &schemas, &mut records)?;
     let ctx = inputs::context(args.now.as_deref())?;
 
-    if program.mappings.is_empty() {
+    if program.mappings().is_empty() {
         return Err(UsageError(format!(
             "{} has no `mapping` to run (its `on` rules run with `fieldmap event`)",
             args.mapping.display()
         )));
     }
     let mut candidates: Vec<(usize, &fieldmap::ir::MappingProgram)> =
-        program.mappings.iter().enumerate().collect();
+        program.mappings().iter().enumerate().collect();
     if let Some(name) = &args.mapping_name {
-        candidates.retain(|(_, m)| &m.name == name);
+        candidates.retain(|(_, m)| m.name() == name);
         if candidates.is_empty() {
-            let names: Vec<&str> = program.mappings.iter().map(|m| m.name.as_str()).collect();
+            let names: Vec<&str> = program.mappings().iter().map(|m| m.name()).collect();
             return Err(UsageError(format!(
                 "no mapping named {name:?}; the file has {names:?}"
             )));
@@ -97,16 +97,16 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         let id = match args.id {
             Some(id) => loaded
                 .iter()
-                .any(|(e, x)| **e == *m.source && *x == id)
+                .any(|(e, x)| **e == *m.source() && *x == id)
                 .then_some(id),
             None => loaded
                 .iter()
-                .find(|(e, _)| **e == *m.source)
+                .find(|(e, _)| **e == *m.source())
                 .map(|(_, id)| *id),
         };
         id.map(|id| (*i, *m, id))
     }) else {
-        let wanted: Vec<&str> = candidates.iter().map(|(_, m)| m.source.as_str()).collect();
+        let wanted: Vec<&str> = candidates.iter().map(|(_, m)| m.source()).collect();
         let id = args.id.map(|i| format!(" with id {i}")).unwrap_or_default();
         return Err(UsageError(format!(
             "{} holds no {}{id} for the mapping",
@@ -114,20 +114,21 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             wanted.join(" or ")
         )));
     };
-    let mut used = vec![(mapping.source.clone(), source_id)];
-    if let Some(source) = records.get(&mapping.source, source_id) {
-        for relation in &mapping.relations {
-            if let fieldmap::value::Value::Int(id) = source.field(relation.via_slot as usize) {
-                used.push((relation.entity.clone(), *id));
-            }
-        }
+    let mut used = vec![(mapping.source().to_string(), source_id)];
+    if let Some(source) = records.get(mapping.source(), source_id) {
+        used.extend(
+            mapping
+                .referenced_by(source)
+                .map(|(entity, id)| (entity.to_string(), id)),
+        );
     }
     inputs::print_load_issues(&reports, &used);
-    let evaluation = program.evaluate(index, &records, source_id, &ctx)?;
+    let evaluation = program.evaluate(&records, source_id, &ctx, index)?;
     if !evaluation.triggered {
         eprintln!(
             "note: the trigger of {:?} does not hold for {} {source_id}; a broker would not dispatch it",
-            mapping.name, mapping.source
+            mapping.name(),
+            mapping.source()
         );
     }
     for issue in &evaluation.issues {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::expr::{Expr, Table};
+use super::expr::Expr;
 use super::plan::FetchPlan;
 use crate::diagnostics::Span;
 use crate::schema::{FieldType, Schemas};
@@ -11,79 +11,171 @@ use crate::value::key_map::KeyMap;
 /// An immutable, `Send + Sync` compiled mapping file.
 #[derive(Debug, Clone)]
 pub struct Program {
-    pub mappings: Vec<MappingProgram>,
-    pub outbound: Vec<OutboundRule>,
+    pub(crate) mappings: Vec<MappingProgram>,
+    pub(crate) outbound: Vec<OutboundRule>,
     /// Labels of every picklist the program shows as text, by index.
-    pub picklists: Vec<PicklistLabels>,
-    pub tables: Vec<Arc<Table>>,
+    pub(crate) picklists: Vec<PicklistLabels>,
     /// The schemas the program was checked against; records must be loaded with them too,
     /// because field slots are positions in these schemas.
-    pub schemas: Arc<Schemas>,
+    pub(crate) schemas: Arc<Schemas>,
+}
+
+impl Program {
+    /// The mappings of the file, in the order they appear.
+    pub fn mappings(&self) -> &[MappingProgram] {
+        &self.mappings
+    }
+
+    /// The index of the mapping called `name`.
+    pub fn mapping_index(&self, name: &str) -> Option<usize> {
+        self.mappings.iter().position(|m| m.name == name)
+    }
+
+    /// The schemas the program was checked against. Load records with these: field slots are
+    /// positions in them.
+    pub fn schemas(&self) -> &Arc<Schemas> {
+        &self.schemas
+    }
+
+    /// The Field Nation events the file's outbound rules answer, in file order.
+    pub fn outbound_events(&self) -> impl Iterator<Item = &str> {
+        self.outbound.iter().map(|rule| rule.event.as_str())
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct PicklistLabels {
     /// `Ticket.Status`, or `Ticket UDF "Send to FN"`.
-    pub name: String,
-    pub labels: KeyMap<Box<str>>,
+    pub(crate) name: String,
+    pub(crate) labels: KeyMap<Box<str>>,
 }
 
 #[derive(Debug, Clone)]
 pub struct MappingProgram {
-    pub name: String,
-    pub span: Span,
+    pub(crate) name: String,
+    pub(crate) span: Span,
     /// The span of the mapping's name, where diagnostics about the whole mapping point.
-    pub name_span: Span,
+    pub(crate) name_span: Span,
     /// The Autotask entity the mapping starts from: `Ticket`, `Task`, `ServiceCall`.
-    pub source: String,
-    pub relations: Vec<Relation>,
+    pub(crate) source: String,
+    pub(crate) relations: Vec<Relation>,
     /// The mapping applies when any trigger holds; no trigger means always.
-    pub triggers: Vec<Trigger>,
-    pub rules: Vec<Rule>,
+    pub(crate) triggers: Vec<Trigger>,
+    pub(crate) rules: Vec<Rule>,
     /// Every work order path the mapping assigns, including assignments with errors.
-    pub written: Vec<String>,
-    pub output: OutNode,
+    pub(crate) written: Vec<String>,
+    pub(crate) output: OutNode,
     /// The same shape, ready for writing JSON bytes directly.
-    pub body: super::BodyShape,
-    pub plan: FetchPlan,
+    pub(crate) body: super::BodyShape,
+    pub(crate) plan: FetchPlan,
+}
+
+impl MappingProgram {
+    /// The name after `mapping`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The Autotask entity the mapping starts from: `Ticket`, `Task`, `ServiceCall`.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Where the mapping sits in its file.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The triggers; the mapping applies when any holds, or always when there is none.
+    pub fn triggers(&self) -> &[Trigger] {
+        &self.triggers
+    }
+
+    /// What to fetch from Autotask before evaluating, and what that costs.
+    pub fn plan(&self) -> &FetchPlan {
+        &self.plan
+    }
+
+    /// The work order's compiled shape, for tests of the byte writer.
+    #[doc(hidden)]
+    pub fn body_shape(&self) -> &super::BodyShape {
+        &self.body
+    }
+
+    /// How many work order fields the mapping assigns.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The `(entity, id)` of each record one reference away that `source` points to and the
+    /// mapping reads: its account, contact…
+    pub fn referenced_by<'r>(
+        &'r self,
+        source: &'r crate::value::Record,
+    ) -> impl Iterator<Item = (&'r str, i64)> + 'r {
+        self.relations
+            .iter()
+            .filter(|r| r.from.is_none())
+            .filter_map(|relation| match source.field(relation.via_slot as usize) {
+                crate::value::Value::Int(id) => Some((relation.entity.as_str(), *id)),
+                _ => None,
+            })
+    }
+
+    /// The related entities the mapping reads, by name (`Account`, `Account.ParentAccount`).
+    pub fn relation_names(&self) -> impl Iterator<Item = &str> {
+        self.relations.iter().map(|r| r.name.as_str())
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Trigger {
-    pub condition: Expr,
-    pub span: Span,
+    pub(crate) condition: Expr,
+    pub(crate) span: Span,
     /// The same condition as Autotask QueryXML for polling, or why it cannot be one.
-    pub query: Result<String, String>,
+    pub(crate) query: Result<String, String>,
+}
+
+impl Trigger {
+    /// Where the trigger sits in its file.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The condition as Autotask QueryXML for polling, or why it cannot be one.
+    pub fn query(&self) -> Result<&str, &str> {
+        self.query.as_deref().map_err(String::as_str)
+    }
 }
 
 /// A related entity one reference away from the source: `Account` through `AccountID`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
     /// `Account`, or a path for a deeper one: `Account.ParentAccount`.
-    pub name: String,
-    pub via_field: String,
-    pub via_slot: u32,
-    pub entity: String,
+    pub(crate) name: String,
+    pub(crate) via_field: String,
+    pub(crate) via_slot: u32,
+    pub(crate) entity: String,
     /// The relation whose record holds `via_field`; `None` for the source record.
-    pub from: Option<u16>,
+    pub(crate) from: Option<u16>,
 }
 
 /// One assignment to a work order field.
 #[derive(Debug, Clone)]
 pub struct Rule {
     /// The work order path written, e.g. `location.city` or `schedule.service_window.start.utc`.
-    pub target: String,
+    pub(crate) target: String,
     /// The same text, shared with every evaluation's provenance instead of copied into it.
-    pub shared_target: Arc<str>,
-    pub span: Span,
+    pub(crate) shared_target: Arc<str>,
+    pub(crate) span: Span,
     /// Source paths read, e.g. `Account.City`.
-    pub sources: Arc<[String]>,
-    pub expr: Expr,
-    pub emit: Emit,
+    pub(crate) sources: Arc<[String]>,
+    pub(crate) expr: Expr,
+    pub(crate) emit: Emit,
     /// Values Field Nation accepts, when the field is an enum and the value is not constant.
-    pub allowed: Option<Vec<String>>,
+    pub(crate) allowed: Option<Vec<String>>,
     /// The value is a constant: it does not make an object worth sending on its own.
-    pub constant: bool,
+    pub(crate) constant: bool,
 }
 
 /// How a rule's value becomes JSON in the work order.
@@ -112,27 +204,27 @@ pub enum OutNode {
 /// `on workorder.status.assigned { … }`
 #[derive(Debug, Clone)]
 pub struct OutboundRule {
-    pub event: String,
-    pub span: Span,
-    pub sets: Vec<TicketSet>,
-    pub notes: Vec<NotePlan>,
+    pub(crate) event: String,
+    pub(crate) span: Span,
+    pub(crate) sets: Vec<TicketSet>,
+    pub(crate) notes: Vec<NotePlan>,
 }
 
 #[derive(Debug, Clone)]
 pub struct TicketSet {
-    pub field: String,
-    pub udf: bool,
-    pub slot: u32,
-    pub ty: FieldType,
-    pub expr: Expr,
-    pub span: Span,
+    pub(crate) field: String,
+    pub(crate) udf: bool,
+    pub(crate) slot: u32,
+    pub(crate) ty: FieldType,
+    pub(crate) expr: Expr,
+    pub(crate) span: Span,
 }
 
 #[derive(Debug, Clone)]
 pub struct NotePlan {
-    pub span: Span,
-    pub title: Expr,
-    pub description: Expr,
-    pub note_type: i64,
-    pub publish: i64,
+    pub(crate) span: Span,
+    pub(crate) title: Expr,
+    pub(crate) description: Expr,
+    pub(crate) note_type: i64,
+    pub(crate) publish: i64,
 }

@@ -3,6 +3,7 @@
 //! and no provenance is kept. The bytes are exactly `serde_json::to_vec` of the work order
 //! [`Program::evaluate`](crate::Program::evaluate) gives, and the issues are the same.
 
+use crate::diagnostics::Severity;
 use serde::Serialize;
 
 use super::emitted::Emitted;
@@ -29,7 +30,7 @@ pub struct BodyEvaluation {
 impl BodyEvaluation {
     /// Whether an issue left a field out (as opposed to warnings only).
     pub fn has_errors(&self) -> bool {
-        self.issues.iter().any(|i| i.severity == "error")
+        self.issues.iter().any(|i| i.severity == Severity::Error)
     }
 }
 

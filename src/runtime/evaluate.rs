@@ -1,6 +1,7 @@
 //! Evaluating a mapping for one source record: trigger verdict, work order JSON, provenance of
 //! every field, and typed issues.
 
+use crate::diagnostics::Severity;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
@@ -51,12 +52,14 @@ pub enum EvalError {
     SourceMissing { entity: String, id: i64 },
     #[error("the program has no mapping #{0}")]
     NoSuchMapping(usize),
+    #[error("the program has no mapping named {0:?}")]
+    NoMappingNamed(String),
 }
 
 impl Evaluation {
     /// Whether an issue left a field out (as opposed to warnings only).
     pub fn has_errors(&self) -> bool {
-        self.issues.iter().any(|i| i.severity == "error")
+        self.issues.iter().any(|i| i.severity == Severity::Error)
     }
 }
 
@@ -172,7 +175,7 @@ pub(crate) fn evaluate_rules<'p>(
             Err(reason) => issues.push(Issue {
                 message: format!("trigger could not be evaluated: {reason}"),
                 kind: IssueKind::TriggerFailed { reason },
-                severity: "error",
+                severity: Severity::Error,
                 target: None,
                 span: Some(trigger.span),
             }),
@@ -198,7 +201,7 @@ pub(crate) fn evaluate_rules<'p>(
                 issues.push(Issue {
                     message: format!("`{}`: {reason}", rule.target),
                     kind: IssueKind::Failed { reason },
-                    severity: "error",
+                    severity: Severity::Error,
                     target: Some(rule.target.clone()),
                     span: Some(rule.span),
                 });
@@ -270,7 +273,7 @@ pub(crate) fn invalid_work_order(problems: Vec<Problem>, issues: &mut Vec<Issue>
             kind: IssueKind::InvalidWorkOrder {
                 problem: problem.to_string(),
             },
-            severity: "error",
+            severity: Severity::Error,
             target: None,
             span: None,
         });
@@ -291,7 +294,7 @@ pub(crate) fn required_missing(
                     "Field Nation requires `{required}`, and the mapping produced no value for it"
                 ),
                 kind: IssueKind::RequiredMissing,
-                severity: "error",
+                severity: Severity::Error,
                 target: Some(required.clone()),
                 span: mapping
                     .rules
@@ -333,7 +336,7 @@ fn related_records<'r>(
                     entity: relation.entity.clone(),
                     id,
                 },
-                severity: "warning",
+                severity: Severity::Warning,
                 target: None,
                 span: None,
             });
@@ -368,7 +371,7 @@ fn dst_issue(adjustment: &DstAdjustment, rule: &Rule) -> Issue {
             resolved,
             rule: rule_text.to_string(),
         },
-        severity: "warning",
+        severity: Severity::Warning,
         target: Some(rule.target.clone()),
         span: Some(rule.span),
     }
@@ -383,7 +386,7 @@ fn emit<'r>(rule: &Rule, value: Value<'r>, issues: &mut Vec<Issue>) -> Option<Em
                 rule.target
             ),
             kind: IssueKind::MissingValue,
-            severity: "warning",
+            severity: Severity::Warning,
             target: Some(rule.target.clone()),
             span: Some(rule.span),
         });
@@ -425,7 +428,7 @@ fn emit<'r>(rule: &Rule, value: Value<'r>, issues: &mut Vec<Issue>) -> Option<Em
             issues.push(Issue {
                 message: format!("`{}`: {reason}", rule.target),
                 kind: IssueKind::Failed { reason },
-                severity: "error",
+                severity: Severity::Error,
                 target: Some(rule.target.clone()),
                 span: Some(rule.span),
             });
@@ -449,7 +452,7 @@ fn emit<'r>(rule: &Rule, value: Value<'r>, issues: &mut Vec<Issue>) -> Option<Em
                 value: s.to_string(),
                 allowed: allowed.clone(),
             },
-            severity: "error",
+            severity: Severity::Error,
             target: Some(rule.target.clone()),
             span: Some(rule.span),
         });

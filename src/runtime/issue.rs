@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::diagnostics::Span;
+use crate::diagnostics::{Severity, Span};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -40,7 +40,7 @@ pub struct Issue {
     #[serde(flatten)]
     pub kind: IssueKind,
     /// `warning` issues leave the work order complete; `error` ones leave a field out.
-    pub severity: &'static str,
+    pub severity: Severity,
     /// The work order field concerned, if any.
     pub target: Option<String>,
     /// The mapping rule's span in the mapping file.

@@ -10,3 +10,5 @@ pub mod issue;
 pub mod jsonnet_input;
 pub mod outbound;
 mod program;
+
+pub use program::{EvalOptions, MappingRef};

@@ -1,6 +1,7 @@
 //! Outbound: a Field Nation event and the current ticket give the Autotask changes to make.
 //! The changes are data; the SOAP client applies them (read-modify-write for ticket updates).
 
+use crate::diagnostics::Severity;
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -118,7 +119,7 @@ pub(crate) fn apply_event(
             let failed = |reason: String| Issue {
                 message: format!("ticket.{target}: {reason}"),
                 kind: IssueKind::Failed { reason },
-                severity: "error",
+                severity: Severity::Error,
                 target: Some(target.clone()),
                 span: Some(set.span),
             };
@@ -135,7 +136,7 @@ pub(crate) fn apply_event(
                         "ticket.{target}: the value is null; the field is left as it is"
                     ),
                     kind: IssueKind::MissingValue,
-                    severity: "warning",
+                    severity: Severity::Warning,
                     target: Some(target.clone()),
                     span: Some(set.span),
                 });
@@ -189,7 +190,7 @@ pub(crate) fn apply_event(
                         message: "ticket note: the description is empty, so no note is created"
                             .into(),
                         kind: IssueKind::MissingValue,
-                        severity: "error",
+                        severity: Severity::Error,
                         target: Some("note".into()),
                         span: Some(note.span),
                     })
@@ -204,7 +205,7 @@ pub(crate) fn apply_event(
                 (Err(reason), _) | (_, Err(reason)) => changes.issues.push(Issue {
                     message: format!("ticket note: {reason}"),
                     kind: IssueKind::Failed { reason },
-                    severity: "error",
+                    severity: Severity::Error,
                     target: Some("note".into()),
                     span: Some(note.span),
                 }),

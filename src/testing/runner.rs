@@ -1,6 +1,5 @@
 //! Running one test file: compile its mapping, load its records, evaluate every case, compare.
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,6 +11,7 @@ use super::spec::{Case, TestFile};
 use crate::autotask::load_query_response;
 use crate::diagnostics::render_human;
 use crate::ir::{MappingProgram, Program};
+use crate::runtime::EvalOptions;
 use crate::runtime::coverage::Coverage;
 use crate::schema::Schemas;
 use crate::stdlib::context::EvalContext;
@@ -104,7 +104,7 @@ fn run(
     let now = spec.now.as_deref().unwrap_or(DEFAULT_NOW);
     let (now, _) = parse_autotask_datetime(now).map_err(|e| format!("`now`: {e}"))?;
     let ctx = EvalContext::at(now);
-    let coverage = RefCell::new(Coverage::default());
+    let mut coverage = Coverage::default();
     let mut changed = false;
     for case in &mut spec.cases {
         let failures = match (&case.event, case.source) {
@@ -114,7 +114,7 @@ fn run(
                 dir,
                 &records,
                 &ctx,
-                &coverage,
+                &mut coverage,
                 update,
                 &mut changed,
             ),
@@ -124,7 +124,7 @@ fn run(
                 case,
                 &records,
                 &ctx,
-                &coverage,
+                &mut coverage,
                 update,
                 &mut changed,
             ),
@@ -144,7 +144,7 @@ fn run(
         std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         outcome.updated = true;
     }
-    outcome.coverage = Some(CoverageReport::build(&program, &coverage.borrow(), &source));
+    outcome.coverage = Some(CoverageReport::build(&program, &coverage, &source));
     Ok(())
 }
 
@@ -168,7 +168,7 @@ fn mapping_case(
     case: &mut Case,
     records: &RecordSet,
     ctx: &EvalContext,
-    coverage: &RefCell<Coverage>,
+    coverage: &mut Coverage,
     update: bool,
     changed: &mut bool,
 ) -> Result<Vec<String>, String> {
@@ -183,7 +183,12 @@ fn mapping_case(
         .ok_or_else(|| format!("no mapping applies to record {id} (is it in `records`?)"))?;
     let mapping = &program.mappings[index];
     let result = program
-        .evaluate_with_coverage(index, records, id, ctx, coverage)
+        .evaluate(
+            records,
+            id,
+            ctx,
+            EvalOptions::from(index).with_coverage(coverage),
+        )
         .map_err(|e| e.to_string())?;
     let mut failures = Vec::new();
     if let Some(expected) = case.triggered
@@ -296,7 +301,7 @@ fn event_case(
     dir: &Path,
     records: &RecordSet,
     ctx: &EvalContext,
-    coverage: &RefCell<Coverage>,
+    coverage: &mut Coverage,
     update: bool,
     changed: &mut bool,
 ) -> Result<Vec<String>, String> {
@@ -310,7 +315,7 @@ fn event_case(
         .get("Ticket", id)
         .ok_or_else(|| format!("no Ticket {id} in `records`"))?;
     let changes = program
-        .on_event_with_coverage(&event, ticket, ctx, coverage)
+        .on_event(&event, ticket, ctx, Some(coverage))
         .map_err(|e| e.to_string())?;
     let actual = serde_json::to_value(&changes).map_err(|e| e.to_string())?;
     let mut failures = Vec::new();

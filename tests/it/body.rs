@@ -5,12 +5,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use fieldmap::EvalContext;
 use fieldmap::Program;
-use fieldmap::autotask::load_query_response;
-use fieldmap::schema::Schemas;
-use fieldmap::stdlib::context::EvalContext;
+use fieldmap::RecordSet;
+use fieldmap::Schemas;
+use fieldmap::load_query_response;
 use fieldmap::time::parse_autotask_datetime;
-use fieldmap::value::record::RecordSet;
 use serde_json::json;
 
 struct Demo {
@@ -48,11 +48,11 @@ fn compile(demo: &Demo, statements: &str) -> Program {
 
 /// Evaluates both ways, asserts they agree, and returns the work order and issue messages.
 fn both_ways(demo: &Demo, program: &Program, id: i64) -> (serde_json::Value, Vec<String>) {
-    let tree = program.evaluate(0, &demo.records, id, &demo.ctx).unwrap();
+    let tree = program.evaluate(&demo.records, id, &demo.ctx, 0).unwrap();
     // The body is appended to what the buffer holds already.
     let mut out = b"POST ".to_vec();
     let body = program
-        .evaluate_to_json(0, &demo.records, id, &demo.ctx, &mut out)
+        .evaluate_to_json(&demo.records, id, &demo.ctx, 0, &mut out)
         .unwrap();
     assert_eq!(&out[..5], b"POST ");
     assert_eq!(
@@ -167,7 +167,7 @@ fn constants_are_written_from_fixed_text_unless_they_give_an_issue() {
         "  title = TicketNumber\n  location.mode = \"custom\"\n  location.display_name = \"\"\n  \
          pay.base.units = 1\n  types_of_work[0].isPrimary = true",
     );
-    let body = &program.mappings[0].body;
+    let body = program.mappings()[0].body_shape();
     let fixed: Vec<Option<&str>> = body.fixed.iter().map(|f| f.as_deref()).collect();
     // The empty name gives a warning on every evaluation, so it is evaluated every time.
     assert_eq!(

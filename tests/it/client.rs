@@ -8,18 +8,18 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fieldmap::EvalContext;
+use fieldmap::RecordSet;
+use fieldmap::Schemas;
 use fieldmap::autotask::client::{
     AutotaskClient, ClientConfig, ClientError, Credentials, Fetcher, FieldEdit, Operation,
     WireEntity, all_query, ids_query, poll_mapping, pull_tenant_snapshot,
 };
-use fieldmap::autotask::load_query_response;
 use fieldmap::autotask::simulator::{
     DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_USER, Fault, SimConfig, SimHandle, serve,
 };
 use fieldmap::autotask::soap::CollectedEntity;
-use fieldmap::schema::Schemas;
-use fieldmap::stdlib::context::EvalContext;
-use fieldmap::value::record::RecordSet;
+use fieldmap::load_query_response;
 
 const TEST_LIMIT: Duration = Duration::from_secs(60);
 const DISPATCH_TICKET: &str = include_str!("../../mappings/dispatch-service-ticket.fmap");
@@ -665,15 +665,15 @@ async fn outbound_changes_are_one_update_and_the_notes() -> TestResult {
 
         let mut records = RecordSet::new();
         let page = client.query_page(&ids_query("Ticket", &[TICKET])).await?;
-        load_query_response(&page.xml, &program.schemas, &mut records)?;
+        load_query_response(&page.xml, program.schemas(), &mut records)?;
         let ticket = records.get("Ticket", TICKET).ok_or("no ticket")?;
         let event: serde_json::Value = serde_json::from_str(APPROVED_EVENT)?;
-        let changes = program.on_event(&event, ticket, &EvalContext::current())?;
+        let changes = program.on_event(&event, ticket, &EvalContext::current(), None)?;
         assert_eq!((changes.updates.len(), changes.notes.len()), (1, 1));
 
         let before = read_ticket(&client, TICKET).await?;
         sim.reset_counters();
-        let applied = client.apply_changes(&program.schemas, &changes).await?;
+        let applied = client.apply_changes(program.schemas(), &changes).await?;
         assert_eq!(
             seen(&sim),
             ["query Ticket", "update Ticket", "create TicketNote"]
@@ -709,8 +709,8 @@ async fn one_ticket_costs_four_calls_cold_and_one_warm() -> TestResult {
         let sim = start(SimConfig::default()).await?;
         let client = connected(&sim, fast_config(&sim)).await?;
         let program = compile(DISPATCH_TICKET);
-        let plan = &program.mappings[0].plan;
-        let fetcher = Fetcher::new(client, program.schemas.clone());
+        let plan = program.mappings()[0].plan();
+        let fetcher = Fetcher::new(client, program.schemas().clone());
 
         let cold = fetcher.fetch(plan, TICKET).await?;
         assert_eq!(sim.request_count(), 4);
@@ -728,7 +728,7 @@ async fn one_ticket_costs_four_calls_cold_and_one_warm() -> TestResult {
                 "query Ticket"
             ]
         );
-        let evaluation = program.evaluate(0, &cold.records, TICKET, &EvalContext::current())?;
+        let evaluation = program.evaluate(&cold.records, TICKET, &EvalContext::current(), 0)?;
         assert!(evaluation.triggered);
         assert_eq!(evaluation.work_order["location"]["city"], "Minneapolis");
 
@@ -737,7 +737,7 @@ async fn one_ticket_costs_four_calls_cold_and_one_warm() -> TestResult {
         assert_eq!(sim.request_count(), 1);
         assert_eq!(seen(&sim), ["query Ticket"]);
         assert_eq!((warm.stats.api_calls, warm.stats.cached), (1, 3));
-        let again = program.evaluate(0, &warm.records, TICKET, &EvalContext::current())?;
+        let again = program.evaluate(&warm.records, TICKET, &EvalContext::current(), 0)?;
         assert_eq!(again.work_order, evaluation.work_order);
 
         let missing = fetcher.fetch(plan, 1).await;
@@ -758,10 +758,12 @@ async fn a_burst_of_100_tickets_costs_one_query_per_entity_type() -> TestResult 
         let client = connected(&sim, fast_config(&sim)).await?;
         let ids = create_tickets(&client, 100).await?;
         let program = compile(DISPATCH_TICKET);
-        let fetcher = Fetcher::new(client, program.schemas.clone());
+        let fetcher = Fetcher::new(client, program.schemas().clone());
 
         sim.reset_counters();
-        let fetched = fetcher.fetch_many(&program.mappings[0].plan, &ids).await?;
+        let fetched = fetcher
+            .fetch_many(program.mappings()[0].plan(), &ids)
+            .await?;
         assert_eq!(sim.request_count(), 4, "{:?}", seen(&sim));
         assert_eq!(fetched.stats.api_calls, 4);
         assert!(fetched.missing.is_empty(), "{:?}", fetched.missing);
@@ -770,7 +772,7 @@ async fn a_burst_of_100_tickets_costs_one_query_per_entity_type() -> TestResult 
         assert_eq!(fetched.records.of_entity("Contact").len(), 2);
         assert_eq!(fetched.records.of_entity("Resource").len(), 2);
         for id in &ids {
-            program.evaluate(0, &fetched.records, *id, &EvalContext::current())?;
+            program.evaluate(&fetched.records, *id, &EvalContext::current(), 0)?;
         }
         sim.shutdown().await;
         Ok(())
@@ -789,7 +791,7 @@ async fn polling_lists_matches_and_rechecks_them_exactly() -> TestResult {
         assert!(poll.confirmed().contains(&TICKET), "{:?}", poll.confirmed());
         assert_eq!(poll.stats.api_calls, 1);
         for id in &poll.triggers[0].matched {
-            let verdict = dispatch.evaluate(0, &poll.records, *id, &EvalContext::current())?;
+            let verdict = dispatch.evaluate(&poll.records, *id, &EvalContext::current(), 0)?;
             assert_eq!(verdict.triggered, poll.confirmed().contains(id), "ticket {id}");
         }
 
@@ -916,7 +918,7 @@ async fn client_and_fetcher_work_from_spawned_tasks() -> TestResult {
         let sim = start(SimConfig::default()).await?;
         let client = connected(&sim, fast_config(&sim)).await?;
         let program = Arc::new(compile(DISPATCH_TICKET));
-        let fetcher = Arc::new(Fetcher::new(client.clone(), program.schemas.clone()));
+        let fetcher = Arc::new(Fetcher::new(client.clone(), program.schemas().clone()));
         shareable(&client);
         shareable(&fetcher);
         let mut tasks = tokio::task::JoinSet::new();
@@ -924,7 +926,7 @@ async fn client_and_fetcher_work_from_spawned_tasks() -> TestResult {
             let (fetcher, program) = (fetcher.clone(), program.clone());
             tasks.spawn(async move {
                 fetcher
-                    .fetch(&program.mappings[0].plan, id)
+                    .fetch(program.mappings()[0].plan(), id)
                     .await
                     .map(|f| f.records.len())
             });

@@ -4,16 +4,16 @@
 
 use std::sync::Arc;
 
+use fieldmap::EvalContext;
 use fieldmap::Program;
+use fieldmap::RecordSet;
+use fieldmap::Schemas;
 use fieldmap::autotask::{LoadReport, load_query_response};
 use fieldmap::diagnostics::{Code, Diagnostic};
 use fieldmap::runtime::evaluate::Evaluation;
 use fieldmap::runtime::issue::IssueKind;
-use fieldmap::schema::Schemas;
-use fieldmap::stdlib::context::EvalContext;
 use fieldmap::time::parse_autotask_datetime;
 use fieldmap::value::Value;
-use fieldmap::value::record::RecordSet;
 use serde_json::{Value as Json, json};
 
 // `Program` is compiled once and shared by the broker's worker threads.
@@ -193,7 +193,7 @@ fn records_with(extra: &[String], schemas: &Schemas) -> (RecordSet, Vec<LoadRepo
 
 fn evaluate(program: &Program, records: &RecordSet, id: i64) -> Evaluation {
     program
-        .evaluate(0, records, id, &ctx())
+        .evaluate(records, id, &ctx(), 0)
         .unwrap_or_else(|e| panic!("evaluating ticket {id}: {e}"))
 }
 
@@ -327,7 +327,7 @@ fn adding_a_day_into_the_gap_moves_forward_and_is_reported() {
         ]
     );
     for issue in adjusted {
-        assert_eq!(issue.severity, "warning");
+        assert_eq!(issue.severity, fieldmap::diagnostics::Severity::Warning);
         let IssueKind::DstAdjusted {
             wall,
             zone,
@@ -470,7 +470,8 @@ fn null_missing_and_empty_with_and_without_defaults() {
         evaluation
             .issues
             .iter()
-            .all(|i| i.kind == IssueKind::MissingValue && i.severity == "warning"),
+            .all(|i| i.kind == IssueKind::MissingValue
+                && i.severity == fieldmap::diagnostics::Severity::Warning),
         "{:?}",
         evaluation.issues
     );
@@ -837,7 +838,7 @@ fn outbound_rules_write_status_ids_udfs_and_notes() {
     let ticket = records.get("Ticket", 9137).expect("ticket 9137");
 
     let changes = program
-        .on_event(&event("assigned"), ticket, &ctx())
+        .on_event(&event("assigned"), ticket, &ctx(), None)
         .expect("event applies");
     assert_eq!(changes.event, "workorder.status.assigned");
     assert_eq!(changes.ticket_id, 9137);
@@ -865,7 +866,7 @@ fn outbound_rules_write_status_ids_udfs_and_notes() {
 
     // A date-time UDF is written as Eastern wall clock.
     let changes = program
-        .on_event(&event("checked-in"), ticket, &ctx())
+        .on_event(&event("checked-in"), ticket, &ctx(), None)
         .expect("event applies");
     assert_eq!(changes.updates[1].field, "FN Checked In At");
     assert_eq!(changes.updates[1].value, "2025-01-15T09:02:40");
@@ -873,7 +874,7 @@ fn outbound_rules_write_status_ids_udfs_and_notes() {
 
     // An internal note with a type label.
     let changes = program
-        .on_event(&event("work-done"), ticket, &ctx())
+        .on_event(&event("work-done"), ticket, &ctx(), None)
         .expect("event applies");
     assert!(changes.updates.is_empty());
     assert_eq!(changes.notes.len(), 1);
@@ -893,7 +894,7 @@ fn outbound_rules_write_status_ids_udfs_and_notes() {
 
     // A note without type or publish takes the tenant's defaults.
     let changes = program
-        .on_event(&event("approved"), ticket, &ctx())
+        .on_event(&event("approved"), ticket, &ctx(), None)
         .expect("event applies");
     assert_eq!(
         changes.updates[0].label.as_deref(),
@@ -911,7 +912,9 @@ fn outbound_rules_write_status_ids_udfs_and_notes() {
     // An event no rule names changes nothing.
     let mut other = event("assigned");
     other["event"]["name"] = json!("workorder.status.published");
-    let changes = program.on_event(&other, ticket, &ctx()).expect("applies");
+    let changes = program
+        .on_event(&other, ticket, &ctx(), None)
+        .expect("applies");
     assert!(changes.updates.is_empty() && changes.notes.is_empty());
 }
 
@@ -945,10 +948,10 @@ fn a_note_needs_a_description_and_known_fields() {
 
 fn trigger_queries(source: &str) -> Vec<Result<String, String>> {
     let program = compile_ok(source, &schemas());
-    program.mappings[0]
-        .triggers
+    program.mappings()[0]
+        .triggers()
         .iter()
-        .map(|t| t.query.clone())
+        .map(|t| t.query().map(str::to_string).map_err(str::to_string))
         .collect()
 }
 
@@ -1049,7 +1052,7 @@ fn same_results_from_eight_threads(program: &Program, s: &Arc<Schemas>) -> Vec<J
                     for round in 0..40 {
                         // Each thread walks the tickets in its own order.
                         let id = ids[(t + round) % ids.len()];
-                        let evaluation = program.evaluate(0, records, id, &ctx).expect("evaluates");
+                        let evaluation = program.evaluate(records, id, &ctx, 0).expect("evaluates");
                         out.push(serde_json::to_value(evaluation).expect("JSON"));
                     }
                     (t, out)
@@ -1160,7 +1163,7 @@ fn a_note_whose_description_is_null_is_not_created() {
     let ticket = records.get("Ticket", 9137).expect("ticket 9137");
     // The demo `assigned` event has no closing notes.
     let changes = program
-        .on_event(&event("assigned"), ticket, &ctx())
+        .on_event(&event("assigned"), ticket, &ctx(), None)
         .expect("event applies");
     assert!(changes.notes.is_empty(), "{:?}", changes.notes);
     assert!(!changes.issues.is_empty(), "the note left out is reported");

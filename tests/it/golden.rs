@@ -38,13 +38,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use fieldmap::EvalContext;
+use fieldmap::RecordSet;
+use fieldmap::Schemas;
 use fieldmap::autotask::{LoadIssue, load_query_response};
 use fieldmap::diagnostics::{Code, Diagnostic, render_human};
-use fieldmap::schema::Schemas;
-use fieldmap::stdlib::context::EvalContext;
 use fieldmap::time::parse_autotask_datetime;
-use fieldmap::value::Value;
-use fieldmap::value::record::RecordSet;
 use serde_json::Value as Json;
 
 const DEFAULT_NOW: &str = "2025-01-15T09:00:00";
@@ -380,10 +379,10 @@ fn run_file(relative: &str, source: &str, d: &Directives) -> Result<Outcome, Str
     };
 
     if expect == "queryxml" {
-        for mapping in &program.mappings {
-            for (i, trigger) in mapping.triggers.iter().enumerate() {
-                let _ = writeln!(text, "== {:?} trigger #{} ==", mapping.name, i + 1);
-                match &trigger.query {
+        for mapping in program.mappings() {
+            for (i, trigger) in mapping.triggers().iter().enumerate() {
+                let _ = writeln!(text, "== {:?} trigger #{} ==", mapping.name(), i + 1);
+                match trigger.query() {
                     Ok(xml) => {
                         let _ = writeln!(text, "{xml}");
                     }
@@ -411,29 +410,29 @@ fn run_file(relative: &str, source: &str, d: &Directives) -> Result<Outcome, Str
 
     for (entity, ids) in &d.runs {
         let mappings: Vec<usize> = program
-            .mappings
+            .mappings()
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.source == *entity)
+            .filter(|(_, m)| m.source() == *entity)
             .map(|(i, _)| i)
             .collect();
         if mappings.is_empty() {
             return Err(format!("no mapping in the file starts from {entity}"));
         }
         for &index in &mappings {
-            let mapping = &program.mappings[index];
+            let mapping = &program.mappings()[index];
             for &id in ids {
                 let evaluation = program
-                    .evaluate(index, &loaded.records, id, &ctx)
+                    .evaluate(&loaded.records, id, &ctx, index)
                     .map_err(|e| format!("evaluating {entity} {id}: {e}"))?;
                 // The records involved: the source and what its relations point at.
-                let mut involved = vec![(entity.clone(), id)];
+                let mut involved = vec![(entity.to_string(), id)];
                 if let Some(record) = loaded.records.get(entity, id) {
-                    for relation in &mapping.relations {
-                        if let Value::Int(rid) = record.field(relation.via_slot as usize) {
-                            involved.push((relation.entity.clone(), *rid));
-                        }
-                    }
+                    involved.extend(
+                        mapping
+                            .referenced_by(record)
+                            .map(|(entity, id)| (entity.to_string(), id)),
+                    );
                 }
                 // Load issues of those records, and of the file's own entities without an id.
                 let load_issues: Vec<&LoadIssue> = loaded
@@ -467,7 +466,7 @@ fn run_file(relative: &str, source: &str, d: &Directives) -> Result<Outcome, Str
                     }
                 }
                 readable_spans(&mut json, source);
-                let _ = writeln!(text, "== {:?} {entity} {id} ==", mapping.name);
+                let _ = writeln!(text, "== {:?} {entity} {id} ==", mapping.name());
                 let _ = writeln!(text, "{}", pretty(&json));
             }
         }
@@ -480,7 +479,7 @@ fn run_file(relative: &str, source: &str, d: &Directives) -> Result<Outcome, Str
             .get("Ticket", *ticket_id)
             .ok_or_else(|| format!("no Ticket {ticket_id} among the records"))?;
         let changes = program
-            .on_event(&body, ticket, &ctx)
+            .on_event(&body, ticket, &ctx, None)
             .map_err(|e| format!("event {name}: {e}"))?;
         let mut json = serde_json::to_value(&changes).map_err(|e| e.to_string())?;
         readable_spans(&mut json, source);

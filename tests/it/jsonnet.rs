@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use fieldmap::autotask::load_query_response;
+use fieldmap::EvalContext;
+use fieldmap::RecordSet;
+use fieldmap::Schemas;
 use fieldmap::diagnostics::Span;
 use fieldmap::jsonnet::{JsonnetBlock, JsonnetError};
-use fieldmap::schema::Schemas;
-use fieldmap::stdlib::context::EvalContext;
+use fieldmap::load_query_response;
 use fieldmap::time::parse_autotask_datetime;
-use fieldmap::value::record::RecordSet;
 use serde_json::{Value, json};
 
 fn eval(code: &str, input: Value) -> Result<Value, JsonnetError> {
@@ -220,7 +220,7 @@ fn input_has_fields_udfs_labels_dates_and_declared_relations() {
         "  custom_fields[1] = jsonnet(Account.ParentAccount, AssignedResource) |||\n    std.manifestJsonMinified([$.input.DueDateTime, $.input.udfs['Send to FN'], $.input.labels.Status, $.input.Account.ParentAccount.AccountName, $.input.Account.ParentAccount.ParentAccountID, $.input.AssignedResource.Email, $.input.Resolution, std.objectHas($.input, 'Contact')])\n  |||",
     );
     let program = fieldmap::compile(&source, schemas).unwrap();
-    let result = program.evaluate(0, &records, 9137, &ctx()).unwrap();
+    let result = program.evaluate(&records, 9137, &ctx(), 0).unwrap();
     let text = result.work_order["custom_fields"]["results"][0]["results"][0]["value"]
         .as_str()
         .unwrap();
@@ -275,7 +275,7 @@ fn runaway_blocks_fail_their_rule_with_a_clear_issue() {
         "  custom_fields[1] = jsonnet() ||| local f(n) = f(n + 1) + 1; f(0) |||\n  custom_fields[2] = jsonnet() ||| std.foldl(function(a, b) a + b, std.range(1, 300000000), 0) |||\n  custom_fields[3] = jsonnet() ||| std.trace('still here', 'ok') |||",
     );
     let program = fieldmap::compile(&source, schemas).unwrap();
-    let result = program.evaluate(0, &records, 9137, &ctx()).unwrap();
+    let result = program.evaluate(&records, 9137, &ctx(), 0).unwrap();
     let messages: Vec<&str> = result.issues.iter().map(|i| i.message.as_str()).collect();
     assert!(
         messages
@@ -303,7 +303,7 @@ fn a_block_result_that_does_not_fit_its_field_is_an_issue() {
         "  location.city = jsonnet() ||| {city: 'x'} |||\n  pay.base.amount = jsonnet() ||| 'lots' |||",
     );
     let program = fieldmap::compile(&source, schemas).unwrap();
-    let result = program.evaluate(0, &records, 9137, &ctx()).unwrap();
+    let result = program.evaluate(&records, 9137, &ctx(), 0).unwrap();
     let messages: Vec<&str> = result.issues.iter().map(|i| i.message.as_str()).collect();
     assert!(
         messages.contains(&"`location.city`: expected text, the Jsonnet block gave an object"),
@@ -328,7 +328,7 @@ fn the_program_evaluates_blocks_from_many_threads_at_once() {
         .iter()
         .map(|id| {
             program
-                .evaluate(0, &records, *id, &ctx())
+                .evaluate(&records, *id, &ctx(), 0)
                 .unwrap()
                 .work_order
         })
@@ -340,7 +340,7 @@ fn the_program_evaluates_blocks_from_many_threads_at_once() {
                 for round in 0..10 {
                     let i = (t + round) % 3;
                     let id = [9137, 9138, 9139][i];
-                    let got = program.evaluate(0, records, id, &ctx()).unwrap().work_order;
+                    let got = program.evaluate(records, id, &ctx(), 0).unwrap().work_order;
                     assert_eq!(got, expected[i], "thread {t}, round {round}");
                 }
             });

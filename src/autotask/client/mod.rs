@@ -6,10 +6,10 @@
 //!
 //! let client = AutotaskClient::new(Credentials::from_env()?, ClientConfig::default())?;
 //! client.connect().await?; // zone discovery, and the request budget from Autotask's count
-//! let fetcher = Fetcher::new(client, program.schemas.clone());
-//! let fetched = fetcher.fetch(&program.mappings[0].plan, 9137).await?;
+//! let fetcher = Fetcher::new(client, program.schemas().clone());
+//! let fetched = fetcher.fetch(program.mappings()[0].plan(), 9137).await?;
 //! let ctx = fieldmap::stdlib::context::EvalContext::current();
-//! let evaluation = program.evaluate(0, &fetched.records, 9137, &ctx)?;
+//! let evaluation = program.evaluate(&fetched.records, 9137, &ctx, 0)?;
 //! # Ok(()) }
 //! ```
 //!
