@@ -1,48 +1,26 @@
 //! Garbage in never panics: the parser, the checker, the evaluator and the SOAP loader return
 //! `Ok` or `Err` for malformed, truncated, mutated and random input, and never overflow the
-//! stack. Inputs come from a small fixed-seed generator, so every run sees the same cases.
+//! stack. Fixed lists, every cut of the shipped files, and proptest's strategies with a fixed
+//! seed, so every run sees the same cases and a failure shrinks to a small input.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use proptest::prelude::*;
+use proptest::sample::{Index, select};
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use fieldmap::autotask::load_query_response;
-use fieldmap::schema::Schemas;
-use fieldmap::stdlib::context::EvalContext;
+use fieldmap::EvalContext;
+use fieldmap::RecordSet;
+use fieldmap::Schemas;
+use fieldmap::load_query_response;
 use fieldmap::time::parse_autotask_datetime;
-use fieldmap::value::record::RecordSet;
 
 /// The stack every check runs on: the size of a test thread (and of a typical worker thread).
 const STACK: usize = 2 * 1024 * 1024;
-
-/// SplitMix64: small, fast, and the same sequence on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
@@ -140,9 +118,9 @@ fn ctx() -> EvalContext {
 /// `evaluate` builds, with the same issues, whatever the mapping.
 fn same_both_ways(source: &str, program: &fieldmap::Program, index: usize, id: i64) {
     let (records, ctx) = (demo_records(), ctx());
-    let tree = program.evaluate(index, records, id, &ctx);
+    let tree = program.evaluate(records, id, &ctx, index);
     let mut body = Vec::new();
-    let bytes = program.evaluate_to_json(index, records, id, &ctx, &mut body);
+    let bytes = program.evaluate_to_json(records, id, &ctx, index, &mut body);
     match (tree, bytes) {
         (Ok(tree), Ok(bytes)) => {
             assert_eq!(
@@ -164,43 +142,45 @@ fn same_both_ways(source: &str, program: &fieldmap::Program, index: usize, id: i
 /// Parses and compiles `source`; when it compiles, evaluates every mapping against every
 /// demo record of its source entity (both ways, which must agree) and applies every demo
 /// event. Whatever happens must be an `Ok` or an `Err`.
-fn exercise(source: &str) {
+fn exercise(source: &str) -> bool {
     let _ = fieldmap::syntax::parse(source);
     let Ok(compiled) = fieldmap::compile_with_warnings(source, schemas()) else {
-        return;
+        return false;
     };
     let program = compiled.program;
     let records = demo_records();
     let ctx = ctx();
-    for (index, mapping) in program.mappings.iter().enumerate() {
-        for record in records.of_entity(&mapping.source) {
+    for (index, mapping) in program.mappings().iter().enumerate() {
+        for record in records.of_entity(mapping.source()) {
             same_both_ways(source, &program, index, record.id);
         }
-        let _ = program.evaluate(index, records, -1, &ctx);
+        let _ = program.evaluate(records, -1, &ctx, index);
     }
-    let _ = program.evaluate(program.mappings.len(), records, 9137, &ctx);
+    let _ = program.evaluate(records, 9137, &ctx, program.mappings().len());
     for ticket in records.of_entity("Ticket") {
         for event in events() {
-            let _ = program.on_event(event, ticket, &ctx);
+            let _ = program.on_event(event, ticket, &ctx, None);
         }
-        let _ = program.on_event(&serde_json::json!({"no": "name"}), ticket, &ctx);
+        let _ = program.on_event(&serde_json::json!({"no": "name"}), ticket, &ctx, None);
     }
     if let Some(account) = records.of_entity("Account").first() {
         for event in events() {
-            let _ = program.on_event(event, account, &ctx);
+            let _ = program.on_event(event, account, &ctx, None);
         }
     }
+    true
 }
 
-fn load(xml: &str) {
+/// Loads `xml` as a query response; whether it loaded.
+fn load(xml: &str) -> bool {
     let mut records = RecordSet::new();
-    let _ = load_query_response(xml, &schemas(), &mut records);
+    load_query_response(xml, &schemas(), &mut records).is_ok()
 }
 
 /// Runs `check` over every input on a thread with a [`STACK`]-sized stack; collects the
 /// inputs that panicked, and fails with the first few (shortened). A stack overflow aborts
 /// the process, which fails the test run as well.
-fn never_panics(what: &str, inputs: Vec<String>, check: fn(&str)) {
+fn never_panics(what: &str, inputs: Vec<String>, check: fn(&str) -> bool) {
     assert!(!inputs.is_empty());
     let count = inputs.len();
     let failures = std::thread::Builder::new()
@@ -235,12 +215,138 @@ fn never_panics(what: &str, inputs: Vec<String>, check: fn(&str)) {
     }
 }
 
-/// Every prefix of `text` that ends on a char boundary.
+/// Runs `check` on `cases` inputs drawn from the strategy `make` builds, with a fixed seed, on
+/// a thread with a [`STACK`]-sized stack. A panic fails the test with the smallest input
+/// proptest shrinks it to. Returns how many inputs `check` accepted (compiled, loaded), so
+/// that a test can tell its inputs still reach the code behind the parser.
+fn never_panics_on<S: Strategy<Value = String> + 'static>(
+    what: &str,
+    cases: u32,
+    make: fn() -> S,
+    check: fn(&str) -> bool,
+) -> usize {
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let outcome = std::thread::Builder::new()
+        .name(what.to_string())
+        .stack_size(STACK)
+        .spawn(move || {
+            let config = Config {
+                cases,
+                failure_persistence: None,
+                ..Config::default()
+            };
+            let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+            let mut runner = TestRunner::new_with_rng(config, rng);
+            runner
+                .run(&make(), |input| {
+                    match catch_unwind(AssertUnwindSafe(|| check(&input))) {
+                        Ok(true) => {
+                            counter.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(false) => {}
+                        Err(_) => return Err(TestCaseError::fail("panicked")),
+                    }
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())
+        })
+        .expect("thread starts")
+        .join()
+        .expect("the checking thread itself does not panic");
+    if let Err(failure) = outcome {
+        panic!("{what}: {failure}");
+    }
+    accepted.load(Ordering::Relaxed)
+}
+
+/// One change to a text, at a position given as a share of its length.
+#[derive(Debug, Clone)]
+enum Edit {
+    Insert(Index, &'static str),
+    Delete(Index, usize),
+    Duplicate(Index, usize),
+    Replace(Index, char),
+}
+
+/// One to four edits: tokens from `tokens` inserted, runs deleted or duplicated (up to
+/// `longest_run` chars), chars replaced.
+fn edits(tokens: &'static [&'static str], longest_run: usize) -> impl Strategy<Value = Vec<Edit>> {
+    let edit = prop_oneof![
+        2 => (any::<Index>(), select(tokens)).prop_map(|(at, t)| Edit::Insert(at, t)),
+        1 => (any::<Index>(), 1..20usize).prop_map(|(at, n)| Edit::Delete(at, n)),
+        1 => (any::<Index>(), 1..longest_run).prop_map(|(at, n)| Edit::Duplicate(at, n)),
+        1 => (any::<Index>(), any::<char>()).prop_map(|(at, c)| Edit::Replace(at, c)),
+    ];
+    prop::collection::vec(edit, 1..=4)
+}
+
+fn apply_edits(text: &str, edits: &[Edit]) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    for edit in edits {
+        match edit {
+            Edit::Insert(at, token) => {
+                let at = at.index(chars.len() + 1);
+                chars.splice(at..at, token.chars());
+            }
+            Edit::Delete(at, n) => {
+                let at = at.index(chars.len() + 1);
+                let end = (at + n).min(chars.len());
+                chars.drain(at.min(end)..end);
+            }
+            Edit::Duplicate(at, n) => {
+                let at = at.index(chars.len() + 1);
+                let end = (at + n).min(chars.len());
+                let run: Vec<char> = chars[at.min(end)..end].to_vec();
+                chars.splice(at..at, run);
+            }
+            Edit::Replace(at, c) => {
+                if !chars.is_empty() {
+                    let at = at.index(chars.len());
+                    chars[at] = *c;
+                }
+            }
+        }
+    }
+    chars.into_iter().collect()
+}
+
+/// A text from `texts` with a few edits.
+fn mutants(
+    texts: Vec<String>,
+    tokens: &'static [&'static str],
+    longest_run: usize,
+) -> impl Strategy<Value = String> {
+    (select(texts), edits(tokens, longest_run)).prop_map(|(text, e)| apply_edits(&text, &e))
+}
+
+/// Random bytes read as UTF-8 (lossily), or a run of tokens, which is closer to the grammar.
+fn noise(
+    tokens: &'static [&'static str],
+    bytes: usize,
+    runs: usize,
+) -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..bytes)
+            .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+        prop::collection::vec(select(tokens), 0..runs).prop_map(|t| t.concat()),
+    ]
+}
+
+/// Prefixes of `text`: cut at every fifth char and on both sides of every line break, which
+/// reaches a cut inside every kind of token at a fifth of the cost of every cut.
 fn truncations(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()))
-        .map(|i| text[..i].to_string())
+    let mut chars = text.char_indices().enumerate();
+    std::iter::from_fn(move || {
+        for (n, (at, c)) in chars.by_ref() {
+            let near_break = c == '\n' || text[..at].ends_with('\n');
+            if n % 5 == 0 || near_break {
+                return Some(text[..at].to_string());
+            }
+        }
+        None
+    })
+    .chain(std::iter::once(text.to_string()))
 }
 
 /// Pieces of the language, and of broken language, that mutations insert.
@@ -321,41 +427,6 @@ const TOKENS: &[&str] = &[
     "\u{FEFF}",
 ];
 
-fn mutate(rng: &mut Rng, text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out: Vec<char> = chars.clone();
-    for _ in 0..=rng.below(3) {
-        let at = rng.below(out.len() + 1);
-        match rng.below(5) {
-            // Insert a token.
-            0 | 1 => {
-                let token: Vec<char> = rng.pick(TOKENS).chars().collect();
-                out.splice(at..at, token);
-            }
-            // Delete a run.
-            2 => {
-                let end = (at + 1 + rng.below(20)).min(out.len());
-                if at < end {
-                    out.drain(at..end);
-                }
-            }
-            // Duplicate a run.
-            3 => {
-                let end = (at + 1 + rng.below(40)).min(out.len());
-                let run: Vec<char> = out[at..end].to_vec();
-                out.splice(at..at, run);
-            }
-            // Replace a char by a random one.
-            _ => {
-                if at < out.len() {
-                    out[at] = char::from_u32(rng.below(0x2_0000) as u32).unwrap_or('?');
-                }
-            }
-        }
-    }
-    out.into_iter().collect()
-}
-
 // ---- the parser and the checker -------------------------------------------------------------
 
 #[test]
@@ -369,52 +440,42 @@ fn truncated_mappings_never_panic() {
 
 #[test]
 fn mutated_mappings_never_panic() {
-    let mut rng = Rng(0x5EED_F1E1_D3A9);
-    let examples = example_mappings();
-    // Mostly mutants of mappings that compile, so that many mutants still compile.
-    let compiling: Vec<(String, String)> = examples
-        .iter()
-        .filter(|(_, text)| fieldmap::compile(text, schemas()).is_ok())
-        .cloned()
-        .collect();
-    assert!(compiling.len() >= 10, "too few example mappings compile");
-    let mut inputs = Vec::new();
-    for i in 0..6_000 {
-        let (_, text) = if i % 3 == 0 {
-            rng.pick(&examples)
-        } else {
-            rng.pick(&compiling)
-        };
-        inputs.push(mutate(&mut rng, text));
-    }
-    // Enough mutants still compile for the evaluator and the outbound rules to run on them.
-    let compiled = inputs
-        .iter()
-        .filter(|s| fieldmap::compile(s, schemas()).is_ok())
-        .count();
-    assert!(
-        compiled * 10 >= inputs.len(),
-        "only {compiled} of {} mutants compile",
-        inputs.len()
+    let cases = 6_000;
+    let compiled = never_panics_on(
+        "mutated mappings",
+        cases,
+        || {
+            // Mostly mutants of mappings that compile, so that many mutants still compile.
+            let examples = example_mappings();
+            let compiling: Vec<String> = examples
+                .iter()
+                .filter(|(_, text)| fieldmap::compile(text, schemas()).is_ok())
+                .map(|(_, text)| text.clone())
+                .collect();
+            assert!(compiling.len() >= 10, "too few example mappings compile");
+            let all: Vec<String> = examples.into_iter().map(|(_, text)| text).collect();
+            prop_oneof![
+                1 => mutants(all, TOKENS, 40),
+                2 => mutants(compiling, TOKENS, 40),
+            ]
+        },
+        exercise,
     );
-    never_panics("mutated mappings", inputs, exercise);
+    // Enough mutants still compile for the evaluator and the outbound rules to run on them.
+    assert!(
+        compiled * 10 >= cases as usize,
+        "only {compiled} of {cases} mutants compile"
+    );
 }
 
 #[test]
 fn random_bytes_as_mappings_never_panic() {
-    let mut rng = Rng(42);
-    let mut inputs = Vec::new();
-    for _ in 0..2_000 {
-        let len = rng.below(400);
-        inputs.push(String::from_utf8_lossy(&rng.bytes(len)).into_owned());
-    }
-    // Random sequences of tokens are closer to the grammar than random bytes.
-    for _ in 0..2_000 {
-        let n = rng.below(60);
-        let text: String = (0..n).map(|_| *rng.pick(TOKENS)).collect();
-        inputs.push(text);
-    }
-    never_panics("random mappings", inputs, exercise);
+    never_panics_on(
+        "random mappings",
+        4_000,
+        || noise(TOKENS, 400, 60),
+        exercise,
+    );
 }
 
 fn in_mapping(value: &str) -> String {
@@ -544,8 +605,7 @@ fn moderate_chains_compile_and_evaluate() {
 
 #[test]
 fn standalone_expressions_never_panic() {
-    let mut rng = Rng(7);
-    let mut inputs: Vec<String> = vec![
+    let inputs: Vec<String> = vec![
         "9223372036854775807 + 1".into(),
         "-9223372036854775807 - 2".into(),
         "9223372036854775807 * 9223372036854775807".into(),
@@ -574,15 +634,18 @@ fn standalone_expressions_never_panic() {
         "html(\"\\u{0}<>&\\\"'\")".into(),
         "length(upper(\"ß\"))".into(),
     ];
-    for _ in 0..3_000 {
-        let n = 1 + rng.below(12);
-        let text: String = (0..n).map(|_| *rng.pick(TOKENS)).collect();
-        inputs.push(text);
-    }
-    never_panics("standalone expressions", inputs, |source| {
+    fn standalone(source: &str) -> bool {
         let _ = fieldmap::syntax::parse_expr(source);
-        let _ = fieldmap::eval_standalone(source);
-    });
+        fieldmap::eval_standalone(source).is_ok()
+    }
+    never_panics("standalone expressions", inputs, standalone);
+    let ran = never_panics_on(
+        "token runs as expressions",
+        3_000,
+        || prop::collection::vec(select(TOKENS), 1..13).prop_map(|t| t.concat()),
+        standalone,
+    );
+    assert!(ran > 0, "no run of tokens evaluated");
 }
 
 // ---- the SOAP loader ------------------------------------------------------------------------
@@ -647,50 +710,23 @@ const XML_TOKENS: &[&str] = &[
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    let mut rng = Rng(0xA7A5);
-    let fixtures = demo_fixtures();
-    let mut inputs = Vec::new();
-    for _ in 0..4_000 {
-        let (_, xml) = rng.pick(&fixtures);
-        let mut chars: Vec<char> = xml.chars().collect();
-        for _ in 0..=rng.below(3) {
-            let at = rng.below(chars.len() + 1);
-            match rng.below(3) {
-                0 => {
-                    let token: Vec<char> = rng.pick(XML_TOKENS).chars().collect();
-                    chars.splice(at..at, token);
-                }
-                1 => {
-                    let end = (at + 1 + rng.below(30)).min(chars.len());
-                    if at < end {
-                        chars.drain(at..end);
-                    }
-                }
-                _ => {
-                    let end = (at + 1 + rng.below(200)).min(chars.len());
-                    let run: Vec<char> = chars[at..end].to_vec();
-                    chars.splice(at..at, run);
-                }
-            }
-        }
-        inputs.push(chars.into_iter().collect());
-    }
-    never_panics("mutated fixtures", inputs, load);
+    let cases = 4_000;
+    let loaded = never_panics_on(
+        "mutated fixtures",
+        cases,
+        || {
+            let fixtures: Vec<String> = demo_fixtures().into_iter().map(|(_, xml)| xml).collect();
+            mutants(fixtures, XML_TOKENS, 200)
+        },
+        load,
+    );
+    assert!(loaded > 0, "no mutant of a fixture loads");
 }
 
 #[test]
 fn random_bytes_as_soap_never_panic() {
-    let mut rng = Rng(0xB17E5);
+    never_panics_on("random SOAP", 4_000, || noise(XML_TOKENS, 600, 40), load);
     let mut inputs = Vec::new();
-    for _ in 0..2_000 {
-        let len = rng.below(600);
-        inputs.push(String::from_utf8_lossy(&rng.bytes(len)).into_owned());
-    }
-    for _ in 0..2_000 {
-        let n = rng.below(40);
-        let text: String = (0..n).map(|_| *rng.pick(XML_TOKENS)).collect();
-        inputs.push(text);
-    }
     const HUGE: usize = 100_000;
     inputs.push("<a>".repeat(HUGE));
     inputs.push(format!(
@@ -703,15 +739,19 @@ fn random_bytes_as_soap_never_panic() {
 }
 
 #[test]
-fn the_generator_is_deterministic() {
-    let (mut a, mut b) = (Rng(1), Rng(1));
-    let xs: Vec<u64> = (0..5).map(|_| a.next()).collect();
-    let ys: Vec<u64> = (0..5).map(|_| b.next()).collect();
-    assert_eq!(xs, ys);
-    assert_ne!(xs[0], xs[1]);
-    // The mutations change the text.
-    let mut rng = Rng(3);
+fn edits_change_the_text() {
     let text =
         "mapping \"m\" { source autotask.Ticket target fieldnation.WorkOrder title = Title }";
-    assert!((0..20).any(|_| mutate(&mut rng, text) != text));
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let strategy = mutants(vec![text.to_string()], TOKENS, 40);
+    let changed = (0..20)
+        .filter(|_| {
+            let tree = strategy.new_tree(&mut runner).expect("a mutant");
+            tree.current() != text
+        })
+        .count();
+    assert!(changed > 0);
 }
