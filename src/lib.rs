@@ -30,6 +30,8 @@ pub mod check;
 #[doc(hidden)]
 pub mod diagnostics;
 #[doc(hidden)]
+pub mod files;
+#[doc(hidden)]
 pub mod ir;
 #[doc(hidden)]
 pub mod jsonnet;

@@ -86,7 +86,7 @@ impl ConnectionArgs {
 
     fn secret_from_flags(&self) -> Result<Option<Secret>, UsageError> {
         if let Some(secret) = &self.secret {
-            eprintln!(
+            errln!(
                 "warning: --secret puts the secret in the shell history and the process list; use --secret-file or AUTOTASK_SECRET"
             );
             return Ok(Some(Secret::new(secret.clone())));
@@ -128,8 +128,8 @@ pub fn print_calls(log: &CallLog) {
     } else {
         String::new()
     };
-    eprintln!("Autotask API calls: {}{discovery_note}", log.api_calls());
+    errln!("Autotask API calls: {}{discovery_note}", log.api_calls());
     for call in log.calls() {
-        eprintln!("  {call}");
+        errln!("  {call}");
     }
 }

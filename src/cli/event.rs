@@ -62,15 +62,15 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         .outbound_events()
         .any(|event| event == changes.event)
     {
-        eprintln!(
+        errln!(
             "note: the mapping has no rule for `{}`; nothing changes",
             changes.event
         );
     }
     for issue in &changes.issues {
-        eprintln!("{}: {}", issue.severity, issue.message);
+        errln!("{}: {}", issue.severity, issue.message);
     }
-    println!("{}", serde_json::to_string_pretty(&changes)?);
+    outln!("{}", serde_json::to_string_pretty(&changes)?);
     Ok(
         if changes.issues.iter().any(|i| i.severity == Severity::Error) {
             EXIT_FINDINGS

@@ -23,6 +23,6 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     let Some(program) = inputs::compile(&args.mapping, schemas)? else {
         return Ok(EXIT_FINDINGS);
     };
-    print!("{}", fieldmap::ir::explain(&program));
+    out!("{}", fieldmap::ir::explain(&program));
     Ok(EXIT_OK)
 }

@@ -30,7 +30,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             Ok(text) => text,
             Err(diagnostic) => {
                 broken += 1;
-                eprint!(
+                err!(
                     "{}",
                     render_human(
                         &[diagnostic],
@@ -47,15 +47,15 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         }
         unformatted += 1;
         if args.check {
-            println!("{}", file.display());
+            outln!("{}", file.display());
         } else {
-            std::fs::write(file, &formatted)
+            fieldmap::files::write_atomically(file, &formatted)
                 .map_err(|e| UsageError(format!("cannot write {}: {e}", file.display())))?;
-            eprintln!("formatted {}", file.display());
+            errln!("formatted {}", file.display());
         }
     }
     if args.check && unformatted > 0 {
-        eprintln!(
+        errln!(
             "{unformatted} of {} file(s) would be reformatted",
             files.len()
         );

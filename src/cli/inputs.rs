@@ -90,19 +90,19 @@ pub fn compile(path: &Path, schemas: Arc<Schemas>) -> Result<Option<Program>, Us
     let (source, not_utf8) = read_mapping(path)?;
     let name = path.display().to_string();
     if let Some(d) = not_utf8 {
-        eprint!("{}", render_human(&[d], &name, &source, color()));
+        err!("{}", render_human(&[d], &name, &source, color()));
         return Ok(None);
     }
     match fieldmap::compile_with_warnings(&source, schemas) {
         Ok(compiled) => {
-            eprint!(
+            err!(
                 "{}",
                 render_human(&compiled.warnings, &name, &source, color())
             );
             Ok(Some(compiled.program))
         }
         Err(CompileFailure { diagnostics }) => {
-            eprint!("{}", render_human(&diagnostics, &name, &source, color()));
+            err!("{}", render_human(&diagnostics, &name, &source, color()));
             Ok(None)
         }
     }
@@ -137,6 +137,7 @@ pub fn records(
 
 /// Prints the load issues of the records an evaluation used (others are not its concern).
 pub fn print_load_issues(reports: &[(PathBuf, LoadReport)], used: &[(String, i64)]) {
+    let mut warnings = Warnings::default();
     for (file, report) in reports {
         for issue in &report.issues {
             let relevant = match issue.id {
@@ -150,15 +151,56 @@ pub fn print_load_issues(reports: &[(PathBuf, LoadReport)], used: &[(String, i64
                     .as_deref()
                     .map(|f| format!(".{f}"))
                     .unwrap_or_default();
-                eprintln!(
-                    "warning: {}: {}{id}{field}: {}",
+                warnings.add(format!(
+                    "{}: {}{id}{field}: {}",
                     file.display(),
                     issue.entity,
                     issue.message
-                );
+                ));
             }
         }
     }
+    warnings.print();
+}
+
+/// Warnings printed once each, in the order first seen, with how often each came: a response
+/// of a million empty entities gives one line, not a million.
+#[derive(Default)]
+pub struct Warnings {
+    order: Vec<String>,
+    counts: std::collections::HashMap<String, usize>,
+}
+
+impl Warnings {
+    pub fn add(&mut self, warning: String) {
+        let count = self.counts.entry(warning).or_insert_with_key(|w| {
+            self.order.push(w.clone());
+            0
+        });
+        *count += 1;
+    }
+
+    pub fn print(&self) {
+        for warning in &self.order {
+            match self.counts.get(warning).copied().unwrap_or(1) {
+                1 => errln!("warning: {warning}"),
+                n => errln!("warning: {warning} ({} times)", thousands(n)),
+            }
+        }
+    }
+}
+
+/// `1000000` as `1,000,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `--now` (an Autotask-style Eastern wall-clock time or an instant with offset), or the clock.

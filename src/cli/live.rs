@@ -57,7 +57,7 @@ pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
 
     let evaluation = program.evaluate(&fetched.records, live.source_id, &ctx, index)?;
     if !evaluation.triggered {
-        eprintln!(
+        errln!(
             "note: the trigger of {:?} does not hold for {} {}; a broker would not dispatch it",
             mapping.name(),
             mapping.source(),
@@ -65,14 +65,14 @@ pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
         );
     }
     for issue in &evaluation.issues {
-        eprintln!("{}: {}", issue.severity, issue.message);
+        errln!("{}: {}", issue.severity, issue.message);
     }
     let out = if live.report {
         serde_json::to_string_pretty(&evaluation)?
     } else {
         serde_json::to_string_pretty(&evaluation.work_order)?
     };
-    println!("{out}");
+    outln!("{out}");
     Ok(if evaluation.has_errors() {
         EXIT_FINDINGS
     } else {
@@ -82,6 +82,7 @@ pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
 
 /// Values that did not load and related records that were not there, on stderr.
 fn print_fetch_notes(fetched: &Fetched) {
+    let mut warnings = super::inputs::Warnings::default();
     for issue in &fetched.issues {
         let id = issue.id.map(|i| format!(" {i}")).unwrap_or_default();
         let field = issue
@@ -89,13 +90,16 @@ fn print_fetch_notes(fetched: &Fetched) {
             .as_deref()
             .map(|f| format!(".{f}"))
             .unwrap_or_default();
-        eprintln!("warning: {}{id}{field}: {}", issue.entity, issue.message);
+        warnings.add(format!("{}{id}{field}: {}", issue.entity, issue.message));
     }
     for (entity, id) in &fetched.missing {
-        eprintln!("warning: {entity} {id} is referenced but Autotask did not return it");
+        warnings.add(format!(
+            "{entity} {id} is referenced but Autotask did not return it"
+        ));
     }
+    warnings.print();
     if fetched.stats.cached > 0 {
-        eprintln!(
+        errln!(
             "({} related record(s) from the cache)",
             fetched.stats.cached
         );

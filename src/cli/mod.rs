@@ -1,5 +1,9 @@
 //! The `fieldmap` command line: one file per subcommand.
 
+// First, so that its macros are in scope in every subcommand.
+#[macro_use]
+mod output;
+
 mod check;
 mod connection;
 mod event;
@@ -79,13 +83,13 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema_pull::run(args),
         Command::Poll(args) => poll::run(args),
     };
-    ExitCode::from(code)
+    ExitCode::from(if output::failed() { EXIT_USAGE } else { code })
 }
 
 /// A subcommand's exit code, printing the usage or I/O error that ended it, if one did.
 fn exit_code(result: Result<u8, UsageError>) -> u8 {
     result.unwrap_or_else(|UsageError(message)| {
-        eprintln!("error: {message}");
+        errln!("error: {message}");
         EXIT_USAGE
     })
 }

@@ -40,7 +40,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> u8 {
     execute(&args).unwrap_or_else(|UsageError(message)| {
-        eprintln!("error: {message}");
+        errln!("error: {message}");
         EXIT_USAGE
     })
 }
@@ -83,16 +83,16 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         Format::Text => polls.iter().for_each(print_text),
         Format::Json => {
             let report: Vec<serde_json::Value> = polls.iter().map(to_json).collect();
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?);
         }
     }
     Ok(EXIT_OK)
 }
 
 fn print_text(poll: &MappingPoll) {
-    println!("mapping {:?} ({}):", poll.mapping, poll.source);
+    outln!("mapping {:?} ({}):", poll.mapping, poll.source);
     if poll.triggers.is_empty() {
-        println!(
+        outln!(
             "  no trigger: the mapping applies to every {}; nothing to poll",
             poll.source
         );
@@ -100,10 +100,10 @@ fn print_text(poll: &MappingPoll) {
     for trigger in &poll.triggers {
         let number = trigger.trigger + 1;
         if let Some(reason) = &trigger.not_pollable {
-            println!("  trigger {number}: not pollable: {reason}");
+            outln!("  trigger {number}: not pollable: {reason}");
             continue;
         }
-        println!(
+        outln!(
             "  trigger {number}: {} matched by Autotask, {} hold: {}",
             trigger.matched.len(),
             trigger.confirmed.len(),
@@ -114,14 +114,14 @@ fn print_text(poll: &MappingPoll) {
                 continue;
             }
             match trigger.failed.iter().find(|(failed, _)| failed == id) {
-                Some((_, reason)) => println!("    {id}: not evaluated: {reason}"),
-                None => println!(
+                Some((_, reason)) => outln!("    {id}: not evaluated: {reason}"),
+                None => outln!(
                     "    {id}: matched by Autotask, but the trigger does not hold (Autotask compares text without case)"
                 ),
             }
         }
     }
-    println!("  to dispatch: {}", ids(&poll.confirmed()));
+    outln!("  to dispatch: {}", ids(&poll.confirmed()));
 }
 
 fn to_json(poll: &MappingPoll) -> serde_json::Value {

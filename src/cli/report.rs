@@ -40,12 +40,12 @@ pub fn print(
     match format {
         Format::Human => {
             for f in files {
-                eprint!(
+                err!(
                     "{}",
                     render_human(&f.diagnostics, &f.path, &f.source, inputs::color())
                 );
             }
-            eprintln!(
+            errln!(
                 "{verb} {} file(s): {errors} error(s), {warnings} warning(s)",
                 files.len()
             );
@@ -57,7 +57,7 @@ pub fn print(
                     .map(|f| json_file(&f.path, &f.source, &f.diagnostics))
                     .collect(),
             );
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            outln!("{}", serde_json::to_string_pretty(&report)?);
         }
         Format::Sarif => {
             let sarif: Vec<FileDiagnostics> = files
@@ -68,14 +68,14 @@ pub fn print(
                     diagnostics: &f.diagnostics,
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&render_sarif(&sarif, rationale))?
             );
         }
         Format::Github => {
             for f in files {
-                print!("{}", render_github(&f.path, &f.source, &f.diagnostics));
+                out!("{}", render_github(&f.path, &f.source, &f.diagnostics));
             }
         }
     }

@@ -125,21 +125,21 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     inputs::print_load_issues(&reports, &used);
     let evaluation = program.evaluate(&records, source_id, &ctx, index)?;
     if !evaluation.triggered {
-        eprintln!(
+        errln!(
             "note: the trigger of {:?} does not hold for {} {source_id}; a broker would not dispatch it",
             mapping.name(),
             mapping.source()
         );
     }
     for issue in &evaluation.issues {
-        eprintln!("{}: {}", issue.severity, issue.message);
+        errln!("{}: {}", issue.severity, issue.message);
     }
     let out = if args.report {
         serde_json::to_string_pretty(&evaluation)?
     } else {
         serde_json::to_string_pretty(&evaluation.work_order)?
     };
-    println!("{out}");
+    outln!("{out}");
     Ok(if evaluation.has_errors() {
         EXIT_FINDINGS
     } else {

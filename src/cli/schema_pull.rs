@@ -43,7 +43,7 @@ struct PullArgs {
 pub fn run(args: Args) -> u8 {
     let Action::Pull(args) = args.action;
     pull(&args).unwrap_or_else(|UsageError(message)| {
-        eprintln!("error: {message}");
+        errln!("error: {message}");
         EXIT_USAGE
     })
 }
@@ -72,7 +72,7 @@ fn pull(args: &PullArgs) -> Result<u8, UsageError> {
     print_calls(client.call_log());
     let snapshot = outcome.map_err(|e| UsageError(e.to_string()))?;
     for warning in &snapshot.warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     let text = snapshot.to_text();
     // What `check --schema` would refuse is not worth writing.
@@ -80,15 +80,15 @@ fn pull(args: &PullArgs) -> Result<u8, UsageError> {
         .map_err(|e| UsageError(format!("the pulled snapshot does not load: {e}")))?;
     match &args.out {
         Some(path) => {
-            std::fs::write(path, &text)
+            fieldmap::files::write_atomically(path, &text)
                 .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
-            eprintln!(
+            errln!(
                 "wrote the snapshot of {} entities to {}",
                 entities.len(),
                 path.display()
             );
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(EXIT_OK)
 }

@@ -44,7 +44,7 @@ struct AutotaskArgs {
 pub fn run(args: Args) -> u8 {
     let System::Autotask(args) = args.system;
     run_autotask(args).unwrap_or_else(|UsageError(message)| {
-        eprintln!("error: {message}");
+        errln!("error: {message}");
         EXIT_USAGE
     })
 }
@@ -69,15 +69,15 @@ fn run_autotask(args: AutotaskArgs) -> Result<u8, UsageError> {
             .map(|(entity, count)| format!("{count} {entity}"))
             .collect::<Vec<_>>()
             .join(", ");
-        println!(
+        outln!(
             "Autotask SOAP API v1.6 simulator, tenant \"{}\": {records}",
             sim.tenant_name()
         );
-        println!("  zone URL          {}", sim.zone_url());
-        println!("  API user          {user}");
-        println!("  password          {password}");
-        println!("  integration code  {integration_code}");
-        println!("getZoneInfo is answered at the same URL. Press Ctrl-C to stop.");
+        outln!("  zone URL          {}", sim.zone_url());
+        outln!("  API user          {user}");
+        outln!("  password          {password}");
+        outln!("  integration code  {integration_code}");
+        outln!("getZoneInfo is answered at the same URL. Press Ctrl-C to stop.");
         // Runs until the process is interrupted; Ctrl-C ends it.
         std::future::pending::<()>().await;
         drop(sim);

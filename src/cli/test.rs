@@ -69,26 +69,26 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     let mut coverage_text = String::new();
     for file in &files {
         let outcome = run_test_file(file, schemas.clone(), args.update);
-        println!("{}", file.display());
+        outln!("{}", file.display());
         if let Some(error) = &outcome.error {
             failed += 1;
-            println!("  error: {error}");
+            outln!("  error: {error}");
             continue;
         }
         for case in &outcome.cases {
             if case.passed() {
                 passed += 1;
-                println!("  ok      {}", case.name);
+                outln!("  ok      {}", case.name);
             } else {
                 failed += 1;
-                println!("  FAILED  {}", case.name);
+                outln!("  FAILED  {}", case.name);
                 for failure in &case.failures {
-                    println!("      {failure}");
+                    outln!("      {failure}");
                 }
             }
         }
         if outcome.updated {
-            println!("  updated the expectations in {}", file.display());
+            outln!("  updated the expectations in {}", file.display());
         }
         if let Some(report) = &outcome.coverage {
             let (exercised, total) = report.totals();
@@ -109,7 +109,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             }
         }
     }
-    println!("\ncoverage\n{coverage_text}");
-    println!("{passed} passed, {failed} failed");
+    outln!("\ncoverage\n{coverage_text}");
+    outln!("{passed} passed, {failed} failed");
     Ok(if failed > 0 { EXIT_FINDINGS } else { EXIT_OK })
 }

@@ -141,7 +141,8 @@ fn run(
     if update && changed {
         let mut text = serde_json::to_string_pretty(&spec).map_err(|e| e.to_string())?;
         text.push('\n');
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        crate::files::write_atomically(path, text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         outcome.updated = true;
     }
     outcome.coverage = Some(CoverageReport::build(&program, &coverage, &source));

@@ -1246,3 +1246,87 @@ fn check_unterminated_string_says_so() {
         "{message}"
     );
 }
+
+/// Runs `fieldmap` with the reading end of its stdout (or stderr) already closed, as in
+/// `fieldmap run … | head -0`; returns the exit code and what it wrote to the other stream.
+fn with_closed_pipe(args: &[&str], close_stderr: bool) -> (i32, String) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the fieldmap binary starts");
+    let (closed, mut open): (Box<dyn Read>, Box<dyn Read>) = if close_stderr {
+        let open = Box::new(child.stdout.take().unwrap());
+        (Box::new(child.stderr.take().unwrap()), open)
+    } else {
+        let open = Box::new(child.stderr.take().unwrap());
+        (Box::new(child.stdout.take().unwrap()), open)
+    };
+    drop(closed);
+    let mut other = String::new();
+    open.read_to_string(&mut other).unwrap();
+    let status = child.wait().unwrap();
+    (status.code().expect("fieldmap ended by a signal"), other)
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly_with_the_usual_status() {
+    let run = [
+        "run",
+        "mappings/dispatch-service-ticket.fmap",
+        "--ticket",
+        "mappings/fixtures/tickets.xml",
+        "--records",
+        "mappings/fixtures/",
+        "--id",
+        "9137",
+    ];
+    let (code, stderr) = with_closed_pipe(&run, false);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Diagnostics go to stderr: a closed stderr keeps the findings' exit status.
+    let scratch = Scratch::new("closed-stderr");
+    let (broken, _) = broken_copy(&scratch, "Account.City", "Account.Cty");
+    let (code, stdout) = with_closed_pipe(&["check", broken.to_str().unwrap()], true);
+    assert_eq!(code, 1, "{stdout}");
+}
+
+#[test]
+fn repeated_load_warnings_are_counted_not_repeated() {
+    let scratch = Scratch::new("repeated-warnings");
+    let noise = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope \
+         xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soap:Body><queryResponse \
+         xmlns=\"http://autotask.net/ATWS/v1_6/\"><queryResult><ReturnCode>1</ReturnCode>\
+         <EntityResults>{}</EntityResults><Errors /></queryResult></queryResponse></soap:Body>\
+         </soap:Envelope>",
+        "<Entity xsi:type=\"Account\"></Entity>".repeat(20_000)
+    );
+    let noise = scratch.write("empty-accounts.xml", &noise);
+    let run = fieldmap(&[
+        "run",
+        "mappings/dispatch-service-ticket.fmap",
+        "--ticket",
+        "mappings/fixtures/tickets.xml",
+        "--records",
+        "mappings/fixtures/",
+        "--records",
+        noise.to_str().unwrap(),
+        "--id",
+        "9137",
+    ]);
+    run.expect_code(0);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("without an id"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(lines[0].ends_with("(20,000 times)"), "{}", lines[0]);
+}
