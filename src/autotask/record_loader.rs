@@ -15,26 +15,43 @@ use crate::value::record::{Record, RecordSet};
 /// A value that could not be read as its field's type, or another problem with one record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadIssue {
+    /// The Autotask entity type of the record, e.g. `Ticket`.
     pub entity: String,
+    /// The record's id; `None` when it was not read yet or the record has none.
     pub id: Option<i64>,
+    /// The field or UDF concerned; `None` when the issue is about the whole record.
     pub field: Option<String>,
+    /// What went wrong and what was done about it (read as null, skipped, DST-adjusted).
     pub message: String,
 }
 
+/// What [`load_query_response`] read. Values that did not parse are read as null and listed in
+/// `issues`.
 #[derive(Debug, Clone)]
 pub struct LoadReport {
+    /// The response's `ReturnCode`, `EntityResultType`, error messages and entity count.
     pub outcome: QueryOutcome,
     /// `(entity, id)` of every record loaded, in document order.
     pub loaded: Vec<(Arc<str>, i64)>,
+    /// Values that did not parse or were DST-adjusted, and records skipped, in document order.
     pub issues: Vec<LoadIssue>,
 }
 
+/// Why a query response gave no records: records already in the set are left as they were.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The text could not be read as a `query` response: malformed XML, an unexpected shape, or
+    /// a SOAP fault.
     #[error(transparent)]
     Soap(#[from] SoapError),
+    /// Autotask reported a failed query.
     #[error("Autotask answered with ReturnCode {code}: {}", messages.join("; "))]
-    Api { code: i32, messages: Vec<String> },
+    Api {
+        /// The `ReturnCode`; 1 would mean success.
+        code: i32,
+        /// The `ATWSError` messages, in order.
+        messages: Vec<String>,
+    },
 }
 
 /// Reads a `query` response and adds its entities to `records`.

@@ -10,6 +10,8 @@ use crate::syntax;
 /// Why a file did not compile: every diagnostic, errors and warnings.
 #[derive(Debug)]
 pub struct CompileFailure {
+    /// Errors and warnings, at least one error. A syntax error comes alone: checking needs a
+    /// file that parses.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -24,7 +26,9 @@ impl std::error::Error for CompileFailure {}
 
 /// A compiled program and the warnings found on the way.
 pub struct Compiled {
+    /// The compiled program.
     pub program: Program,
+    /// Every diagnostic the checker gave; none is an error.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -33,6 +37,7 @@ pub fn compile(source: &str, schemas: Arc<Schemas>) -> Result<Program, CompileFa
     compile_with_warnings(source, schemas).map(|c| c.program)
 }
 
+/// As [`compile`], but keeps the warnings of a file that compiles.
 pub fn compile_with_warnings(
     source: &str,
     schemas: Arc<Schemas>,

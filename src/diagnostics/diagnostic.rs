@@ -5,15 +5,20 @@ use serde::Serialize;
 use super::Code;
 use crate::diagnostics::Span;
 
+/// How serious a diagnostic or an evaluation issue is, least to most (the order compares so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Information only; lint rules can be lowered to it.
     Note,
+    /// Worth a look; the file still compiles, and at run time nothing failed.
     Warning,
+    /// The file does not compile, or a value or check failed at run time.
     Error,
 }
 
 impl Severity {
+    /// The lowercase name: `note`, `warning`, `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Note => "note",
@@ -29,21 +34,31 @@ impl std::fmt::Display for Severity {
     }
 }
 
+/// A span of the mapping file that a diagnostic points at, with a short text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Label {
+    /// Where the label points.
     pub span: Span,
+    /// What to say there; may be empty.
     pub message: String,
     /// The primary label marks the spot the diagnostic is about; others give context.
     pub primary: bool,
 }
 
+/// A problem the compiler found in a mapping file, with a stable code and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// The stable code, serialized as printed: `FM0203`.
     pub code: Code,
+    /// Errors stop compilation; warnings and notes do not.
     pub severity: Severity,
+    /// One line that says what is wrong.
     pub message: String,
+    /// The spans concerned; exactly one is primary.
     pub labels: Vec<Label>,
+    /// How to fix it, when there is a suggestion.
     pub help: Option<String>,
+    /// Further facts that explain the problem, each printed after `note:`.
     pub notes: Vec<String>,
 }
 
@@ -78,6 +93,7 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a secondary label at `span`.
     pub fn with_context(mut self, span: Span, text: impl Into<String>) -> Self {
         self.labels.push(Label {
             span,
@@ -87,16 +103,19 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the help text.
     pub fn with_help(mut self, text: impl Into<String>) -> Self {
         self.help = Some(text.into());
         self
     }
 
+    /// Adds a note.
     pub fn with_note(mut self, text: impl Into<String>) -> Self {
         self.notes.push(text.into());
         self
     }
 
+    /// The span of the primary label: where the diagnostic is about.
     pub fn primary_span(&self) -> Span {
         self.labels
             .iter()
@@ -105,6 +124,7 @@ impl Diagnostic {
             .unwrap_or_default()
     }
 
+    /// Whether the severity is [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -1,27 +1,40 @@
 //! The fetch plan: which Autotask records and fields a mapping reads, so the runtime can
 //! fetch them all, in as few calls as possible, before evaluating.
 
+/// What one mapping reads from Autotask: the source entity and the related records it
+/// reaches through reference fields. Built at compile time; see [`MappingProgram::plan`].
+///
+/// [`MappingProgram::plan`]: crate::MappingProgram::plan
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchPlan {
+    /// The mapping's source entity (`Ticket`, `Task`, `ServiceCall`), fetched by the id
+    /// being evaluated.
     pub source: EntityFetch,
+    /// The related records, a parent always before the relations that go through it.
     pub related: Vec<RelatedFetch>,
 }
 
+/// The fields a mapping reads from one Autotask entity type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntityFetch {
+    /// The Autotask entity type: `Ticket`, `Account`, `Resource`…
     pub entity: String,
+    /// The entity's fields the mapping reads, by their Autotask names, sorted.
     pub fields: Vec<String>,
+    /// The user-defined fields the mapping reads, by name, sorted.
     pub udfs: Vec<String>,
     /// A Jsonnet block reads the whole record, every field and UDF.
     pub all_fields: bool,
 }
 
+/// A related record the mapping reads, and the reference field that leads to it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RelatedFetch {
     /// `Account`, `AssignedResource`.
     pub relation: String,
     /// The source field holding the related id: `AccountID`.
     pub via_field: String,
+    /// The entity type the reference points to (`Account`, `Resource`) and what is read from it.
     pub fetch: EntityFetch,
     /// The related fetch whose records hold `via_field` (a grandparent's parent); `None` when
     /// the source record holds it.

@@ -50,6 +50,9 @@ pub struct PicklistLabels {
     pub(crate) labels: KeyMap<Box<str>>,
 }
 
+/// One compiled `mapping "…" { … }` block: its source entity, triggers, rules and fetch plan.
+/// Reached through [`Program::mappings`]; evaluate it by index or name with
+/// [`Program::evaluate`](crate::Program::evaluate).
 #[derive(Debug, Clone)]
 pub struct MappingProgram {
     pub(crate) name: String,
@@ -128,6 +131,9 @@ impl MappingProgram {
     }
 }
 
+/// One `trigger when …` condition of a mapping, compiled. A poller sends its
+/// [`query`](Trigger::query) to Autotask and rechecks each record that comes back with
+/// [`Program::trigger_holds`].
 #[derive(Debug, Clone)]
 pub struct Trigger {
     pub(crate) condition: Expr,

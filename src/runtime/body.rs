@@ -16,12 +16,15 @@ use crate::schema::{Problem, Step};
 use crate::stdlib::context::EvalContext;
 use crate::value::record::RecordSet;
 
-/// An evaluation whose work order went to a byte buffer.
+/// What [`Program::evaluate_to_json`](crate::Program::evaluate_to_json) gives beside the bytes:
+/// an [`Evaluation`](crate::Evaluation) without the work order tree and provenance.
 #[derive(Debug, Clone, Serialize)]
 pub struct BodyEvaluation {
+    /// The Autotask id of the source record (the ticket, task or service call).
     pub source_id: i64,
     /// Whether any trigger holds (true when the mapping has none).
     pub triggered: bool,
+    /// Every problem found, the same as [`Evaluation::issues`](crate::Evaluation::issues).
     pub issues: Vec<Issue>,
     /// What Jsonnet blocks printed with `std.trace`, in order.
     pub log: Vec<String>,

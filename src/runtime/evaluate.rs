@@ -23,14 +23,25 @@ use crate::value::Value;
 use crate::value::json::{decimal_json, to_json};
 use crate::value::record::{Record, RecordSet};
 
+/// The result of [`Program::evaluate`]: the work order, where each field came from, and what
+/// went wrong. The work order is built whether or not a trigger holds; `triggered` says whether
+/// to send it.
+///
+/// [`Program::evaluate`]: crate::Program::evaluate
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
+    /// The name of the mapping evaluated.
     pub mapping: String,
+    /// The Autotask id of the source record (the ticket, task or service call).
     pub source_id: i64,
     /// Whether any trigger holds (true when the mapping has none).
     pub triggered: bool,
+    /// The Field Nation work order, the body of `POST /workorders` (WorkOrderCreateDto), always
+    /// a JSON object. Fields whose rule gave no value or failed are left out.
     pub work_order: Json,
+    /// One entry per rule, in the order the rules appear in the mapping.
     pub provenance: Vec<Provenance>,
+    /// Every problem found; the work order is still produced. See [`Evaluation::has_errors`].
     pub issues: Vec<Issue>,
     /// What Jsonnet blocks printed with `std.trace`, in order.
     pub log: Vec<String>,
@@ -39,19 +50,31 @@ pub struct Evaluation {
 /// Where one work order field came from.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {
+    /// The work order path the rule writes, e.g. `location.city`.
     pub target: Arc<str>,
+    /// The rule's span in the mapping file.
     pub span: Span,
+    /// The Autotask paths the rule reads, e.g. `Account.City`; empty for a constant.
     pub sources: Arc<[String]>,
     /// The value written, or null when the rule produced none.
     pub value: Json,
 }
 
+/// Why an evaluation could not start. Problems met while evaluating are [`Issue`]s instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvalError {
+    /// The record set holds no record of the mapping's source entity with the id asked for.
     #[error("no {entity} with id {id} among the records")]
-    SourceMissing { entity: String, id: i64 },
+    SourceMissing {
+        /// The mapping's source entity: `Ticket`, `Task`, `ServiceCall`.
+        entity: String,
+        /// The source id asked for.
+        id: i64,
+    },
+    /// The mapping index is past the last mapping of the file.
     #[error("the program has no mapping #{0}")]
     NoSuchMapping(usize),
+    /// No mapping of the file has this name.
     #[error("the program has no mapping named {0:?}")]
     NoMappingNamed(String),
 }

@@ -5,6 +5,8 @@ use serde::Serialize;
 
 use crate::diagnostics::{Severity, Span};
 
+/// What kind of problem an [`Issue`] is, with the facts a program can act on. Serialized with
+/// a snake_case `kind` tag beside the fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum IssueKind {
@@ -13,37 +15,65 @@ pub enum IssueKind {
     /// Field Nation requires the field, and no value was produced.
     RequiredMissing,
     /// A function or operator failed (bad number text, date not matching its format…).
-    Failed { reason: String },
+    Failed {
+        /// What failed, in words.
+        reason: String,
+    },
     /// A computed value is not one of the values Field Nation accepts for the field.
-    NotAllowed { value: String, allowed: Vec<String> },
+    NotAllowed {
+        /// The value computed.
+        value: String,
+        /// The values the Field Nation field accepts.
+        allowed: Vec<String>,
+    },
     /// A wall-clock time fell in a DST gap or fold; the stated rule chose the instant.
     DstAdjusted {
+        /// The wall-clock reading as given, without a zone.
         wall: String,
+        /// The IANA zone it was read in, e.g. `America/New_York`.
         zone: String,
+        /// The instant chosen, with its offset.
         resolved: String,
+        /// The rule that chose it, in words.
         rule: String,
     },
     /// The source record refers to a related record that was not fetched or does not exist.
     RelatedMissing {
+        /// The relation's name in the mapping: `Account`, `Account.ParentAccount`.
         relation: String,
+        /// The Autotask entity type it points to: `Account`, `Resource`.
         entity: String,
+        /// The id the reference field holds.
         id: i64,
     },
     /// A trigger could not be evaluated and counts as false.
-    TriggerFailed { reason: String },
+    TriggerFailed {
+        /// Why the condition could not be evaluated.
+        reason: String,
+    },
     /// The work order does not fit Field Nation's WorkOrderCreateDto.
-    InvalidWorkOrder { problem: String },
+    InvalidWorkOrder {
+        /// Where and how it does not fit, e.g. `$.location.city: expected string`.
+        problem: String,
+    },
 }
 
+/// A problem found while evaluating a mapping or an outbound rule. The result is still
+/// produced around it: the field concerned is left out, a failed trigger counts as false.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Issue {
+    /// What went wrong, with its details.
     #[serde(flatten)]
     pub kind: IssueKind,
-    /// `warning` issues leave the work order complete; `error` ones leave a field out.
+    /// `error` when a value, trigger or note failed or the work order does not fit Field Nation;
+    /// `warning` when a value was absent or adjusted, which the mapping may well intend.
     pub severity: Severity,
-    /// The work order field concerned, if any.
+    /// The field concerned, if any: a work order path (`location.city`) or, for an outbound
+    /// rule, a ticket field (`Status`, `udf("Send to FN")`) or `note`.
     pub target: Option<String>,
-    /// The mapping rule's span in the mapping file.
+    /// The span of the rule or trigger in the mapping file; `None` for a problem with the whole
+    /// work order or a related record.
     pub span: Option<Span>,
+    /// One line for people, naming the field and the cause.
     pub message: String,
 }

@@ -18,23 +18,34 @@ use crate::value::Value;
 use crate::value::json::to_json;
 use crate::value::record::Record;
 
+/// What [`Program::on_event`] gives for a Field Nation event: the changes to make to the
+/// Autotask ticket its work order came from. Data only; nothing has been written to Autotask.
+///
+/// [`Program::on_event`]: crate::Program::on_event
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AutotaskChanges {
+    /// The Field Nation event name, e.g. `workorder.status.assigned`.
     pub event: String,
+    /// The Autotask ticket to change.
     pub ticket_id: i64,
     /// Fields and UDFs to change on the ticket, in rule order.
     pub updates: Vec<FieldChange>,
     /// TicketNotes to create.
     pub notes: Vec<NewNote>,
+    /// Problems with the outbound rules; a change or note that failed is left out.
     pub issues: Vec<Issue>,
 }
 
+/// One ticket field or UDF to set, as an outbound rule's `ticket.… = …` computed it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FieldChange {
+    /// The Autotask field name, or the UDF's name when `udf` is true.
     pub field: String,
+    /// Whether `field` names a user-defined field.
     pub udf: bool,
     /// The value as Autotask's wire carries it (`xsd_type` says how).
     pub value: String,
+    /// The `xsi:type` to send the value with, e.g. `xsd:int`, `xsd:dateTime`.
     pub xsd_type: &'static str,
     /// For picklists, the label of the new value.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,24 +54,33 @@ pub struct FieldChange {
     pub previous: Json,
 }
 
+/// An Autotask TicketNote to create; serializes with the entity's field names.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct NewNote {
+    /// The ticket the note belongs to.
     #[serde(rename = "TicketID")]
     pub ticket_id: i64,
+    /// The note's title; `Field Nation update` when the rule gives none.
     #[serde(rename = "Title")]
     pub title: String,
+    /// The note's text; never blank (Autotask requires one).
     #[serde(rename = "Description")]
     pub description: String,
+    /// The tenant's NoteType picklist value.
     #[serde(rename = "NoteType")]
     pub note_type: i64,
+    /// The tenant's Publish picklist value: who may see the note.
     #[serde(rename = "Publish")]
     pub publish: i64,
 }
 
+/// Why [`Program::on_event`](crate::Program::on_event) could not apply an event at all.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EventError {
+    /// The JSON is not a Field Nation webhook v3 body: it has no `event.name` string.
     #[error("the event has no `event.name`; expected a Field Nation webhook v3 body")]
     NoEventName,
+    /// The record given is not a `Ticket`; the entity type it is instead.
     #[error("the record given as the ticket is a {0}, not a Ticket")]
     NotATicket(String),
 }

@@ -17,20 +17,34 @@ const WORKORDER_CREATE: &str = include_str!("../../stdlib/fieldnation/workorder-
 const WEBHOOKS: &str = include_str!("../../stdlib/fieldnation/webhooks.json");
 const DEMO_TENANT: &str = include_str!("../../stdlib/tenants/demo.json");
 
+/// Why [`Schemas`] could not be built.
 #[derive(Debug, Error)]
 pub enum SchemaError {
+    /// A schema compiled into the crate does not parse: a build defect, not bad input.
     #[error("bundled schema `{file}` is corrupt: {reason}")]
-    Bundled { file: &'static str, reason: String },
+    Bundled {
+        /// The bundled file, e.g. `autotask/entities.json`.
+        file: &'static str,
+        /// The JSON parser's message.
+        reason: String,
+    },
+    /// The tenant snapshot given to [`Schemas::with_tenant_json`] is not valid; why.
     #[error("tenant snapshot is not valid: {0}")]
     Tenant(String),
 }
 
-/// Everything the checker needs to know about both systems.
+/// Everything the checker needs to know about both systems. Load records with the schemas the
+/// program was compiled with ([`Program::schemas`](crate::Program::schemas)): records hold their
+/// values by position in them.
 #[derive(Debug, Clone)]
 pub struct Schemas {
+    /// Autotask's entities and their fields (SOAP API v1.6), bundled with the crate.
     pub autotask: AutotaskSchema,
+    /// One Autotask database's picklists and user-defined fields.
     pub tenant: Tenant,
+    /// The shape of Field Nation's `POST /workorders` body (WorkOrderCreateDto).
     pub workorder: Node,
+    /// Field Nation's webhook event names and the `workorder` shape in their payloads.
     pub webhooks: Webhooks,
 }
 
@@ -40,7 +54,8 @@ impl Schemas {
         Self::with_tenant_json(DEMO_TENANT)
     }
 
-    /// The bundled schemas with a tenant snapshot of the user's own.
+    /// The bundled schemas with a tenant snapshot of the user's own (JSON, the format of
+    /// docs/tenant-snapshot.md).
     pub fn with_tenant_json(tenant: &str) -> Result<Self, SchemaError> {
         let bundled = |file: &'static str| {
             move |e: serde_json::Error| SchemaError::Bundled {

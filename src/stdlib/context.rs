@@ -5,6 +5,8 @@ use jiff::ZonedDateTime;
 
 use crate::time::DstAdjustment;
 
+/// The clock an evaluation reads, the one input besides the records. Pin it with
+/// [`EvalContext::at`] to make an evaluation reproducible.
 #[derive(Debug, Clone)]
 pub struct EvalContext {
     /// What `now()` returns.

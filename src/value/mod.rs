@@ -20,17 +20,28 @@ use jiff::ZonedDateTime;
 use crate::time::DurationLiteral;
 use rust_decimal::Decimal;
 
+/// A run-time value: a record field, or what an expression computes. Text may borrow from the
+/// record it was read from (`'a`); records hold `Value<'static>`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value<'a> {
+    /// No value: a field the response did not carry or that did not parse, or an absent result.
     #[default]
     Null,
+    /// An Autotask `boolean` field, or a comparison's result.
     Bool(bool),
+    /// An Autotask `integer`, `long` or `short` field, including ids and entity-field
+    /// picklist values.
     Int(i64),
+    /// An Autotask `decimal`, `double` or `float` field, kept exact.
     Decimal(Decimal),
+    /// Text, including UDF picklist values.
     Str(Cow<'a, str>),
-    /// An instant together with the zone it is seen in.
+    /// An instant together with the zone it is seen in. Autotask `datetime` fields load in
+    /// America/New_York.
     DateTime(ZonedDateTime),
+    /// A duration literal such as `4h` or `2d`: calendar days plus an exact length.
     Duration(DurationLiteral),
+    /// A list of values.
     List(Vec<Value<'a>>),
     /// An object or array a Jsonnet block produced.
     Json(std::sync::Arc<serde_json::Value>),
@@ -45,6 +56,7 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The same value owning its text, free of the record it was read from.
     pub fn into_owned(self) -> Value<'static> {
         match self {
             Value::Null => Value::Null,
@@ -59,10 +71,12 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// A text value, borrowed or owned.
     pub fn str(text: impl Into<Cow<'a, str>>) -> Self {
         Value::Str(text.into())
     }
 
+    /// Whether the value is [`Value::Null`] (empty text is not).
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -76,6 +90,7 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The text, when the value is [`Value::Str`].
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
@@ -92,6 +107,8 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The kind's name as messages print it: `null`, `boolean`, `integer`, `decimal`,
+    /// `string`, `datetime`, `duration`, `list`, `array` or `object`.
     pub fn kind(&self) -> &'static str {
         match self {
             Value::Null => "null",
@@ -136,12 +153,16 @@ impl fmt::Display for Value<'_> {
 /// A hashable key for table lookups and `in` sets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Key {
+    /// A boolean key.
     Bool(bool),
+    /// An integer key; whole decimals become one too.
     Int(i64),
+    /// A text key.
     Str(Box<str>),
 }
 
 impl Key {
+    /// The key for `value`; `None` for values no table row can match (null, dates, lists…).
     pub fn of(value: &Value<'_>) -> Option<Key> {
         match value {
             Value::Bool(b) => Some(Key::Bool(*b)),

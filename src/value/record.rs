@@ -12,10 +12,13 @@ use super::id_hash::IdHashing;
 /// and either list may end before the schema's: the slots past its end are null too.
 #[derive(Debug, Clone)]
 pub struct Record {
-    /// Shared by all records of one type read together.
+    /// The Autotask entity type, e.g. `Ticket`; shared by all records of one type read together.
     pub entity: Arc<str>,
+    /// The Autotask id.
     pub id: i64,
+    /// Field values by schema slot; read them with [`Record::field`].
     pub fields: Box<[Value<'static>]>,
+    /// UDF values by the tenant's UDF slot; read them with [`Record::udf`].
     pub udfs: Box<[Value<'static>]>,
 }
 
@@ -35,10 +38,12 @@ impl PartialEq for Record {
 }
 
 impl Record {
+    /// The value of the field at `slot`; null past the end of the list.
     pub fn field(&self, slot: usize) -> &Value<'static> {
         self.fields.get(slot).unwrap_or(&Value::Null)
     }
 
+    /// The value of the UDF at `slot`; null past the end of the list.
     pub fn udf(&self, slot: usize) -> &Value<'static> {
         self.udfs.get(slot).unwrap_or(&Value::Null)
     }
@@ -53,6 +58,8 @@ pub struct RecordSet {
 }
 
 impl RecordSet {
+    /// An empty set; fill it with [`load_query_response`](crate::load_query_response) or
+    /// [`RecordSet::insert`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -72,6 +79,7 @@ impl RecordSet {
         }
     }
 
+    /// The record of entity type `entity` (`Ticket`, `Account`…) with Autotask id `id`.
     pub fn get(&self, entity: &str, id: i64) -> Option<&Record> {
         self.of(entity)?.get(&id)
     }
@@ -86,10 +94,12 @@ impl RecordSet {
         records
     }
 
+    /// How many records the set holds, of all entity types.
     pub fn len(&self) -> usize {
         self.by_entity.iter().map(|(_, m)| m.len()).sum()
     }
 
+    /// Whether the set holds no record.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
