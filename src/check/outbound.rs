@@ -226,9 +226,13 @@ impl<'a> Checker<'a> {
         let mut title = None;
         let mut description = None;
         let mut note_type = None;
-        let mut publish = match note.kind.as_ref().map(|k| k.name.as_str()) {
-            Some("internal") => self.note_label("Publish", "Internal Project Team", note.span),
-            _ => self.note_label("Publish", "All Autotask Users", note.span),
+        // An internal note must never go out to all users because the snapshot lacks the
+        // picklist that says how to keep it internal; a plain note defaults to all users.
+        let mut publish = match &note.kind {
+            Some(kind) if kind.name == "internal" => {
+                self.note_label_at("Publish", "Internal Project Team", kind.span, true)
+            }
+            _ => self.note_label_at("Publish", "All Autotask Users", note.span, false),
         };
         for field in &note.fields {
             let lowered = self.lower(&field.value, scope);
@@ -261,7 +265,7 @@ impl<'a> Checker<'a> {
                     } else {
                         "Publish"
                     };
-                    let value = self.note_label_at(picklist, label, field.value.span);
+                    let value = self.note_label_at(picklist, label, field.value.span, true);
                     if field.name.name == "type" {
                         note_type = value;
                     } else {
@@ -304,12 +308,36 @@ impl<'a> Checker<'a> {
         })
     }
 
-    fn note_label(&mut self, picklist: &str, label: &str, span: Span) -> Option<i64> {
-        self.note_label_at(picklist, label, span)
-    }
-
-    fn note_label_at(&mut self, picklist: &str, label: &str, span: Span) -> Option<i64> {
-        let list = self.schemas.tenant.picklist("TicketNote", picklist)?;
+    /// The tenant's value for a TicketNote picklist label. When the snapshot lacks the
+    /// picklist, a `required` label is an error (the value cannot be known); otherwise `None`
+    /// lets the caller fall back to Autotask's default.
+    fn note_label_at(
+        &mut self,
+        picklist: &str,
+        label: &str,
+        span: Span,
+        required: bool,
+    ) -> Option<i64> {
+        let Some(list) = self.schemas.tenant.picklist("TicketNote", picklist) else {
+            if required {
+                self.report(
+                    Diagnostic::new(
+                        Code::MissingTenantPicklist,
+                        span,
+                        format!(
+                            "the tenant snapshot has no TicketNote.{picklist} picklist, so \
+                             {label:?} cannot be resolved"
+                        ),
+                    )
+                    .with_label(format!("needs TicketNote.{picklist}"))
+                    .with_help(
+                        "pull the tenant's snapshot with `fieldmap schema pull` and check \
+                         with `--schema`; without it the note could reach every Autotask user",
+                    ),
+                );
+            }
+            return None;
+        };
         let p = self
             .picklists
             .register(format!("TicketNote.{picklist}"), list);

@@ -45,12 +45,34 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     let reports = inputs::records(std::slice::from_ref(&args.ticket), &schemas, &mut records)?;
     let id = match args.id {
         Some(id) => id,
-        None => reports
-            .iter()
-            .flat_map(|(_, r)| &r.loaded)
-            .find(|(e, _)| &**e == "Ticket")
-            .map(|(_, id)| *id)
-            .ok_or_else(|| UsageError(format!("{} holds no Ticket", args.ticket.display())))?,
+        None => {
+            let mut ids: Vec<i64> = reports
+                .iter()
+                .flat_map(|(_, r)| &r.loaded)
+                .filter(|(e, _)| &**e == "Ticket")
+                .map(|(_, id)| *id)
+                .collect();
+            ids.dedup();
+            match ids.as_slice() {
+                [id] => *id,
+                [] => {
+                    return Err(UsageError(format!(
+                        "{} holds no Ticket",
+                        args.ticket.display()
+                    )));
+                }
+                // Which ticket the event is for is the user's choice, not the file's order.
+                several => {
+                    let ids: Vec<String> = several.iter().map(i64::to_string).collect();
+                    return Err(UsageError(format!(
+                        "{} holds {} Ticket records ({}); pick one with --id",
+                        args.ticket.display(),
+                        ids.len(),
+                        ids.join(", ")
+                    )));
+                }
+            }
+        }
     };
     let ticket = records
         .get("Ticket", id)

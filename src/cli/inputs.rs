@@ -125,11 +125,33 @@ pub fn records(
     // A file named twice (the ticket file inside a records directory) loads once.
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
-    let mut reports = Vec::new();
+    let mut reports: Vec<(PathBuf, LoadReport)> = Vec::new();
+    // Where each record came from: the same record in two files must not differ, or which one
+    // an evaluation reads would depend on the order of the files.
+    let mut origin: std::collections::HashMap<(Arc<str>, i64), usize> = Default::default();
     for file in files {
         let xml = read(&file)?;
-        let report = load_query_response(&xml, schemas, into)
+        let mut part = RecordSet::new();
+        let report = load_query_response(&xml, schemas, &mut part)
             .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+        for record in part.into_records() {
+            if let Some(earlier) = into.get(&record.entity, record.id)
+                && *earlier != record
+            {
+                let first = origin
+                    .get(&(record.entity.clone(), record.id))
+                    .map(|&i| reports[i].0.display().to_string())
+                    .unwrap_or_default();
+                return Err(UsageError(format!(
+                    "{} {} is in {first} and in {} with different values; keep one",
+                    record.entity,
+                    record.id,
+                    file.display()
+                )));
+            }
+            origin.insert((record.entity.clone(), record.id), reports.len());
+            into.insert(record);
+        }
         reports.push((file, report));
     }
     Ok(reports)

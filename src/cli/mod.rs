@@ -23,10 +23,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exit codes: 0 fine, 1 errors in the mapping or the data, 2 usage or I/O.
+/// Exit codes: 0 fine, 1 errors in the mapping or the data, 2 usage or I/O; 3 has a meaning
+/// per command (`lint`: warnings only; `run`: the trigger does not hold).
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
+/// `run`: the work order was printed, but the mapping's trigger does not hold for the record,
+/// so a broker would not dispatch it.
+pub const EXIT_NOT_TRIGGERED: u8 = 3;
 
 #[derive(Parser)]
 #[command(

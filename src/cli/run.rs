@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use fieldmap::RecordSet;
 
 use super::inputs;
-use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
+use super::{EXIT_FINDINGS, EXIT_NOT_TRIGGERED, EXIT_OK, UsageError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -92,19 +92,15 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         .first()
         .map(|(_, r)| r.loaded.clone())
         .unwrap_or_default();
-    // The first mapping whose source entity the ticket file holds.
-    let Some((index, mapping, source_id)) = candidates.iter().find_map(|(i, m)| {
-        let id = match args.id {
-            Some(id) => loaded
-                .iter()
-                .any(|(e, x)| **e == *m.source() && *x == id)
-                .then_some(id),
-            None => loaded
-                .iter()
-                .find(|(e, _)| **e == *m.source())
-                .map(|(_, id)| *id),
-        };
-        id.map(|id| (*i, *m, id))
+    // The first mapping whose source entity the ticket file holds, with the ids it holds.
+    let Some((index, mapping, ids)) = candidates.iter().find_map(|(i, m)| {
+        let mut ids: Vec<i64> = loaded
+            .iter()
+            .filter(|(e, x)| **e == *m.source() && args.id.is_none_or(|id| id == *x))
+            .map(|(_, x)| *x)
+            .collect();
+        ids.dedup();
+        (!ids.is_empty()).then_some((*i, *m, ids))
     }) else {
         let wanted: Vec<&str> = candidates.iter().map(|(_, m)| m.source()).collect();
         let id = args.id.map(|i| format!(" with id {i}")).unwrap_or_default();
@@ -112,6 +108,17 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             "{} holds no {}{id} for the mapping",
             ticket.display(),
             wanted.join(" or ")
+        )));
+    };
+    // Several: which one to run is the user's choice, not the file's order.
+    let &[source_id] = ids.as_slice() else {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        return Err(UsageError(format!(
+            "{} holds {} {} records ({}); pick one with --id",
+            ticket.display(),
+            ids.len(),
+            mapping.source(),
+            ids.join(", ")
         )));
     };
     let mut used = vec![(mapping.source().to_string(), source_id)];
@@ -142,6 +149,8 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     outln!("{out}");
     Ok(if evaluation.has_errors() {
         EXIT_FINDINGS
+    } else if !evaluation.triggered {
+        EXIT_NOT_TRIGGERED
     } else {
         EXIT_OK
     })

@@ -83,6 +83,7 @@ codes! {
     UnknownPicklistLabel = "FM0401", Error, "a string is not a label of the picklist it is compared with";
     InactivePicklistValue = "FM0402", Warning, "a picklist label refers to an inactive value";
     NotAPicklist = "FM0403", Error, "a table keyed by a field needs a picklist field";
+    MissingTenantPicklist = "FM0404", Error, "the tenant snapshot lacks a picklist the mapping needs";
 
     MissingDefault = "FM0501", Error, "a table or match has no default arm `_`";
     DuplicateKey = "FM0502", Error, "a table or match lists the same key twice";

@@ -224,7 +224,9 @@ impl<'a> Writer<'a, '_> {
                 None => written_beyond.push(i),
             }
         }
-        if !(any && (!reads_data || has_data)) {
+        // The work order itself is kept for its constants even when every data rule is empty.
+        let root = place.step.is_none();
+        if !(any && (root || !reads_data || has_data)) {
             return self.left_out(start, mark, reads_data, has_data);
         }
         self.out.push(b'}');

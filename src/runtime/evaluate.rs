@@ -113,7 +113,7 @@ pub(crate) fn evaluate_mapping(
         mut issues,
         log,
     } = results;
-    let work_order = build(&mapping.output, &mut values, &mapping.rules)
+    let work_order = build(&mapping.output, &mut values, &mapping.rules, true)
         .json
         .unwrap_or_else(|| Json::Object(Map::new()));
     // A safety net behind the checker: values computed at run time (`any`-typed, enums) can
@@ -516,8 +516,9 @@ struct Built {
 
 /// Fills the shape with rule values. An object or list appears only when something in it has
 /// a value; one whose data rules all came back empty is left out even if it holds constants,
-/// so a ticket without a contact sends no contact with only a `role`.
-fn build(node: &OutNode, values: &mut [Option<Emitted<'_>>], rules: &[Rule]) -> Built {
+/// so a ticket without a contact sends no contact with only a `role`. The work order itself
+/// (the `root`) is never left out that way: its constant fields stand on their own.
+fn build(node: &OutNode, values: &mut [Option<Emitted<'_>>], rules: &[Rule], root: bool) -> Built {
     match node {
         OutNode::Rule(i) => {
             let json = values
@@ -544,7 +545,7 @@ fn build(node: &OutNode, values: &mut [Option<Emitted<'_>>], rules: &[Rule]) -> 
                     map.insert(key.to_string(), c.clone());
                     continue;
                 }
-                let built = build(child, values, rules);
+                let built = build(child, values, rules, false);
                 reads_data |= built.reads_data;
                 has_data |= built.has_data;
                 if let Some(v) = built.json {
@@ -552,7 +553,7 @@ fn build(node: &OutNode, values: &mut [Option<Emitted<'_>>], rules: &[Rule]) -> 
                     any = true;
                 }
             }
-            let keep = any && (!reads_data || has_data);
+            let keep = any && (root || !reads_data || has_data);
             Built {
                 json: keep.then_some(Json::Object(map)),
                 reads_data,
@@ -563,7 +564,7 @@ fn build(node: &OutNode, values: &mut [Option<Emitted<'_>>], rules: &[Rule]) -> 
             let (mut reads_data, mut has_data) = (false, false);
             let mut out = Vec::new();
             for item in items {
-                let built = build(item, values, rules);
+                let built = build(item, values, rules, false);
                 reads_data |= built.reads_data;
                 has_data |= built.has_data;
                 out.extend(built.json);

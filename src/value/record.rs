@@ -94,6 +94,13 @@ impl RecordSet {
         records
     }
 
+    /// Every record, by entity type in the order first seen, then in no particular order.
+    pub fn into_records(self) -> impl Iterator<Item = Record> {
+        self.by_entity
+            .into_iter()
+            .flat_map(|(_, of_entity)| of_entity.into_values())
+    }
+
     /// How many records the set holds, of all entity types.
     pub fn len(&self) -> usize {
         self.by_entity.iter().map(|(_, m)| m.len()).sum()

@@ -184,3 +184,31 @@ fn constants_are_written_from_fixed_text_unless_they_give_an_issue() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn constant_fields_stay_when_every_data_rule_is_empty() {
+    let demo = demo();
+    // Ticket 9137 has no "FN Technician": the only rule that reads data comes back empty.
+    let program = compile(
+        &demo,
+        "  title = \"Fixed title\"\n  types_of_work[0].id = 62\n  \
+         description.html = udf(\"FN Technician\")",
+    );
+    let (work_order, messages) = both_ways(&demo, &program, 9137);
+    assert_eq!(
+        work_order,
+        json!({"title": "Fixed title", "types_of_work": [{"id": 62}]})
+    );
+    assert!(
+        !messages.iter().any(|m| m.contains("requires")),
+        "{messages:?}"
+    );
+    // Objects below the root are still left out when their data is empty.
+    let program = compile(
+        &demo,
+        "  title = \"Fixed title\"\n  contacts[0].role = \"Location Contact\"\n  \
+         contacts[0].name = udf(\"FN Technician\")",
+    );
+    let (work_order, _) = both_ways(&demo, &program, 9137);
+    assert_eq!(work_order, json!({"title": "Fixed title"}));
+}

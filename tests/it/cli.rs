@@ -701,11 +701,75 @@ fn run_service_ticket() {
 }
 
 #[test]
-fn run_takes_the_first_ticket_without_id() {
-    let with_id = run_mapping(SERVICE_TICKET, TICKETS, &["--id", "9137"]);
+fn run_on_several_tickets_asks_for_an_id() {
     let without = run_mapping(SERVICE_TICKET, TICKETS, &[]);
-    without.expect_code(0);
-    assert_eq!(without.stdout, with_id.stdout);
+    without.expect_code(2);
+    assert!(
+        without
+            .stderr
+            .contains("holds 3 Ticket records (9137, 9138, 9139); pick one with --id"),
+        "{}",
+        without.stderr
+    );
+    assert!(without.stdout.is_empty(), "{}", without.stdout);
+    // One ticket in the file: no --id needed.
+    let scratch = Scratch::new("one-ticket");
+    let tickets = project_file(TICKETS);
+    let first_end = tickets.find("</Entity>").unwrap() + "</Entity>".len();
+    let second_end = tickets.rfind("</Entity>").unwrap() + "</Entity>".len();
+    let one = format!("{}{}", &tickets[..first_end], &tickets[second_end..]);
+    let one = scratch.write("one-ticket.xml", one);
+    let run = run_mapping(SERVICE_TICKET, one.to_str().unwrap(), &[]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout,
+        run_mapping(SERVICE_TICKET, TICKETS, &["--id", "9137"]).stdout
+    );
+}
+
+#[test]
+fn event_on_several_tickets_asks_for_an_id() {
+    let run = fieldmap(&[
+        "event",
+        "mappings/status-sync.fmap",
+        "--event",
+        "mappings/fixtures/events/work-done.json",
+        "--ticket",
+        TICKETS,
+    ]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("pick one with --id"), "{}", run.stderr);
+}
+
+#[test]
+fn a_record_given_twice_with_different_values_is_an_error() {
+    let scratch = Scratch::new("conflicting-records");
+    let tickets = project_file(TICKETS);
+    assert!(tickets.contains("T20250114.0042"));
+    let changed = scratch.write(
+        "tickets-changed.xml",
+        tickets.replace("T20250114.0042", "T20250114.9999"),
+    );
+    let run = run_mapping(
+        SERVICE_TICKET,
+        TICKETS,
+        &["--id", "9137", "--records", changed.to_str().unwrap()],
+    );
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("Ticket 9137 is in")
+            && run.stderr.contains("with different values"),
+        "{}",
+        run.stderr
+    );
+    // The same records twice (an identical copy) are fine.
+    let copy = scratch.write("tickets-copy.xml", &tickets);
+    let run = run_mapping(
+        SERVICE_TICKET,
+        TICKETS,
+        &["--id", "9137", "--records", copy.to_str().unwrap()],
+    );
+    run.expect_code(0);
 }
 
 #[test]
@@ -804,8 +868,9 @@ fn run_report_spans_cover_only_their_rule() {
 
 #[test]
 fn run_says_when_the_trigger_does_not_hold() {
+    // The work order is printed, and the exit status tells a script it would not dispatch.
     let run = run_mapping(SERVICE_TICKET, TICKETS, &["--id", "9139"]);
-    run.expect_code(0);
+    run.expect_code(3);
     assert!(
         run.stderr.contains(
             r#"note: the trigger of "Dispatch from service ticket" does not hold for Ticket 9139"#

@@ -68,6 +68,8 @@ struct Directives {
     contains: Vec<String>,
     lacks: Vec<String>,
     at: Option<String>,
+    /// A tenant snapshot in `tests/golden/fixtures/` to check against instead of the demo's.
+    tenant: Option<String>,
 }
 
 fn parse_directives(source: &str) -> Result<Directives, String> {
@@ -140,6 +142,7 @@ fn parse_directives(source: &str) -> Result<Directives, String> {
             "contains" => d.contains.push(value.to_string()),
             "lacks" => d.lacks.push(value.to_string()),
             "at" => d.at = Some(value.to_string()),
+            "tenant" => d.tenant = Some(value.to_string()),
             other => return Err(format!("unknown directive `{other}`")),
         }
     }
@@ -321,7 +324,15 @@ fn run_file(relative: &str, source: &str, d: &Directives) -> Result<Outcome, Str
             first_at: None,
         });
     }
-    let schemas = Arc::new(Schemas::bundled().map_err(|e| e.to_string())?);
+    let schemas = match &d.tenant {
+        None => Schemas::bundled(),
+        Some(file) => {
+            let path = golden_dir().join("fixtures").join(file);
+            let json = std::fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
+            Schemas::with_tenant_json(&json)
+        }
+    };
+    let schemas = Arc::new(schemas.map_err(|e| e.to_string())?);
     let mut text = String::new();
     let (program, diagnostics) = match fieldmap::compile_with_warnings(source, schemas.clone()) {
         Ok(compiled) => (Some(compiled.program), compiled.warnings),
