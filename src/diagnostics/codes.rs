@@ -56,6 +56,7 @@ codes! {
     TooDeep = "FM0102", Error, "an expression is nested or chained too deeply";
     BadNumber = "FM0103", Error, "a number literal is out of range";
     BadDuration = "FM0104", Error, "a duration literal is not valid";
+    FormatterUnsafe = "FM0190", Error, "the formatter could not keep the file's meaning and left it unchanged";
 
     UnknownSource = "FM0201", Error, "the mapping's source is not an Autotask entity it can start from";
     UnknownTarget = "FM0202", Error, "the mapping's target is not a known Field Nation object";

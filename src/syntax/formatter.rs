@@ -6,14 +6,29 @@
 use super::ast::*;
 use super::comments::{self, Comment};
 use super::{Span, parse};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 
 /// Lines longer than this break at the top-level `and`/`or` of a trigger, and inline
 /// `match`/`ranges` blocks go multi-line.
 const WIDTH: usize = 100;
 
-/// Formats a whole file; fails only when the file does not parse.
+/// Formats a whole file; fails when the file does not parse. The result is checked before it
+/// is returned: it must parse and format to itself, so a formatter bug leaves a file as it
+/// was (with FM0190) instead of rewriting it into something else.
 pub fn format(source: &str) -> Result<String, Diagnostic> {
+    let once = format_once(source)?;
+    match format_once(&once) {
+        Ok(twice) if twice == once => Ok(once),
+        _ => Err(Diagnostic::new(
+            Code::FormatterUnsafe,
+            Span::new(0, 0),
+            "the formatter could not keep this file's meaning and leaves it unchanged",
+        )
+        .with_help("please report the file; `fieldmap check` is not affected")),
+    }
+}
+
+fn format_once(source: &str) -> Result<String, Diagnostic> {
     let file = parse(source)?;
     let mut f = Formatter {
         source,
@@ -194,6 +209,14 @@ impl<'s> Formatter<'s> {
         self.push_indent(indent);
         if line.verbatim {
             self.out.push_str(&line.head);
+            // The comments inside the statement went out with its text.
+            while self
+                .comments
+                .get(self.next_comment)
+                .is_some_and(|c| c.span.start < line.span.end)
+            {
+                self.next_comment += 1;
+            }
         } else {
             self.out.push_str(&line.head);
             if let Some((token, rest)) = &line.tail {
@@ -486,8 +509,9 @@ fn expr_multiline(e: &Expr, indent: usize) -> String {
                 .unwrap_or_default();
             let mut out = format!("ranges{subject} {{\n");
             for arm in arms {
+                // The comma is needed: `150\n<= 4: 250` would read as `150 <= 4`.
                 out.push_str(&format!(
-                    "{pad}{}: {}\n",
+                    "{pad}{}: {},\n",
                     range_bound(&arm.bound),
                     expr(&arm.value)
                 ));

@@ -185,6 +185,17 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // Each case formats every shipped example twice over: a few dozen seeds reach every
+    // kind of blank and comma.
+    #![proptest_config(ProptestConfig {
+        cases: 32,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn extra_spaces_never_change_the_canonical_form(seed in any::<u64>()) {
         // Insert spaces after random blanks and commas of each example; the layout must not care.
@@ -225,4 +236,45 @@ proptest! {
             prop_assert_eq!(from_messy, canonical, "{}", name);
         }
     }
+}
+
+/// Formats `source` and checks what a format-on-save relies on: the result parses to the same
+/// program, formats to itself, and holds each comment exactly as often as the source.
+fn formats_safely(source: &str) -> String {
+    let once = format(source).unwrap_or_else(|d| panic!("{}\n{source}", d.message));
+    assert_eq!(
+        shape(&parse(&once).unwrap_or_else(|d| panic!("{}\n{once}", d.message))),
+        shape(&parse(source).unwrap()),
+        "the program changed:\n{once}"
+    );
+    assert_eq!(format(&once).unwrap(), once, "formatting twice changed it");
+    for comment in ["/* c */", "// c"] {
+        assert_eq!(
+            once.matches(comment).count(),
+            source.matches(comment).count(),
+            "{comment} repeated or lost:\n{once}"
+        );
+    }
+    once
+}
+
+fn in_mapping(statement: &str) -> String {
+    format!(
+        "mapping \"m\" {{\n  source autotask.Ticket\n  target fieldnation.WorkOrder\n  \
+         title = \"x\"\n{statement}\n}}\n"
+    )
+}
+
+#[test]
+fn a_long_ranges_line_splits_into_arms_that_still_parse() {
+    let once = formats_safely(&in_mapping(
+        "  pay.base.amount = EstimatedHours ?? 1234567890 ?? 1234567890 | ranges { <= 2: 150, <= 4: 250, _: 400 }",
+    ));
+    assert!(once.contains("    <= 2: 150,\n    <= 4: 250,\n"), "{once}");
+}
+
+#[test]
+fn a_comment_inside_an_expression_is_kept_once() {
+    formats_safely(&in_mapping("  description.html = Title /* c */ ?? \"x\""));
+    formats_safely(&in_mapping("  description.html = // c\n    Title"));
 }
