@@ -22,16 +22,21 @@ mod parse_datetime;
 mod replace;
 mod round;
 mod string;
+mod text;
 mod to_zone;
 mod trim;
 mod truncate;
 mod upper;
 
-/// A function as the checker sees it.
+/// A function as the checker sees it. Its parameter table is the one statement of its
+/// signature: the argument count and types are checked against it, picklists are shown as
+/// labels where it says so, and the signature in diagnostics and in docs/language.md is
+/// rendered from it.
 pub trait Function: Sync {
     fn name(&self) -> &'static str;
-    /// `format(value: datetime, pattern: string) -> string`
-    fn signature(&self) -> &'static str;
+    /// The parameters, in order; optional ones come last.
+    fn params(&self) -> &'static [Param];
+    fn returns(&self) -> Type;
     fn summary(&self) -> &'static str;
     /// Each example is a fieldmap expression and the JSON text of its result.
     fn examples(&self) -> &'static [Example];
@@ -39,8 +44,148 @@ pub trait Function: Sync {
     fn pure(&self) -> bool {
         true
     }
-    /// Checks the arguments' types (and constant arguments) and prepares the call.
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError>;
+    /// Prepares the call. The arguments already match `params()` in number and type; what is
+    /// left to check here is what the table cannot say (a constant zone, format or place count).
+    fn prepare(&self, args: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError>;
+}
+
+impl dyn Function {
+    /// Checks the arguments against the parameter table, then prepares the call.
+    pub fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
+        check_args(self.name(), self.params(), args)?;
+        Ok(Compiled {
+            call: self.prepare(args)?,
+            returns: self.returns(),
+            text_args: self
+                .params()
+                .iter()
+                .map(|p| p.shown == Shown::AsText)
+                .collect(),
+        })
+    }
+
+    /// `format(value: datetime, pattern: string) -> string`
+    pub fn signature(&self) -> String {
+        let params: Vec<String> = self
+            .params()
+            .iter()
+            .map(|p| {
+                let mark = if p.optional { "?" } else { "" };
+                format!("{}{mark}: {}", p.name, p.type_name())
+            })
+            .collect();
+        format!(
+            "{}({}) -> {}",
+            self.name(),
+            params.join(", "),
+            self.returns()
+        )
+    }
+}
+
+/// One parameter: its name, what it accepts, how the argument reaches the function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: ParamType,
+    pub shown: Shown,
+    /// May be left out; only trailing parameters are.
+    pub optional: bool,
+}
+
+/// What an argument may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    /// Any value.
+    Any,
+    /// A string, or an integer, decimal or picklist.
+    Text,
+    /// An integer or a decimal.
+    Number,
+    Integer,
+    DateTime,
+    /// A constant string naming an IANA zone, resolved at compile time (`constant_zone`).
+    Zone,
+    /// A constant moment.js-style pattern, compiled at compile time (`constant_format`).
+    Pattern,
+}
+
+/// How an argument that can be a picklist reaches the function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// As text: a picklist value becomes its label.
+    AsText,
+    /// As it is: a picklist value stays its id.
+    AsValue,
+}
+
+impl Param {
+    /// A parameter that takes `ty`, passed as it is.
+    pub const fn new(name: &'static str, ty: ParamType) -> Self {
+        Param {
+            name,
+            ty,
+            shown: Shown::AsValue,
+            optional: false,
+        }
+    }
+
+    /// A text parameter: numbers and picklists are read as text, a picklist as its label.
+    pub const fn text(name: &'static str) -> Self {
+        Param::new(name, ParamType::Text).as_text()
+    }
+
+    pub const fn as_text(mut self) -> Self {
+        self.shown = Shown::AsText;
+        self
+    }
+
+    pub const fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Whether an argument of type `ty` is acceptable; null and unknown types always are.
+    pub fn accepts(&self, ty: &Type) -> bool {
+        matches!(ty, Type::Any | Type::Null)
+            || match self.ty {
+                ParamType::Any => true,
+                ParamType::Text => ty.is_textual(),
+                ParamType::Number => ty.is_numeric(),
+                ParamType::Integer => *ty == Type::Int,
+                ParamType::DateTime => *ty == Type::DateTime,
+                ParamType::Zone | ParamType::Pattern => *ty == Type::String,
+            }
+    }
+
+    /// The type as the signature writes it. A text parameter shown as text is a `string`
+    /// (docs/language.md says that numbers and picklists are read as text); one that takes
+    /// numbers and picklists as they are lists what it takes.
+    pub fn type_name(&self) -> &'static str {
+        match (self.ty, self.shown) {
+            (ParamType::Any, _) => "any",
+            (ParamType::Text, Shown::AsText) => "string",
+            (ParamType::Text, Shown::AsValue) => "string | integer | decimal | picklist",
+            (ParamType::Number, _) => "integer | decimal",
+            (ParamType::Integer, _) => "integer",
+            (ParamType::DateTime, _) => "datetime",
+            (ParamType::Zone | ParamType::Pattern, _) => "string",
+        }
+    }
+
+    /// What the parameter wants, as a type error says it: "`round` expects {an integer} here".
+    pub fn wanted(&self) -> &'static str {
+        match (self.ty, self.shown) {
+            (ParamType::Any, _) => "a value",
+            (ParamType::Text, Shown::AsText) => "text",
+            (ParamType::Text, Shown::AsValue) => "text or a number",
+            (ParamType::Number, _) => "a number",
+            (ParamType::Integer, _) => "an integer",
+            (ParamType::DateTime, _) => "a date-time",
+            (ParamType::Zone, _) => "a zone name",
+            (ParamType::Pattern, _) => "a format pattern",
+        }
+    }
 }
 
 /// A prepared call: whatever could be worked out at compile time already is.
@@ -58,26 +203,13 @@ pub struct ArgInfo<'a> {
     pub constant: Option<&'a Value<'static>>,
 }
 
+/// A checked and prepared call, as the checker lowers it.
+#[derive(Debug)]
 pub struct Compiled {
     pub call: Arc<dyn Call>,
     pub returns: Type,
     /// Arguments to show as text (picklists become labels), by position.
     pub text_args: Vec<bool>,
-}
-
-impl Compiled {
-    pub fn new(call: impl Call + 'static, returns: Type) -> Self {
-        Compiled {
-            call: Arc::new(call),
-            returns,
-            text_args: Vec::new(),
-        }
-    }
-
-    pub fn text_args(mut self, text: &[bool]) -> Self {
-        self.text_args = text.to_vec();
-        self
-    }
 }
 
 #[derive(Debug)]
@@ -117,50 +249,30 @@ impl ArgError {
     }
 }
 
-/// Whether a type is acceptable for an argument.
-pub type TypeTest = fn(&Type) -> bool;
-
-/// Checks the count and that every argument is textual, numeric… as `accept` says.
-pub fn expect_args(
-    name: &str,
-    args: &[ArgInfo],
-    kinds: &[(&str, TypeTest)],
-) -> Result<(), ArgError> {
-    if args.len() != kinds.len() {
-        let expected = match kinds.len() {
-            1 => "1 argument".to_string(),
-            n => format!("{n} arguments"),
+/// Checks the number of arguments and each one's type against the parameter table.
+fn check_args(name: &str, params: &[Param], args: &[ArgInfo]) -> Result<(), ArgError> {
+    let max = params.len();
+    let min = params.iter().filter(|p| !p.optional).count();
+    if !(min..=max).contains(&args.len()) {
+        let expected = match (min, max) {
+            (1, 1) => "1 argument".to_string(),
+            (min, max) if min == max => format!("{max} arguments"),
+            (min, max) if min + 1 == max => format!("{min} or {max} arguments"),
+            (min, max) => format!("{min} to {max} arguments"),
         };
         return Err(ArgError::arity(name, &expected, args.len()));
     }
-    for (i, (arg, (what, accept))) in args.iter().zip(kinds).enumerate() {
-        if !accept(arg.ty) && !matches!(arg.ty, Type::Any | Type::Null) {
-            let mut e = ArgError::at(i, format!("`{name}` expects {what} here, found {}", arg.ty));
+    for (i, (arg, param)) in args.iter().zip(params).enumerate() {
+        if !param.accepts(arg.ty) {
+            let mut e = ArgError::at(
+                i,
+                format!("`{name}` expects {} here, found {}", param.wanted(), arg.ty),
+            );
             e.label = Some(format!("this is {}", arg.ty));
             return Err(e);
         }
     }
     Ok(())
-}
-
-pub fn textual(t: &Type) -> bool {
-    t.is_textual()
-}
-
-pub fn numeric(t: &Type) -> bool {
-    t.is_numeric()
-}
-
-pub fn datetime(t: &Type) -> bool {
-    *t == Type::DateTime
-}
-
-pub fn string(t: &Type) -> bool {
-    *t == Type::String
-}
-
-pub fn integer(t: &Type) -> bool {
-    *t == Type::Int
 }
 
 /// A constant string argument (zones, formats), required at compile time.
@@ -189,20 +301,20 @@ pub fn constant_format(args: &[ArgInfo], i: usize) -> Result<crate::time::Moment
 static ALL: &[&dyn Function] = &[
     &date_format::DateFormat,
     &decimal::DecimalFn,
-    &html::Html,
+    &html::HTML,
     &int::Int,
     &length::Length,
     &local_in::LocalIn,
-    &lower::Lower,
+    &lower::LOWER,
     &now::Now,
     &parse_datetime::ParseDatetime,
     &replace::Replace,
     &round::Round,
     &string::StringFn,
     &to_zone::ToZone,
-    &trim::Trim,
+    &trim::TRIM,
     &truncate::Truncate,
-    &upper::Upper,
+    &upper::UPPER,
 ];
 
 pub fn all() -> &'static [&'static dyn Function] {
@@ -240,6 +352,101 @@ mod tests {
             }
         }
         assert!(count >= all().len());
+    }
+
+    /// A function with an optional parameter, as none in the library has one yet.
+    struct Pad;
+
+    #[derive(Debug)]
+    struct PadCall;
+
+    impl Call for PadCall {
+        fn call<'a>(&self, _: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+            Ok(Value::Null)
+        }
+    }
+
+    impl Function for Pad {
+        fn name(&self) -> &'static str {
+            "pad"
+        }
+        fn params(&self) -> &'static [Param] {
+            const PARAMS: &[Param] = &[
+                Param::text("text"),
+                Param::new("width", ParamType::Integer),
+                Param::text("fill").optional(),
+            ];
+            PARAMS
+        }
+        fn returns(&self) -> Type {
+            Type::String
+        }
+        fn summary(&self) -> &'static str {
+            "the text padded to `width` characters"
+        }
+        fn examples(&self) -> &'static [Example] {
+            &[]
+        }
+        fn prepare(&self, _: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
+            Ok(Arc::new(PadCall))
+        }
+    }
+
+    fn infos(types: &[Type]) -> Vec<ArgInfo<'_>> {
+        types
+            .iter()
+            .map(|ty| ArgInfo { ty, constant: None })
+            .collect()
+    }
+
+    #[test]
+    fn the_parameter_table_gives_arity_types_text_arguments_and_signature() {
+        let pad: &dyn Function = &Pad;
+        assert_eq!(
+            pad.signature(),
+            "pad(text: string, width: integer, fill?: string) -> string"
+        );
+        let two = pad.compile(&infos(&[Type::Int, Type::Int])).unwrap();
+        assert_eq!(two.text_args, [true, false, true]);
+        assert_eq!(two.returns, Type::String);
+        assert!(pad.compile(&infos(&[Type::String, Type::Int, Type::String])).is_ok());
+
+        let few = pad.compile(&infos(&[Type::String])).unwrap_err();
+        assert!(few.arity);
+        assert_eq!(few.message, "`pad` takes 2 or 3 arguments, but is given 1");
+        let many = pad.compile(&infos(&vec![Type::Int; 4])).unwrap_err();
+        assert_eq!(many.message, "`pad` takes 2 or 3 arguments, but is given 4");
+
+        let wrong = pad
+            .compile(&infos(&[Type::String, Type::Int, Type::Bool]))
+            .unwrap_err();
+        assert_eq!((wrong.arg, wrong.arity), (Some(2), false));
+        assert_eq!(wrong.message, "`pad` expects text here, found boolean");
+        // Null and unknown types pass every parameter.
+        assert!(pad.compile(&infos(&[Type::Null, Type::Any])).is_ok());
+    }
+
+    #[test]
+    fn optional_parameters_come_last_and_names_are_distinct() {
+        for function in all() {
+            let params = function.params();
+            let first_optional = params.iter().position(|p| p.optional);
+            if let Some(i) = first_optional {
+                assert!(
+                    params[i..].iter().all(|p| p.optional),
+                    "`{}`: a required parameter follows an optional one",
+                    function.name()
+                );
+            }
+            for (i, p) in params.iter().enumerate() {
+                assert!(
+                    params[..i].iter().all(|q| q.name != p.name),
+                    "`{}` names `{}` twice",
+                    function.name(),
+                    p.name
+                );
+            }
+        }
     }
 
     #[test]
