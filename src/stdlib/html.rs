@@ -7,7 +7,7 @@ use super::text::TextFunction;
 /// line breaks kept as `<br>`.
 pub static HTML: TextFunction = TextFunction {
     name: "html",
-    summary: "plain text as HTML: `<`, `>`, `&` and quotes escaped, line breaks (LF or CRLF) as `<br>`",
+    summary: "plain text as HTML, for `description.html`: `<`, `>`, `&` and quotes escaped, line breaks (LF or CRLF) as `<br>`",
     examples: &[
         Example {
             source: r#"html("Printer <HP> & scanner\ndown")"#,

@@ -298,9 +298,10 @@ pub fn constant_format(args: &[ArgInfo], i: usize) -> Result<crate::time::Moment
     })
 }
 
+/// Every function, by name (the order of docs/language.md's reference).
 static ALL: &[&dyn Function] = &[
-    &date_format::DateFormat,
     &decimal::DecimalFn,
+    &date_format::DateFormat,
     &html::HTML,
     &int::Int,
     &length::Length,
@@ -409,7 +410,10 @@ mod tests {
         let two = pad.compile(&infos(&[Type::Int, Type::Int])).unwrap();
         assert_eq!(two.text_args, [true, false, true]);
         assert_eq!(two.returns, Type::String);
-        assert!(pad.compile(&infos(&[Type::String, Type::Int, Type::String])).is_ok());
+        assert!(
+            pad.compile(&infos(&[Type::String, Type::Int, Type::String]))
+                .is_ok()
+        );
 
         let few = pad.compile(&infos(&[Type::String])).unwrap_err();
         assert!(few.arity);
@@ -455,6 +459,6 @@ mod tests {
         let mut sorted = names.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(names.len(), sorted.len());
+        assert_eq!(names, sorted);
     }
 }

@@ -19,7 +19,7 @@ impl Function for Now {
         Type::DateTime
     }
     fn summary(&self) -> &'static str {
-        "the evaluation's clock in its default zone (fixed per evaluation; tests pin it)"
+        "the evaluation's clock in its default zone, fixed per evaluation (the caller sets it; `--now` on the command line)"
     }
     fn examples(&self) -> &'static [Example] {
         &[Example {

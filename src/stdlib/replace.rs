@@ -19,7 +19,7 @@ impl Function for Replace {
         Type::String
     }
     fn summary(&self) -> &'static str {
-        "the text with every occurrence of `from` replaced by `to`"
+        "the text with every occurrence of `from` replaced by `to`; an empty `from` changes nothing (written as a constant, it is an error)"
     }
     fn examples(&self) -> &'static [Example] {
         &[Example {

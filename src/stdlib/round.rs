@@ -24,7 +24,7 @@ impl Function for Round {
         Type::Decimal
     }
     fn summary(&self) -> &'static str {
-        "the number rounded to `places` decimals, halves away from zero"
+        "the number rounded to `places` decimals (a constant from 0 to 12), halves away from zero"
     }
     fn examples(&self) -> &'static [Example] {
         &[
