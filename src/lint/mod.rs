@@ -1,5 +1,6 @@
 //! `fieldmap lint`: every checker diagnostic plus lint rules, with per-project severities and
-//! per-line allow comments. The rules and their rationale are listed in docs/lint-rules.md.
+//! per-line allow comments. Each rule's documentation lives in `rationale.rs`, from which
+//! docs/lint-rules.md's table is generated.
 
 mod config;
 mod rationale;
@@ -8,7 +9,7 @@ mod rules;
 use std::sync::Arc;
 
 pub use config::{Level, LintConfig};
-pub use rationale::rationale;
+pub use rationale::{RULES, RuleDoc, rationale, rule_doc};
 
 use crate::diagnostics::Diagnostic;
 use crate::schema::Schemas;

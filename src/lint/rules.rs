@@ -160,3 +160,21 @@ fn conjuncts<'e>(e: &'e Expr, facts: &mut Vec<(RecordRef, u32, bool, Option<&'e 
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prepackaged_fields_are_the_ones_the_rule_documents() {
+        let doc = crate::lint::rule_doc(Code::MissingPrepackagedField).unwrap();
+        for (path, what) in PREPACKAGED_REQUIRED {
+            // "state (2-letter)" is documented as "state".
+            let name = what.split(" (").next().unwrap();
+            assert!(
+                doc.reports.contains(name) && doc.rationale.contains(name),
+                "`{path}` ({name}) is required by the rule but not in its documentation"
+            );
+        }
+    }
+}

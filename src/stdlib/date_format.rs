@@ -9,12 +9,20 @@ pub struct DateFormat;
 #[derive(Debug)]
 struct FormatCall(MomentFormat);
 
+const PARAMS: &[Param] = &[
+    Param::new("value", ParamType::DateTime),
+    Param::new("pattern", ParamType::Pattern),
+];
+
 impl Function for DateFormat {
     fn name(&self) -> &'static str {
         "format"
     }
-    fn signature(&self) -> &'static str {
-        "format(value: datetime, pattern: string) -> string"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::String
     }
     fn summary(&self) -> &'static str {
         "the date-time as text in its zone; tokens YYYY MM DD HH hh mm ss A Z X x [literal] …"
@@ -31,14 +39,9 @@ impl Function for DateFormat {
             },
         ]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(
-            self.name(),
-            args,
-            &[("a date-time", datetime), ("a format pattern", string)],
-        )?;
+    fn prepare(&self, args: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
         let format = constant_format(args, 1)?;
-        Ok(Compiled::new(FormatCall(format), Type::String))
+        Ok(Arc::new(FormatCall(format)))
     }
 }
 

@@ -8,12 +8,17 @@ pub struct DecimalFn;
 #[derive(Debug)]
 struct DecimalCall;
 
+const PARAMS: &[Param] = &[Param::new("value", ParamType::Text)];
+
 impl Function for DecimalFn {
     fn name(&self) -> &'static str {
         "decimal"
     }
-    fn signature(&self) -> &'static str {
-        "decimal(value: string | integer | decimal) -> decimal"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::Decimal
     }
     fn summary(&self) -> &'static str {
         "the value as an exact decimal; text must hold a number such as `150.25`"
@@ -30,13 +35,8 @@ impl Function for DecimalFn {
             },
         ]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(
-            self.name(),
-            args,
-            &[("text or a number", |t| t.is_textual())],
-        )?;
-        Ok(Compiled::new(DecimalCall, Type::Decimal))
+    fn prepare(&self, _: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
+        Ok(Arc::new(DecimalCall))
     }
 }
 

@@ -6,12 +6,17 @@ pub struct Int;
 #[derive(Debug)]
 struct IntCall;
 
+const PARAMS: &[Param] = &[Param::new("value", ParamType::Text)];
+
 impl Function for Int {
     fn name(&self) -> &'static str {
         "int"
     }
-    fn signature(&self) -> &'static str {
-        "int(value: string | integer | decimal) -> integer"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::Int
     }
     fn summary(&self) -> &'static str {
         "the value as an integer; text must hold a whole number, a decimal must have no fraction"
@@ -32,13 +37,8 @@ impl Function for Int {
             },
         ]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(
-            self.name(),
-            args,
-            &[("text or a number", |t| t.is_textual())],
-        )?;
-        Ok(Compiled::new(IntCall, Type::Int))
+    fn prepare(&self, _: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
+        Ok(Arc::new(IntCall))
     }
 }
 

@@ -6,12 +6,17 @@ pub struct Length;
 #[derive(Debug)]
 struct LengthCall;
 
+const PARAMS: &[Param] = &[Param::text("text")];
+
 impl Function for Length {
     fn name(&self) -> &'static str {
         "length"
     }
-    fn signature(&self) -> &'static str {
-        "length(text: string) -> integer"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::Int
     }
     fn summary(&self) -> &'static str {
         "the number of characters in the text (0 for null)"
@@ -22,9 +27,8 @@ impl Function for Length {
             result: "6",
         }]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(self.name(), args, &[("text", textual)])?;
-        Ok(Compiled::new(LengthCall, Type::Int).text_args(&[true]))
+    fn prepare(&self, _: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
+        Ok(Arc::new(LengthCall))
     }
 }
 

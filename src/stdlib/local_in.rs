@@ -11,12 +11,20 @@ pub struct LocalIn;
 #[derive(Debug)]
 struct LocalInCall(TimeZone);
 
+const PARAMS: &[Param] = &[
+    Param::new("value", ParamType::DateTime),
+    Param::new("zone", ParamType::Zone),
+];
+
 impl Function for LocalIn {
     fn name(&self) -> &'static str {
         "local_in"
     }
-    fn signature(&self) -> &'static str {
-        "local_in(value: datetime, zone: string) -> datetime"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::DateTime
     }
     fn summary(&self) -> &'static str {
         "the same clock reading meant in another zone (09:00 New York becomes 09:00 Chicago, an hour later); \
@@ -28,14 +36,9 @@ impl Function for LocalIn {
             result: r#""2025-07-01T09:00:00-05:00""#,
         }]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(
-            self.name(),
-            args,
-            &[("a date-time", datetime), ("a zone name", string)],
-        )?;
+    fn prepare(&self, args: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
         let zone = constant_zone(args, 1)?;
-        Ok(Compiled::new(LocalInCall(zone), Type::DateTime))
+        Ok(Arc::new(LocalInCall(zone)))
     }
 }
 

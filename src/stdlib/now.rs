@@ -6,15 +6,20 @@ pub struct Now;
 #[derive(Debug)]
 struct NowCall;
 
+const PARAMS: &[Param] = &[];
+
 impl Function for Now {
     fn name(&self) -> &'static str {
         "now"
     }
-    fn signature(&self) -> &'static str {
-        "now() -> datetime"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::DateTime
     }
     fn summary(&self) -> &'static str {
-        "the evaluation's clock in its default zone (fixed per evaluation; tests pin it)"
+        "the evaluation's clock in its default zone, fixed per evaluation (the caller sets it; `--now` on the command line)"
     }
     fn examples(&self) -> &'static [Example] {
         &[Example {
@@ -25,9 +30,8 @@ impl Function for Now {
     fn pure(&self) -> bool {
         false
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(self.name(), args, &[])?;
-        Ok(Compiled::new(NowCall, Type::DateTime))
+    fn prepare(&self, _: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
+        Ok(Arc::new(NowCall))
     }
 }
 

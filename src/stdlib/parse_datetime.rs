@@ -11,12 +11,21 @@ pub struct ParseDatetime;
 #[derive(Debug)]
 struct ParseCall(MomentFormat, TimeZone);
 
+const PARAMS: &[Param] = &[
+    Param::text("text"),
+    Param::new("pattern", ParamType::Pattern),
+    Param::new("zone", ParamType::Zone),
+];
+
 impl Function for ParseDatetime {
     fn name(&self) -> &'static str {
         "parse_datetime"
     }
-    fn signature(&self) -> &'static str {
-        "parse_datetime(text: string, pattern: string, zone: string) -> datetime"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::DateTime
     }
     fn summary(&self) -> &'static str {
         "text read as a date-time; a reading without offset is meant in `zone` (DST rule applied and reported)"
@@ -33,19 +42,10 @@ impl Function for ParseDatetime {
             },
         ]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(
-            self.name(),
-            args,
-            &[
-                ("text", textual),
-                ("a format pattern", string),
-                ("a zone name", string),
-            ],
-        )?;
+    fn prepare(&self, args: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
         let format = constant_format(args, 1)?;
         let zone = constant_zone(args, 2)?;
-        Ok(Compiled::new(ParseCall(format, zone), Type::DateTime).text_args(&[true]))
+        Ok(Arc::new(ParseCall(format, zone)))
     }
 }
 

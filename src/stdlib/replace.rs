@@ -6,15 +6,20 @@ pub struct Replace;
 #[derive(Debug)]
 struct ReplaceCall;
 
+const PARAMS: &[Param] = &[Param::text("text"), Param::text("from"), Param::text("to")];
+
 impl Function for Replace {
     fn name(&self) -> &'static str {
         "replace"
     }
-    fn signature(&self) -> &'static str {
-        "replace(text: string, from: string, to: string) -> string"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::String
     }
     fn summary(&self) -> &'static str {
-        "the text with every occurrence of `from` replaced by `to`"
+        "the text with every occurrence of `from` replaced by `to`; an empty `from` changes nothing (written as a constant, it is an error)"
     }
     fn examples(&self) -> &'static [Example] {
         &[Example {
@@ -22,12 +27,7 @@ impl Function for Replace {
             result: r#""555-010-4477""#,
         }]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(
-            self.name(),
-            args,
-            &[("text", textual), ("text", textual), ("text", textual)],
-        )?;
+    fn prepare(&self, args: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
         if let Some(Value::Str(from)) = args[1].constant
             && from.is_empty()
         {
@@ -36,7 +36,7 @@ impl Function for Replace {
                 "`replace` needs a non-empty text to look for",
             ));
         }
-        Ok(Compiled::new(ReplaceCall, Type::String).text_args(&[true, true, true]))
+        Ok(Arc::new(ReplaceCall))
     }
 }
 

@@ -8,15 +8,23 @@ pub struct Round;
 #[derive(Debug)]
 struct RoundCall(u32);
 
+const PARAMS: &[Param] = &[
+    Param::new("value", ParamType::Number),
+    Param::new("places", ParamType::Integer),
+];
+
 impl Function for Round {
     fn name(&self) -> &'static str {
         "round"
     }
-    fn signature(&self) -> &'static str {
-        "round(value: decimal, places: integer) -> decimal"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::Decimal
     }
     fn summary(&self) -> &'static str {
-        "the number rounded to `places` decimals, halves away from zero"
+        "the number rounded to `places` decimals (a constant from 0 to 12), halves away from zero"
     }
     fn examples(&self) -> &'static [Example] {
         &[
@@ -30,12 +38,7 @@ impl Function for Round {
             },
         ]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(
-            self.name(),
-            args,
-            &[("a number", numeric), ("an integer", integer)],
-        )?;
+    fn prepare(&self, args: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
         let places = match args[1].constant {
             Some(Value::Int(p)) if (0..=12).contains(p) => *p as u32,
             _ => {
@@ -45,7 +48,7 @@ impl Function for Round {
                 ));
             }
         };
-        Ok(Compiled::new(RoundCall(places), Type::Decimal))
+        Ok(Arc::new(RoundCall(places)))
     }
 }
 

@@ -6,12 +6,17 @@ pub struct StringFn;
 #[derive(Debug)]
 struct StringCall;
 
+const PARAMS: &[Param] = &[Param::new("value", ParamType::Any).as_text()];
+
 impl Function for StringFn {
     fn name(&self) -> &'static str {
         "string"
     }
-    fn signature(&self) -> &'static str {
-        "string(value: any) -> string"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::String
     }
     fn summary(&self) -> &'static str {
         "the value as text (numbers in plain notation, picklists as labels, date-times in ISO 8601 with offset)"
@@ -28,9 +33,8 @@ impl Function for StringFn {
             },
         ]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(self.name(), args, &[("a value", |_| true)])?;
-        Ok(Compiled::new(StringCall, Type::String).text_args(&[true]))
+    fn prepare(&self, _: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
+        Ok(Arc::new(StringCall))
     }
 }
 

@@ -11,12 +11,20 @@ pub struct ToZone;
 #[derive(Debug)]
 struct ToZoneCall(TimeZone);
 
+const PARAMS: &[Param] = &[
+    Param::new("value", ParamType::DateTime),
+    Param::new("zone", ParamType::Zone),
+];
+
 impl Function for ToZone {
     fn name(&self) -> &'static str {
         "to_zone"
     }
-    fn signature(&self) -> &'static str {
-        "to_zone(value: datetime, zone: string) -> datetime"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::DateTime
     }
     fn summary(&self) -> &'static str {
         "the same instant on another zone's clock (09:00 New York is 08:00 Chicago); same as `value at zone`"
@@ -27,14 +35,9 @@ impl Function for ToZone {
             result: r#""15:00""#,
         }]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(
-            self.name(),
-            args,
-            &[("a date-time", datetime), ("a zone name", string)],
-        )?;
+    fn prepare(&self, args: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
         let zone = constant_zone(args, 1)?;
-        Ok(Compiled::new(ToZoneCall(zone), Type::DateTime))
+        Ok(Arc::new(ToZoneCall(zone)))
     }
 }
 

@@ -6,12 +6,20 @@ pub struct Truncate;
 #[derive(Debug)]
 struct TruncateCall;
 
+const PARAMS: &[Param] = &[
+    Param::text("text"),
+    Param::new("max_chars", ParamType::Integer),
+];
+
 impl Function for Truncate {
     fn name(&self) -> &'static str {
         "truncate"
     }
-    fn signature(&self) -> &'static str {
-        "truncate(text: string, max_chars: integer) -> string"
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+    fn returns(&self) -> Type {
+        Type::String
     }
     fn summary(&self) -> &'static str {
         "at most `max_chars` characters of the text"
@@ -28,13 +36,8 @@ impl Function for Truncate {
             },
         ]
     }
-    fn compile(&self, args: &[ArgInfo]) -> Result<Compiled, ArgError> {
-        expect_args(
-            self.name(),
-            args,
-            &[("text", textual), ("an integer", integer)],
-        )?;
-        Ok(Compiled::new(TruncateCall, Type::String).text_args(&[true]))
+    fn prepare(&self, _: &[ArgInfo]) -> Result<Arc<dyn Call>, ArgError> {
+        Ok(Arc::new(TruncateCall))
     }
 }
 

@@ -282,25 +282,3 @@ table unused: string -> int {
     assert_eq!(found, expected, "{}", run.stdout);
     assert_eq!(run.code, 3);
 }
-
-#[test]
-fn every_lint_rule_is_documented_with_its_rationale() {
-    let docs =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lint-rules.md"))
-            .unwrap();
-    for code in fieldmap::diagnostics::Code::ALL
-        .iter()
-        .filter(|c| c.is_lint())
-    {
-        assert!(
-            docs.contains(&format!("| {} |", code.as_str())),
-            "{} is missing from docs/lint-rules.md",
-            code.as_str()
-        );
-        assert!(
-            fieldmap::lint::rationale(*code).is_some(),
-            "{} has no rationale",
-            code.as_str()
-        );
-    }
-}

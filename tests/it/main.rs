@@ -4,6 +4,7 @@ mod architecture;
 mod body;
 mod cli;
 mod client;
+mod docs;
 mod edge_cases;
 mod examples;
 mod formatter;
