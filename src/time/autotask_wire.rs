@@ -11,7 +11,7 @@ use super::cursor::Cursor;
 use super::decimal::{push_trimmed_fraction, push_zero_padded};
 use super::dst::{DstAdjustment, resolve_wall_clock};
 use super::error::{TimeError, quote_excerpt};
-use super::zone::autotask_zone;
+use super::zone::eastern;
 
 /// .NET `DateTime` counts 100 ns ticks, so the wire never has more than 7
 /// fraction digits.
@@ -41,14 +41,14 @@ pub fn parse_autotask_datetime(
             reason,
         })?;
     match reading.offset {
-        None => resolve_wall_clock(wall, autotask_zone()),
+        None => resolve_wall_clock(wall, eastern()),
         Some(offset) => {
             let instant = offset
                 .to_timestamp(wall)
                 .map_err(|_| TimeError::OutOfRange {
                     operation: format!("reading Autotask date-time {:?}", quote_excerpt(input)),
                 })?;
-            Ok((ZonedDateTime::new(instant, autotask_zone().clone()), None))
+            Ok((ZonedDateTime::new(instant, eastern().clone()), None))
         }
     }
 }
@@ -62,7 +62,7 @@ pub fn parse_autotask_datetime(
 /// both instants are written the same way and read back as the earlier one.
 pub fn format_autotask_datetime(value: &ZonedDateTime) -> String {
     let mut out = String::with_capacity(27);
-    let wall = autotask_zone().to_datetime(value.timestamp());
+    let wall = eastern().to_datetime(value.timestamp());
     push_zero_padded(&mut out, i64::from(wall.year()), 4);
     out.push('-');
     push_zero_padded(&mut out, i64::from(wall.month()), 2);
