@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::expr::{Expr, Table};
 use super::plan::FetchPlan;
+use crate::autotask::wire::QueryXml;
 use crate::diagnostics::Span;
 use crate::schema::{FieldType, Schemas};
 use crate::value::key_map::KeyMap;
@@ -53,7 +54,7 @@ pub struct Trigger {
     pub condition: Expr,
     pub span: Span,
     /// The same condition as Autotask QueryXML for polling, or why it cannot be one.
-    pub query: Result<String, String>,
+    pub query: Result<QueryXml, String>,
 }
 
 /// A related entity one reference away from the source: `Account` through `AccountID`.

@@ -33,21 +33,6 @@ impl FieldType {
             FieldType::Float => "float",
         }
     }
-
-    /// The `xsi:type` Autotask writes for values of this type.
-    pub fn xsd_type(self) -> &'static str {
-        match self {
-            FieldType::Integer => "xsd:int",
-            FieldType::Long => "xsd:long",
-            FieldType::Short => "xsd:short",
-            FieldType::String => "xsd:string",
-            FieldType::Datetime => "xsd:dateTime",
-            FieldType::Boolean => "xsd:boolean",
-            FieldType::Double => "xsd:double",
-            FieldType::Decimal => "xsd:decimal",
-            FieldType::Float => "xsd:float",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

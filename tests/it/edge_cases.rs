@@ -948,7 +948,12 @@ fn trigger_queries(source: &str) -> Vec<Result<String, String>> {
     program.mappings[0]
         .triggers
         .iter()
-        .map(|t| t.query.clone())
+        .map(|t| {
+            t.query
+                .as_ref()
+                .map(|q| q.to_pretty_xml())
+                .map_err(Clone::clone)
+        })
         .collect()
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json, json};
 use super::autotask_client::AutotaskClient;
 use super::error::ClientError;
 use super::field_info::{FieldInfo, PicklistValueInfo};
-use super::query_xml::ids_query;
+use crate::autotask::wire::QueryXml;
 use crate::schema::Schemas;
 
 /// The entities a snapshot covers unless told otherwise: those mappings start from and those
@@ -133,7 +133,7 @@ pub fn build_snapshot(
 /// The name of the database owner: Autotask keeps the tenant's own company as Account 0.
 async fn owner_name(client: &AutotaskClient) -> Result<String, ClientError> {
     let owner = client
-        .query_entities(&ids_query("Account", &[0]))
+        .query_entities(&QueryXml::by_ids("Account", &[0]))
         .await?
         .into_iter()
         .find_map(|account| account.field("AccountName").map(str::to_owned))
