@@ -5,7 +5,7 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use fieldmap::{compile, schema::Schemas, runtime::{context::EvalContext, record::RecordSet}};
+//! use fieldmap::{compile, schema::Schemas, stdlib::context::EvalContext, value::record::RecordSet};
 //!
 //! let schemas = Arc::new(Schemas::bundled()?);
 //! let program = compile(&std::fs::read_to_string("mappings/dispatch-service-ticket.fmap")?, schemas)?;

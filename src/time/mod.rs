@@ -34,7 +34,9 @@ mod zone_change;
 #[cfg(test)]
 mod robustness_tests;
 
-pub use self::autotask_wire::{format_autotask_datetime, parse_autotask_datetime};
+pub use self::autotask_wire::{
+    format_autotask_datetime, format_autotask_wall_clock, parse_autotask_datetime,
+};
 pub use self::dst::{DstAdjustment, resolve_wall_clock};
 pub use self::duration::{DurationLiteral, add_duration, parse_duration_literal};
 pub use self::error::TimeError;
