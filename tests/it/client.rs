@@ -74,8 +74,12 @@ async fn connected(
     Ok(client)
 }
 
+/// Read once: building a thousand tickets must not parse the bundled schemas a thousand times.
 fn schemas() -> Arc<Schemas> {
-    Arc::new(Schemas::bundled().unwrap_or_else(|e| panic!("bundled schemas: {e}")))
+    static SCHEMAS: std::sync::LazyLock<Arc<Schemas>> = std::sync::LazyLock::new(|| {
+        Arc::new(Schemas::bundled().unwrap_or_else(|e| panic!("bundled schemas: {e}")))
+    });
+    SCHEMAS.clone()
 }
 
 fn compile(source: &str) -> fieldmap::Program {
