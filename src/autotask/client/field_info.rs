@@ -3,8 +3,7 @@
 
 use super::answer::read_answer;
 use crate::autotask::soap::SoapError;
-use crate::autotask::wire::Operation;
-use crate::autotask::wire::XmlElement;
+use crate::autotask::wire::{Operation, XmlElement};
 
 /// One `Field` of a `GetFieldInfo` or `getUDFInfo` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

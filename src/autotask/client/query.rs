@@ -6,8 +6,7 @@ use super::request_envelope::query_body;
 use crate::autotask::soap::{
     CollectedEntity, EntityCollector, EntitySink, SoapError, WireType, read_query_response,
 };
-use crate::autotask::wire::Operation;
-use crate::autotask::wire::{PAGE_SIZE, QueryXml, id_batches};
+use crate::autotask::wire::{Operation, PAGE_SIZE, QueryXml, id_batches};
 
 /// One successful `queryResponse`, as received, with what paging needs to know about it.
 #[derive(Debug, Clone)]
