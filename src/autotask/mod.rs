@@ -1,4 +1,5 @@
-//! Autotask SOAP API v1.6: the streaming wire reader and loading records from its responses.
+//! Autotask SOAP API v1.6: the streaming wire reader, loading records from its responses, and
+//! the wire toolkit the client and the simulator share.
 
 #[cfg(feature = "client")]
 pub mod client;
@@ -6,5 +7,6 @@ mod record_loader;
 #[cfg(feature = "sim")]
 pub mod simulator;
 pub mod soap;
+pub mod wire;
 
 pub use record_loader::{LoadError, LoadIssue, LoadReport, load_query_response};

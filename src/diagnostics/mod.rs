@@ -2,6 +2,7 @@
 
 mod codes;
 mod diagnostic;
+mod line_column;
 mod render_github;
 mod render_human;
 mod render_json;
@@ -11,6 +12,7 @@ mod suggest;
 
 pub use codes::Code;
 pub use diagnostic::{Diagnostic, Label, Severity};
+pub use line_column::line_column;
 pub use render_github::render_github;
 pub use render_human::render_human;
 pub use render_json::{JsonReport, json_file};

@@ -39,10 +39,7 @@ impl Span {
 
     /// The 1-based line and column (in characters) of the span's start.
     pub fn line_col(&self, source: &str) -> (usize, usize) {
-        let upto = source.get(..self.start.min(source.len())).unwrap_or(source);
-        let line = upto.matches('\n').count() + 1;
-        let column = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, column)
+        super::line_column(source.as_bytes(), self.start)
     }
 }
 

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::expr::{ArithOp, CompareOp, Expr, Piece, RecordRef};
 use super::program::{Emit, MappingProgram, OutboundRule, Program};
+use crate::autotask::soap::WireType;
 use crate::value::Value;
 
 pub fn explain(program: &Program) -> String {
@@ -58,7 +59,7 @@ fn explain_mapping(program: &Program, m: &MappingProgram, out: &mut String) {
                     "    QueryXML (Autotask matches text case-insensitively; the trigger re-checks each {}):",
                     m.source
                 );
-                for line in xml.lines() {
+                for line in xml.to_pretty_xml().lines() {
                     let _ = writeln!(out, "      {line}");
                 }
             }
@@ -174,7 +175,7 @@ fn explain_outbound(program: &Program, rule: &OutboundRule, out: &mut String) {
             out,
             "  ticket.{name} = {}{label}    [{}]",
             p.expr(&set.expr),
-            set.ty.xsd_type()
+            WireType::of(set.ty).xsd_name()
         );
     }
     for note in &rule.notes {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::expr::Expr;
 use super::plan::FetchPlan;
+use crate::autotask::wire::QueryXml;
 use crate::diagnostics::Span;
 use crate::schema::{FieldType, Schemas};
 use crate::value::key_map::KeyMap;
@@ -139,7 +140,7 @@ pub struct Trigger {
     pub(crate) condition: Expr,
     pub(crate) span: Span,
     /// The same condition as Autotask QueryXML for polling, or why it cannot be one.
-    pub(crate) query: Result<String, String>,
+    pub(crate) query: Result<QueryXml, String>,
 }
 
 impl Trigger {
@@ -149,8 +150,8 @@ impl Trigger {
     }
 
     /// The condition as Autotask QueryXML for polling, or why it cannot be one.
-    pub fn query(&self) -> Result<&str, &str> {
-        self.query.as_deref().map_err(String::as_str)
+    pub fn query(&self) -> Result<&QueryXml, &str> {
+        self.query.as_ref().map_err(String::as_str)
     }
 }
 

@@ -3,17 +3,19 @@
 //! with the trigger's own (exact) predicate.
 
 use super::expr::{CompareOp, Expr, RecordRef};
+use crate::autotask::wire::{Operator, QueryItem, QueryXml};
 use crate::schema::{Entity, Tenant};
 use crate::time;
 use crate::value::{Key, Value};
 
+/// The trigger's logic before it becomes QueryXML items: `and`s and `or`s flattened.
 enum Condition {
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Test {
         field: String,
         udf: bool,
-        op: &'static str,
+        op: Operator,
         value: Option<String>,
     },
 }
@@ -24,7 +26,7 @@ pub fn trigger_query(
     entity: &Entity,
     tenant: &Tenant,
     _relations: &[String],
-) -> Result<String, String> {
+) -> Result<QueryXml, String> {
     let cond = to_condition(condition, false, entity, tenant)?;
     let mut udfs = Vec::new();
     collect_udfs(&cond, &mut udfs);
@@ -39,20 +41,37 @@ pub fn trigger_query(
                 .join(" and ")
         ));
     }
-    let mut out = String::new();
-    out.push_str("<queryxml>\n  <entity>");
-    out.push_str(&entity.name);
-    out.push_str("</entity>\n  <query>\n");
+    let items = match cond {
+        Condition::All(items) => items.into_iter().map(item).collect(),
+        other => vec![item(other)],
+    };
+    Ok(QueryXml::new(entity.name.clone(), items))
+}
+
+/// A `<field>` for a test, a `<condition>` for a group; the items of an OR each in a
+/// `<condition>` of their own, since Autotask ORs a `<condition operator="OR">` with the item
+/// before it.
+fn item(cond: Condition) -> QueryItem {
     match cond {
-        Condition::All(items) => {
-            for item in &items {
-                write(item, 2, &mut out);
+        Condition::Test {
+            field,
+            udf,
+            op,
+            value,
+        } => {
+            let value = value.unwrap_or_default();
+            if udf {
+                QueryItem::udf(field, op, value)
+            } else {
+                QueryItem::field(field, op, value)
             }
         }
-        other => write(&other, 2, &mut out),
+        Condition::All(items) => QueryItem::Condition {
+            or_with_previous: false,
+            items: items.into_iter().map(item).collect(),
+        },
+        Condition::Any(items) => QueryItem::any(items.into_iter().map(item)),
     }
-    out.push_str("  </query>\n</queryxml>");
-    Ok(out)
 }
 
 fn collect_udfs(cond: &Condition, out: &mut Vec<String>) {
@@ -91,7 +110,7 @@ fn to_condition(
                 _ => return Err("QueryXML compares a field of the record with a constant; here a side is computed (an expression, not a field)".into()),
             };
             let op = if negated { negate(op) } else { op };
-            Ok(test(field, op_name(op), Some(wire(constant)?)))
+            Ok(test(field, operator(op), Some(wire(constant)?)))
         }
         Expr::InSet { value, set } => {
             let Some(field) = field_of(value, entity, tenant)? else {
@@ -106,7 +125,7 @@ fn to_condition(
                         Key::Str(s) => s.to_string(),
                         Key::Bool(b) => b.to_string(),
                     };
-                    test(field.clone(), if negated { "NotEqual" } else { "Equals" }, Some(text))
+                    test(field.clone(), if negated { Operator::NotEqual } else { Operator::Equals }, Some(text))
                 })
                 .collect();
             Ok(if negated { Condition::All(tests) } else { Condition::Any(tests) })
@@ -115,15 +134,15 @@ fn to_condition(
             let Some(field) = field_of(value, entity, tenant)? else {
                 return Err("QueryXML tests fields for null; this tests a computed value".into());
             };
-            Ok(test(field, if *is_not != negated { "IsNotNull" } else { "IsNull" }, None))
+            Ok(test(field, if *is_not != negated { Operator::IsNotNull } else { Operator::IsNull }, None))
         }
-        Expr::Const(Value::Bool(b)) if *b != negated => Ok(test((false, "id".into()), "GreaterThan", Some("0".into()))),
+        Expr::Const(Value::Bool(b)) if *b != negated => Ok(test((false, "id".into()), Operator::GreaterThan, Some("0".into()))),
         Expr::Const(Value::Bool(_)) => Err("this trigger is never true".into()),
         _ => Err("QueryXML has no form for this part of the trigger (only field comparisons, `in`, null tests, `and`, `or`, `not`)".into()),
     }
 }
 
-fn test((udf, field): (bool, String), op: &'static str, value: Option<String>) -> Condition {
+fn test((udf, field): (bool, String), op: Operator, value: Option<String>) -> Condition {
     Condition::Test {
         field,
         udf,
@@ -218,72 +237,13 @@ fn negate(op: CompareOp) -> CompareOp {
     }
 }
 
-fn op_name(op: CompareOp) -> &'static str {
+fn operator(op: CompareOp) -> Operator {
     match op {
-        CompareOp::Eq => "Equals",
-        CompareOp::Ne => "NotEqual",
-        CompareOp::Lt => "LessThan",
-        CompareOp::Le => "LessThanOrEquals",
-        CompareOp::Gt => "GreaterThan",
-        CompareOp::Ge => "GreaterThanOrEquals",
+        CompareOp::Eq => Operator::Equals,
+        CompareOp::Ne => Operator::NotEqual,
+        CompareOp::Lt => Operator::LessThan,
+        CompareOp::Le => Operator::LessThanOrEquals,
+        CompareOp::Gt => Operator::GreaterThan,
+        CompareOp::Ge => Operator::GreaterThanOrEquals,
     }
-}
-
-fn write(cond: &Condition, depth: usize, out: &mut String) {
-    let pad = "  ".repeat(depth);
-    match cond {
-        Condition::Test {
-            field,
-            udf,
-            op,
-            value,
-        } => {
-            out.push_str(&pad);
-            out.push_str(if *udf {
-                "<field udf=\"true\">"
-            } else {
-                "<field>"
-            });
-            out.push_str(&escape(field));
-            out.push_str("<expression op=\"");
-            out.push_str(op);
-            out.push_str("\">");
-            if let Some(v) = value {
-                out.push_str(&escape(v));
-            }
-            out.push_str("</expression></field>\n");
-        }
-        Condition::All(items) => {
-            out.push_str(&pad);
-            out.push_str("<condition>\n");
-            for item in items {
-                write(item, depth + 1, out);
-            }
-            out.push_str(&pad);
-            out.push_str("</condition>\n");
-        }
-        // Autotask ORs a `<condition operator="OR">` with the item before it.
-        Condition::Any(items) => {
-            out.push_str(&pad);
-            out.push_str("<condition>\n");
-            let inner = "  ".repeat(depth + 1);
-            for (i, item) in items.iter().enumerate() {
-                out.push_str(&inner);
-                out.push_str(if i == 0 {
-                    "<condition>\n"
-                } else {
-                    "<condition operator=\"OR\">\n"
-                });
-                write(item, depth + 2, out);
-                out.push_str(&inner);
-                out.push_str("</condition>\n");
-            }
-            out.push_str(&pad);
-            out.push_str("</condition>\n");
-        }
-    }
-}
-
-fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
 }

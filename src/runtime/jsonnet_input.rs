@@ -11,14 +11,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::ir::InputTree;
 use crate::schema::{PickValue, Schemas};
-use crate::time::{AUTOTASK_ZONE_NAME, resolve_zone};
 use crate::value::Value;
 use crate::value::json::decimal_json;
 use crate::value::record::Record;
-
-static EASTERN: std::sync::LazyLock<jiff::tz::TimeZone> = std::sync::LazyLock::new(|| {
-    resolve_zone(AUTOTASK_ZONE_NAME).unwrap_or(jiff::tz::TimeZone::UTC)
-});
 
 /// Builds `$.input` for the source record and the related records of this evaluation.
 pub fn build(
@@ -88,7 +83,7 @@ fn to_json(value: &Value<'_>) -> Json {
         Value::Decimal(d) => decimal_json(*d),
         Value::Str(s) => Json::String(s.to_string()),
         Value::DateTime(z) => {
-            let eastern = z.with_time_zone(EASTERN.clone());
+            let eastern = z.with_time_zone(crate::time::eastern().clone());
             Json::String(eastern.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
         }
         other => Json::String(other.to_string()),

@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use super::coverage::Coverage;
 use super::eval::Env;
 use super::issue::{Issue, IssueKind};
+use crate::autotask::soap::WireType;
 use crate::ir::Program;
 use crate::schema::FieldType;
 use crate::stdlib::context::EvalContext;
@@ -46,7 +47,7 @@ pub struct FieldChange {
     /// The value as Autotask's wire carries it (`xsd_type` says how).
     pub value: String,
     /// The `xsi:type` to send the value with, e.g. `xsd:int`, `xsd:dateTime`.
-    pub xsd_type: &'static str,
+    pub xsd_type: String,
     /// For picklists, the label of the new value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -195,7 +196,7 @@ pub(crate) fn apply_event(
                 field: set.field.clone(),
                 udf: set.udf,
                 value: wire,
-                xsd_type: set.ty.xsd_type(),
+                xsd_type: WireType::of(set.ty).xsd_name(),
                 label,
                 previous: to_json(previous),
             });

@@ -20,6 +20,25 @@ pub enum FieldType {
 }
 
 impl FieldType {
+    /// Every type.
+    pub const ALL: [FieldType; 9] = [
+        FieldType::Integer,
+        FieldType::Long,
+        FieldType::Short,
+        FieldType::String,
+        FieldType::Datetime,
+        FieldType::Boolean,
+        FieldType::Double,
+        FieldType::Decimal,
+        FieldType::Float,
+    ];
+
+    /// The type a name means, as `GetFieldInfo`'s `Type` and the schema files write it.
+    pub fn from_name(name: &str) -> Option<FieldType> {
+        FieldType::ALL.into_iter().find(|ty| ty.name() == name)
+    }
+
+    /// The name as `GetFieldInfo`'s `Type` writes it, e.g. `datetime`.
     pub fn name(self) -> &'static str {
         match self {
             FieldType::Integer => "integer",
@@ -31,21 +50,6 @@ impl FieldType {
             FieldType::Double => "double",
             FieldType::Decimal => "decimal",
             FieldType::Float => "float",
-        }
-    }
-
-    /// The `xsi:type` Autotask writes for values of this type.
-    pub fn xsd_type(self) -> &'static str {
-        match self {
-            FieldType::Integer => "xsd:int",
-            FieldType::Long => "xsd:long",
-            FieldType::Short => "xsd:short",
-            FieldType::String => "xsd:string",
-            FieldType::Datetime => "xsd:dateTime",
-            FieldType::Boolean => "xsd:boolean",
-            FieldType::Double => "xsd:double",
-            FieldType::Decimal => "xsd:decimal",
-            FieldType::Float => "xsd:float",
         }
     }
 }

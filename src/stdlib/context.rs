@@ -16,10 +16,8 @@ pub struct EvalContext {
 impl EvalContext {
     /// A context whose clock reads the current time in New York (Autotask's zone).
     pub fn current() -> Self {
-        let zone = crate::time::resolve_zone(crate::time::AUTOTASK_ZONE_NAME)
-            .unwrap_or(jiff::tz::TimeZone::UTC);
         EvalContext {
-            now: jiff::Timestamp::now().to_zoned_datetime(zone),
+            now: jiff::Timestamp::now().to_zoned_datetime(crate::time::eastern().clone()),
         }
     }
 

@@ -4,6 +4,7 @@
 //! style, up to 7 digits) and date-only fields are sent as midnight.
 
 use jiff::ZonedDateTime;
+use jiff::civil::DateTime;
 use jiff::tz::Offset;
 
 use super::civil_fields::CivilFields;
@@ -11,7 +12,7 @@ use super::cursor::Cursor;
 use super::decimal::{push_trimmed_fraction, push_zero_padded};
 use super::dst::{DstAdjustment, resolve_wall_clock};
 use super::error::{TimeError, quote_excerpt};
-use super::zone::autotask_zone;
+use super::zone::eastern;
 
 /// .NET `DateTime` counts 100 ns ticks, so the wire never has more than 7
 /// fraction digits.
@@ -41,14 +42,14 @@ pub fn parse_autotask_datetime(
             reason,
         })?;
     match reading.offset {
-        None => resolve_wall_clock(wall, autotask_zone()),
+        None => resolve_wall_clock(wall, eastern()),
         Some(offset) => {
             let instant = offset
                 .to_timestamp(wall)
                 .map_err(|_| TimeError::OutOfRange {
                     operation: format!("reading Autotask date-time {:?}", quote_excerpt(input)),
                 })?;
-            Ok((ZonedDateTime::new(instant, autotask_zone().clone()), None))
+            Ok((ZonedDateTime::new(instant, eastern().clone()), None))
         }
     }
 }
@@ -61,8 +62,13 @@ pub fn parse_autotask_datetime(
 /// The wire has no offset, so during the repeated hour of a fall-back day
 /// both instants are written the same way and read back as the earlier one.
 pub fn format_autotask_datetime(value: &ZonedDateTime) -> String {
+    format_autotask_wall_clock(eastern().to_datetime(value.timestamp()))
+}
+
+/// An Eastern wall-clock reading as the wire writes it: `YYYY-MM-DDTHH:MM:SS`, plus a fraction
+/// only when it is non-zero, trailing zeros trimmed, at most 7 digits (.NET's ticks).
+pub fn format_autotask_wall_clock(wall: DateTime) -> String {
     let mut out = String::with_capacity(27);
-    let wall = autotask_zone().to_datetime(value.timestamp());
     push_zero_padded(&mut out, i64::from(wall.year()), 4);
     out.push('-');
     push_zero_padded(&mut out, i64::from(wall.month()), 2);

@@ -1,7 +1,8 @@
 //! Date and time handling for mappings from Autotask tickets to Field
 //! Nation work orders.
 //!
-//! - [`resolve_zone`]: IANA zone names, from the bundled database only.
+//! - [`resolve_zone`]: IANA zone names, from the bundled database only; [`eastern`]:
+//!   Autotask's zone, looked up once.
 //! - [`dst`]: the one rule for wall-clock readings in a DST gap or fold,
 //!   and [`DstAdjustment`], the report of every time it applied.
 //! - [`parse_autotask_datetime`] / [`format_autotask_datetime`]: Autotask's
@@ -33,11 +34,13 @@ mod zone_change;
 #[cfg(test)]
 mod robustness_tests;
 
-pub use self::autotask_wire::{format_autotask_datetime, parse_autotask_datetime};
+pub use self::autotask_wire::{
+    format_autotask_datetime, format_autotask_wall_clock, parse_autotask_datetime,
+};
 pub use self::dst::{DstAdjustment, resolve_wall_clock};
 pub use self::duration::{DurationLiteral, add_duration, parse_duration_literal};
 pub use self::error::TimeError;
 pub use self::fieldnation::{format_fieldnation_utc, write_fieldnation_utc};
 pub use self::moment_format::{FormatError, MomentFormat};
-pub use self::zone::{AUTOTASK_ZONE_NAME, resolve_zone};
+pub use self::zone::{AUTOTASK_ZONE_NAME, eastern, resolve_zone};
 pub use self::zone_change::{convert_to_zone, reinterpret_in_zone};

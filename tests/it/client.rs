@@ -12,13 +12,14 @@ use fieldmap::EvalContext;
 use fieldmap::RecordSet;
 use fieldmap::Schemas;
 use fieldmap::autotask::client::{
-    AutotaskClient, ClientConfig, ClientError, Credentials, Fetcher, FieldEdit, Operation,
-    WireEntity, all_query, ids_query, poll_mapping, pull_tenant_snapshot,
+    AutotaskClient, ClientConfig, ClientError, Credentials, Fetcher, FieldEdit, WireEntity,
+    poll_mapping, pull_tenant_snapshot,
 };
 use fieldmap::autotask::simulator::{
     DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_USER, Fault, SimConfig, SimHandle, serve,
 };
 use fieldmap::autotask::soap::CollectedEntity;
+use fieldmap::autotask::wire::{Operation, Operator, QueryItem, QueryXml};
 use fieldmap::load_query_response;
 
 const TEST_LIMIT: Duration = Duration::from_secs(60);
@@ -73,8 +74,12 @@ async fn connected(
     Ok(client)
 }
 
+/// Read once: building a thousand tickets must not parse the bundled schemas a thousand times.
 fn schemas() -> Arc<Schemas> {
-    Arc::new(Schemas::bundled().unwrap_or_else(|e| panic!("bundled schemas: {e}")))
+    static SCHEMAS: std::sync::LazyLock<Arc<Schemas>> = std::sync::LazyLock::new(|| {
+        Arc::new(Schemas::bundled().unwrap_or_else(|e| panic!("bundled schemas: {e}")))
+    });
+    SCHEMAS.clone()
 }
 
 fn compile(source: &str) -> fieldmap::Program {
@@ -132,7 +137,9 @@ async fn read_ticket(
     client: &AutotaskClient,
     id: i64,
 ) -> Result<CollectedEntity, Box<dyn std::error::Error + Send + Sync>> {
-    let mut found = client.query_entities(&ids_query("Ticket", &[id])).await?;
+    let mut found = client
+        .query_entities(&QueryXml::by_ids("Ticket", &[id]))
+        .await?;
     Ok(found.pop().ok_or("the ticket is gone")?)
 }
 
@@ -187,7 +194,9 @@ async fn every_operation_round_trips() -> TestResult {
             .iter()
             .find(|e| e.name == "Ticket")
             .ok_or("no Ticket in GetEntityInfo")?;
-        assert!(ticket_info.can_query && ticket_info.can_update && ticket_info.has_user_defined_fields);
+        assert!(
+            ticket_info.can_query && ticket_info.can_update && ticket_info.has_user_defined_fields
+        );
 
         let fields = client.field_info("Ticket").await?;
         let status = fields
@@ -207,21 +216,27 @@ async fn every_operation_round_trips() -> TestResult {
         let udfs = client.udf_info("Ticket").await?;
         assert!(udfs.iter().any(|u| u.name == "Send to FN" && u.is_picklist));
 
-        let page = client.query_page(&ids_query("Ticket", &[TICKET])).await?;
+        let page = client
+            .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
+            .await?;
         assert_eq!((page.entity_count, page.max_id), (1, Some(TICKET)));
 
         // QueryXML travels as CDATA; a `]]>` in a value must survive it.
         let odd_title = "Fuser ]]> toner & <drum>";
         let created = client.create(&[new_ticket(odd_title, 0)]).await?;
         let odd_id = *created.ids().first().ok_or("nothing created")?;
-        let by_title = format!(
-            "<queryxml><entity>Ticket</entity><query><field>Title<expression op=\"equals\">{}</expression></field></query></queryxml>",
-            quick_xml::escape::escape(odd_title)
+        let by_title = QueryXml::new(
+            "Ticket",
+            vec![QueryItem::field("Title", Operator::Equals, odd_title)],
         );
         assert_eq!(client.list_ids(&by_title).await?, [odd_id]);
         let read = read_ticket(&client, odd_id).await?;
         assert_eq!(read.field("Title"), Some(odd_title));
-        assert_eq!(read.field("Description"), Some(""), "a typed empty string is kept");
+        assert_eq!(
+            read.field("Description"),
+            Some(""),
+            "a typed empty string is kept"
+        );
 
         let saved = client
             .read_modify_write(
@@ -266,7 +281,7 @@ async fn paging_reads_1200_tickets_in_pages_of_500() -> TestResult {
         );
 
         sim.reset_counters();
-        let pages = client.query_pages(&all_query("Ticket")).await?;
+        let pages = client.query_pages(&QueryXml::all("Ticket")).await?;
         let total: usize = pages.iter().map(|p| p.entity_count).sum();
         assert_eq!(
             total,
@@ -279,7 +294,7 @@ async fn paging_reads_1200_tickets_in_pages_of_500() -> TestResult {
         );
         assert_eq!(sim.request_count(), 3);
 
-        let ids = client.list_ids(&all_query("Ticket")).await?;
+        let ids = client.list_ids(&QueryXml::all("Ticket")).await?;
         assert_eq!(ids.len(), 1203);
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
         assert!(created.iter().all(|id| ids.binary_search(id).is_ok()));
@@ -313,7 +328,7 @@ async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
         let sim = start(SimConfig::default()).await?;
         let client = connected(&sim, fast_config(&sim)).await?;
         sim.inject_times(Fault::Threshold, 2);
-        let page = client.query_page(&ids_query("Ticket", &[TICKET])).await?;
+        let page = client.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await?;
         assert_eq!(page.entity_count, 1);
         assert_eq!(sim.request_count(), 3, "two refusals, then the answer");
         let outcomes: Vec<String> = client
@@ -327,7 +342,7 @@ async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
 
         // More refusals than retries: a typed error.
         sim.inject_times(Fault::Threshold, 4);
-        let refused = client.query_page(&ids_query("Ticket", &[TICKET])).await;
+        let refused = client.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await;
         assert!(matches!(refused, Err(ClientError::Threshold { .. })), "{refused:?}");
         sim.shutdown().await;
 
@@ -346,9 +361,9 @@ async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
         )
         .await?;
         for _ in 0..3 {
-            client.query_page(&ids_query("Ticket", &[TICKET])).await?;
+            client.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await?;
         }
-        let refused = client.query_page(&ids_query("Ticket", &[TICKET])).await;
+        let refused = client.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await;
         assert!(
             matches!(&refused, Err(ClientError::Threshold { message, .. }) if message.contains("exceeded its threshold")),
             "{refused:?}"
@@ -357,7 +372,7 @@ async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
         sim.advance_clock(Duration::from_secs(3601));
         assert_eq!(
             client
-                .query_page(&ids_query("Ticket", &[TICKET]))
+                .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
                 .await?
                 .entity_count,
             1,
@@ -382,9 +397,9 @@ async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
         let usage = client.threshold_and_usage().await?;
         assert_eq!((usage.threshold, usage.requests_used), (5, 1), "the report counts itself");
         for _ in 0..4 {
-            client.query_page(&ids_query("Ticket", &[TICKET])).await?;
+            client.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await?;
         }
-        let refused = client.query_page(&ids_query("Ticket", &[TICKET])).await;
+        let refused = client.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await;
         assert!(
             matches!(&refused, Err(ClientError::Threshold { message, .. }) if message.contains("client's own limit")),
             "{refused:?}"
@@ -393,7 +408,7 @@ async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
         sim.advance_clock(Duration::from_secs(3601));
         let usage = client.threshold_and_usage().await?;
         assert_eq!(usage.requests_used, 1);
-        client.query_page(&ids_query("Ticket", &[TICKET])).await?;
+        client.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await?;
         sim.shutdown().await;
         Ok(())
     })
@@ -414,9 +429,13 @@ async fn the_client_keeps_its_own_budget_and_three_calls_per_endpoint() -> TestR
         )
         .await?;
         for _ in 0..3 {
-            client.query_page(&ids_query("Ticket", &[TICKET])).await?;
+            client
+                .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
+                .await?;
         }
-        let refused = client.query_page(&ids_query("Ticket", &[TICKET])).await;
+        let refused = client
+            .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
+            .await;
         assert!(
             matches!(refused, Err(ClientError::Threshold { .. })),
             "{refused:?}"
@@ -449,7 +468,7 @@ async fn the_client_keeps_its_own_budget_and_three_calls_per_endpoint() -> TestR
             let client = client.clone();
             calls.spawn(async move {
                 client
-                    .query_page(&ids_query("Ticket", &[TICKET]))
+                    .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
                     .await
                     .map(|p| p.entity_count)
             });
@@ -484,7 +503,7 @@ async fn server_errors_and_timeouts_are_retried() -> TestResult {
         sim.inject_times(Fault::ServerError, 2);
         assert_eq!(
             client
-                .query_page(&ids_query("Ticket", &[TICKET]))
+                .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
                 .await?
                 .entity_count,
             1
@@ -500,7 +519,9 @@ async fn server_errors_and_timeouts_are_retried() -> TestResult {
 
         sim.reset_counters();
         sim.inject_times(Fault::ServerError, 4);
-        let failed = client.query_page(&ids_query("Ticket", &[TICKET])).await;
+        let failed = client
+            .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
+            .await;
         assert!(
             matches!(&failed, Err(ClientError::Fault { status: 500, .. })),
             "{failed:?}"
@@ -534,7 +555,7 @@ async fn bad_credentials_and_validation_errors_are_not_retried() -> TestResult {
         wrong_password.zone_url().await?;
         sim.reset_counters();
         let refused = wrong_password
-            .query_page(&ids_query("Ticket", &[TICKET]))
+            .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
             .await;
         assert!(matches!(refused, Err(ClientError::Unauthorized { .. })), "{refused:?}");
         assert_eq!(sim.request_count(), 1);
@@ -545,7 +566,7 @@ async fn bad_credentials_and_validation_errors_are_not_retried() -> TestResult {
         )?;
         wrong_code.zone_url().await?;
         sim.reset_counters();
-        let refused = wrong_code.query_page(&ids_query("Ticket", &[TICKET])).await;
+        let refused = wrong_code.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await;
         assert!(
             matches!(&refused, Err(ClientError::IntegrationCode { message, .. }) if message.contains("IntegrationCode is invalid")),
             "{refused:?}"
@@ -664,7 +685,9 @@ async fn outbound_changes_are_one_update_and_the_notes() -> TestResult {
         let program = compile(STATUS_SYNC);
 
         let mut records = RecordSet::new();
-        let page = client.query_page(&ids_query("Ticket", &[TICKET])).await?;
+        let page = client
+            .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
+            .await?;
         load_query_response(&page.xml, program.schemas(), &mut records)?;
         let ticket = records.get("Ticket", TICKET).ok_or("no ticket")?;
         let event: serde_json::Value = serde_json::from_str(APPROVED_EVENT)?;
@@ -688,7 +711,7 @@ async fn outbound_changes_are_one_update_and_the_notes() -> TestResult {
             before.udf("Site Access Notes")
         );
         let notes = client
-            .query_entities(&ids_query("TicketNote", &applied.note_ids))
+            .query_entities(&QueryXml::by_ids("TicketNote", &applied.note_ids))
             .await?;
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].field("TicketID"), Some("9137"));
@@ -875,7 +898,10 @@ async fn the_secret_never_shows() -> TestResult {
         let client = AutotaskClient::new(credentials.clone(), fast_config(&sim))?;
         assert!(!format!("{client:?}").contains(SECRET));
         let mut errors = Vec::new();
-        if let Err(e) = client.query_page(&ids_query("Ticket", &[TICKET])).await {
+        if let Err(e) = client
+            .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
+            .await
+        {
             errors.push(e);
         }
         let unknown = AutotaskClient::new(
@@ -895,7 +921,10 @@ async fn the_secret_never_shows() -> TestResult {
                 ..ClientConfig::default()
             },
         )?;
-        if let Err(e) = gone.query_page(&ids_query("Ticket", &[TICKET])).await {
+        if let Err(e) = gone
+            .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
+            .await
+        {
             errors.push(e);
         }
         assert_eq!(errors.len(), 3, "{errors:?}");

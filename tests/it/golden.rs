@@ -395,7 +395,7 @@ fn run_file(relative: &str, source: &str, d: &Directives) -> Result<Outcome, Str
                 let _ = writeln!(text, "== {:?} trigger #{} ==", mapping.name(), i + 1);
                 match trigger.query() {
                     Ok(xml) => {
-                        let _ = writeln!(text, "{xml}");
+                        let _ = writeln!(text, "{}", xml.to_pretty_xml());
                     }
                     Err(reason) => {
                         let _ = writeln!(text, "no QueryXML: {reason}");

@@ -12,13 +12,13 @@ use super::config::ClientConfig;
 use super::credentials::Credentials;
 use super::error::{CallSite, ClientError};
 use super::field_info::FieldInfo;
-use super::operation::Operation;
 use super::rate_limiter::{BudgetUsage, RateLimiter};
 use super::request_envelope::{envelope, zone_info_body};
 use super::transport::{HttpAnswer, Transport};
 use super::ttl_cache::TtlCache;
 use super::zone_info::{ZoneInfo, read_zone_info_response};
 use crate::autotask::soap::SoapError;
+use crate::autotask::wire::Operation;
 
 /// The client's own log keeps this many recent calls (its counts cover all of them).
 const CLIENT_LOG_LENGTH: usize = 1000;

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::operation::Operation;
+use crate::autotask::wire::Operation;
 
 /// One HTTP request (a retry is a request of its own).
 #[derive(Debug, Clone, PartialEq, Eq)]

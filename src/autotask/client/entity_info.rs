@@ -1,8 +1,8 @@
 //! `GetEntityInfo` answers: what each entity type allows.
 
-use super::operation::Operation;
-use super::xml_tree::read_answer;
+use super::answer::read_answer;
 use crate::autotask::soap::SoapError;
+use crate::autotask::wire::Operation;
 
 /// One `EntityInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

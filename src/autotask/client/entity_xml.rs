@@ -1,11 +1,11 @@
 //! Entities as `create` and `update` send them: `id`, then the changed UDFs, then every field
-//! with its `xsi:type`. Autotask's entity fields are untyped in the WSDL, so the type must be on
-//! the wire: an untyped element, even an empty one, fails on the server.
+//! with its `xsi:type` (written by [`crate::autotask::wire`]'s entity writer, as the simulator
+//! writes its answers).
 
 use super::error::ClientError;
-use super::request_envelope::escape;
 use crate::autotask::soap::{CollectedEntity, WireType};
-use crate::schema::{Entity, FieldType};
+use crate::autotask::wire::{close_entity, open_entity, push_field, push_udfs};
+use crate::schema::Entity;
 
 /// One entity to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ impl WireEntity {
             }
             let schema_type = schema
                 .and_then(|s| s.field(name))
-                .map(|f| wire_type_for(f.ty));
+                .map(|f| WireType::of(f.ty));
             let xsi_type = schema_type
                 .or_else(|| wire_type.clone())
                 .unwrap_or(WireType::String);
@@ -83,7 +83,7 @@ impl WireEntity {
         let field = schema.field(name).ok_or_else(|| {
             ClientError::InvalidRequest(format!("{} has no field `{name}`", schema.name))
         })?;
-        Ok(self.set_typed(&field.name, wire_type_for(field.ty), value))
+        Ok(self.set_typed(&field.name, WireType::of(field.ty), value))
     }
 
     /// Sets a field with an explicit wire type (replacing an earlier value).
@@ -130,39 +130,21 @@ impl WireEntity {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    /// Appends `<Entity xsi:type="…">…</Entity>`.
+    /// Appends `<Entity xsi:type="…">…</Entity>`; `UserDefinedFields` only when UDFs are set.
     pub fn write_xml(&self, out: &mut String) {
-        out.push_str("<Entity xsi:type=\"");
-        out.push_str(&escape(&self.entity));
-        out.push_str("\">");
-        out.push_str(&format!(
-            "<id xsi:type=\"xsd:long\">{}</id>",
-            self.id.unwrap_or(0)
-        ));
+        open_entity(out, &self.entity, self.id.unwrap_or(0));
         if !self.udfs.is_empty() {
-            out.push_str("<UserDefinedFields>");
-            for udf in &self.udfs {
-                out.push_str("<UserDefinedField><Name>");
-                out.push_str(&escape_value(&udf.name));
-                out.push_str("</Name>");
-                if let Some(value) = &udf.value {
-                    out.push_str("<Value>");
-                    out.push_str(&escape_value(value));
-                    out.push_str("</Value>");
-                }
-                out.push_str("</UserDefinedField>");
-            }
-            out.push_str("</UserDefinedFields>");
+            push_udfs(
+                out,
+                self.udfs
+                    .iter()
+                    .map(|udf| (udf.name.as_str(), udf.value.as_deref())),
+            );
         }
         for field in &self.fields {
-            let name = escape(&field.name);
-            out.push_str(&format!(
-                "<{name} xsi:type=\"xsd:{}\">{}</{name}>",
-                field.xsi_type.as_str(),
-                escape_value(&field.value)
-            ));
+            push_field(out, &field.name, &field.xsi_type, &field.value);
         }
-        out.push_str("</Entity>");
+        close_entity(out);
     }
 }
 
@@ -174,32 +156,6 @@ pub fn entities_body(entities: &[WireEntity]) -> String {
     }
     out.push_str("</Entities>");
     out
-}
-
-/// The `xsi:type` Autotask uses for a schema type.
-pub fn wire_type_for(ty: FieldType) -> WireType {
-    match ty {
-        FieldType::Integer => WireType::Int,
-        FieldType::Long => WireType::Long,
-        FieldType::Short => WireType::Short,
-        FieldType::String => WireType::String,
-        FieldType::Datetime => WireType::DateTime,
-        FieldType::Boolean => WireType::Boolean,
-        FieldType::Double => WireType::Double,
-        FieldType::Decimal => WireType::Decimal,
-        FieldType::Float => WireType::Float,
-    }
-}
-
-/// Element content; a carriage return is written as a reference, because a parser would
-/// turn a literal one into a line feed and the value would change on its way back.
-fn escape_value(text: &str) -> String {
-    let escaped = escape(text);
-    if escaped.contains('\r') {
-        escaped.replace('\r', "&#13;")
-    } else {
-        escaped
-    }
 }
 
 #[cfg(test)]
@@ -220,7 +176,7 @@ mod tests {
             xml,
             "<Entities><Entity xsi:type=\"Ticket\"><id xsi:type=\"xsd:long\">9137</id>\
              <UserDefinedFields><UserDefinedField><Name>Room Number</Name><Value>B&amp;12</Value>\
-             </UserDefinedField></UserDefinedFields><Title xsi:type=\"xsd:string\"></Title>\
+             </UserDefinedField></UserDefinedFields><Title xsi:type=\"xsd:string\" />\
              <Status xsi:type=\"xsd:int\">5</Status>\
              <Description xsi:type=\"xsd:string\">a &lt; b&#13;\nc</Description></Entity></Entities>"
         );

@@ -1,9 +1,9 @@
 //! `GetFieldInfo` and `getUDFInfo` answers: an `ArrayOfField`, each field with its type, flags
 //! and, for picklists, the tenant's values.
 
-use super::operation::Operation;
-use super::xml_tree::{XmlNode, read_answer};
+use super::answer::read_answer;
 use crate::autotask::soap::SoapError;
+use crate::autotask::wire::{Operation, XmlElement};
 
 /// One `Field` of a `GetFieldInfo` or `getUDFInfo` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -48,7 +48,7 @@ pub fn read_field_info_response(
     Ok(result.children_named("Field").map(field_info).collect())
 }
 
-fn field_info(node: &XmlNode) -> FieldInfo {
+fn field_info(node: &XmlElement) -> FieldInfo {
     let text = |name: &str| node.child_text(name).map(str::to_owned);
     FieldInfo {
         name: text("Name").unwrap_or_default(),
@@ -79,7 +79,7 @@ fn field_info(node: &XmlNode) -> FieldInfo {
     }
 }
 
-fn picklist_value(node: &XmlNode) -> PicklistValueInfo {
+fn picklist_value(node: &XmlElement) -> PicklistValueInfo {
     PicklistValueInfo {
         // A value's own spacing is kept; only surrounding whitespace of the element goes.
         value: node

@@ -7,9 +7,9 @@ use super::autotask_client::{AutotaskClient, soap_error};
 use super::entity_info::{EntityInfo, read_entity_info_response};
 use super::error::{CallSite, ClientError};
 use super::field_info::{FieldInfo, read_field_info_response};
-use super::operation::Operation;
 use super::request_envelope::{field_info_body, udf_info_body};
 use crate::autotask::soap::{ThresholdAndUsage, read_threshold_and_usage_response};
+use crate::autotask::wire::Operation;
 
 impl AutotaskClient {
     /// `GetFieldInfo`: every field of an entity, picklist values included. Cached.

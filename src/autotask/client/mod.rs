@@ -13,11 +13,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The wire itself (operations, QueryXML, `Entity` elements, element trees, the rolling
+//! request window) is [`crate::autotask::wire`], shared with the simulator.
+//!
 //! Calls go through a limiter (requests per rolling hour, calls in flight per endpoint) and are
 //! retried with exponential backoff and jitter on server errors, timeouts and the request
 //! threshold, never on 401 or on Autotask's validation errors. Creates are retried only when
 //! nothing can have been saved.
 
+mod answer;
 mod autotask_client;
 mod backoff;
 mod call_log;
@@ -29,10 +33,8 @@ mod error;
 mod fetcher;
 mod field_info;
 mod metadata;
-mod operation;
 mod poller;
 mod query;
-mod query_xml;
 mod rate_limiter;
 mod read_modify_write;
 mod request_envelope;
@@ -41,7 +43,6 @@ mod ticket_changes;
 mod transport;
 mod ttl_cache;
 mod write;
-mod xml_tree;
 mod zone_info;
 
 pub use autotask_client::AutotaskClient;
@@ -52,19 +53,15 @@ pub use credentials::{
     ENV_ZONE_URL, Secret,
 };
 pub use entity_info::{EntityInfo, read_entity_info_response};
-pub use entity_xml::{WireEntity, WireField, WireUdf, entities_body, wire_type_for};
+pub use entity_xml::{WireEntity, WireField, WireUdf, entities_body};
 pub use error::{CallSite, ClientError};
 pub use fetcher::{DEFAULT_CACHE_TTL, FetchStats, Fetched, Fetcher, SLOWLY_CHANGING};
 pub use field_info::{FieldInfo, PicklistValueInfo, read_field_info_response};
-pub use operation::{ATWS_NAMESPACE, Operation};
 pub use poller::{MappingPoll, TriggerPoll, poll_mapping};
 pub use query::QueryPage;
-pub use query_xml::{MAX_IDS_PER_QUERY, PAGE_SIZE, after_id, all_query, id_batches, ids_query};
 pub use rate_limiter::{BudgetExhausted, BudgetUsage};
 pub use read_modify_write::{FieldEdit, prepare_update};
-pub use request_envelope::{
-    cdata, envelope, field_info_body, query_body, udf_info_body, zone_info_body,
-};
+pub use request_envelope::{envelope, field_info_body, query_body, udf_info_body, zone_info_body};
 pub use tenant_snapshot::{
     DEFAULT_SNAPSHOT_ENTITIES, TenantSnapshot, build_snapshot, pull_tenant_snapshot,
 };

@@ -8,7 +8,7 @@ use super::autotask_client::AutotaskClient;
 use super::call_log::CallLog;
 use super::error::ClientError;
 use super::fetcher::FetchStats;
-use super::operation::Operation;
+use crate::autotask::wire::{Operation, QueryXml};
 use crate::autotask::{LoadError, load_query_response};
 use crate::ir::Program;
 use crate::stdlib::context::EvalContext;
@@ -137,9 +137,9 @@ pub async fn poll_mapping(
 
 impl AutotaskClient {
     /// The ids a QueryXML matches, across all pages, ascending.
-    pub async fn list_ids(&self, query_xml: &str) -> Result<Vec<i64>, ClientError> {
+    pub async fn list_ids(&self, query: &QueryXml) -> Result<Vec<i64>, ClientError> {
         let mut ids = Vec::new();
-        for entity in self.query_entities(query_xml).await? {
+        for entity in self.query_entities(query).await? {
             if let Some(id) = entity.field("id").and_then(|id| id.trim().parse().ok()) {
                 ids.push(id);
             }

@@ -2,12 +2,11 @@
 
 use super::autotask_client::{AutotaskClient, soap_error};
 use super::error::{CallSite, ClientError, classify_atws_errors};
-use super::operation::Operation;
-use super::query_xml::{PAGE_SIZE, after_id, entity_of, id_batches, ids_query};
 use super::request_envelope::query_body;
 use crate::autotask::soap::{
     CollectedEntity, EntityCollector, EntitySink, SoapError, WireType, read_query_response,
 };
+use crate::autotask::wire::{Operation, PAGE_SIZE, QueryXml, id_batches};
 
 /// One successful `queryResponse`, as received, with what paging needs to know about it.
 #[derive(Debug, Clone)]
@@ -26,12 +25,11 @@ impl AutotaskClient {
     ///
     /// `ReturnCode` -1 is an error: [`ClientError::Api`] with Autotask's messages (or
     /// [`ClientError::Threshold`] / [`ClientError::IntegrationCode`] when they say so).
-    pub async fn query_page(&self, query_xml: &str) -> Result<QueryPage, ClientError> {
-        let entity = entity_of(query_xml);
+    pub async fn query_page(&self, query: &QueryXml) -> Result<QueryPage, ClientError> {
         self.call(
             Operation::Query,
-            entity.as_deref(),
-            query_body(query_xml),
+            Some(&query.entity),
+            query_body(query),
             &read_page,
         )
         .await
@@ -39,9 +37,9 @@ impl AutotaskClient {
 
     /// Every page of a query: the next page asks for ids above the last one seen, until a page
     /// comes back with fewer than 500 entities.
-    pub async fn query_pages(&self, query_xml: &str) -> Result<Vec<QueryPage>, ClientError> {
+    pub async fn query_pages(&self, query: &QueryXml) -> Result<Vec<QueryPage>, ClientError> {
         let mut pages = Vec::new();
-        let mut page = self.query_page(query_xml).await?;
+        let mut page = self.query_page(query).await?;
         loop {
             let full = page.entity_count >= PAGE_SIZE;
             let last = page.max_id;
@@ -54,21 +52,20 @@ impl AutotaskClient {
             if previous_floor.is_some_and(|floor| last <= floor) {
                 return Err(ClientError::InvalidRequest(format!(
                     "paging {} did not advance past id {last}",
-                    entity_of(query_xml).unwrap_or_default()
+                    query.entity
                 )));
             }
-            let next = after_id(query_xml, last).map_err(ClientError::InvalidRequest)?;
-            page = self.query_page(&next).await?;
+            page = self.query_page(&query.with_id_above(last)).await?;
         }
     }
 
     /// Every entity a query matches, across pages, as read from the wire.
     pub async fn query_entities(
         &self,
-        query_xml: &str,
+        query: &QueryXml,
     ) -> Result<Vec<CollectedEntity>, ClientError> {
-        let pages = self.query_pages(query_xml).await?;
-        self.collect_pages(&pages, entity_of(query_xml).as_deref())
+        let pages = self.query_pages(query).await?;
+        self.collect_pages(&pages, Some(&query.entity))
     }
 
     /// The entities with these ids: one query per 500 distinct ids.
@@ -80,7 +77,7 @@ impl AutotaskClient {
         let mut pages = Vec::new();
         for batch in id_batches(ids) {
             // Distinct ids match at most one entity each, so a batch is never more than a page.
-            pages.push(self.query_page(&ids_query(entity, &batch)).await?);
+            pages.push(self.query_page(&QueryXml::by_ids(entity, &batch)).await?);
         }
         Ok(pages)
     }

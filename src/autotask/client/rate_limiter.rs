@@ -2,20 +2,19 @@
 //! per rolling window (10,000 per hour for the whole database, shared by every integration)
 //! and at most a few calls in flight per endpoint (3 threads per object endpoint).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::time::Instant;
 
 use crate::autotask::soap::ThresholdAndUsage;
+use crate::autotask::wire::RollingWindow;
 
 const LONGEST_WINDOW: Duration = Duration::from_secs(365 * 24 * 3600);
 
 #[derive(Debug)]
 pub struct RateLimiter {
-    window: Duration,
     max_wait: Duration,
     per_endpoint: usize,
     budget: Mutex<Budget>,
@@ -25,8 +24,8 @@ pub struct RateLimiter {
 #[derive(Debug)]
 struct Budget {
     limit: u32,
-    /// When each of our own requests in the window was sent, oldest first.
-    sent: VecDeque<Instant>,
+    /// Our own requests in the window.
+    sent: RollingWindow,
     /// Requests Autotask reported as used (by anyone) when the limiter was seeded, counted
     /// until a whole window has passed since, because their own times are unknown.
     reported: Option<(u32, Instant)>,
@@ -67,13 +66,12 @@ pub struct BudgetUsage {
 impl RateLimiter {
     pub fn new(limit: u32, window: Duration, per_endpoint: usize, max_wait: Duration) -> Self {
         RateLimiter {
-            // Instants plus the window must not overflow; a year is as good as forever here.
-            window: window.min(LONGEST_WINDOW),
             max_wait,
             per_endpoint: per_endpoint.max(1),
             budget: Mutex::new(Budget {
                 limit,
-                sent: VecDeque::new(),
+                // Instants plus the window must not overflow; a year is as good as forever here.
+                sent: RollingWindow::new(window.min(LONGEST_WINDOW)),
                 reported: None,
             }),
             endpoints: Mutex::new(HashMap::new()),
@@ -100,13 +98,12 @@ impl RateLimiter {
             let wait = {
                 let mut budget = lock(&self.budget);
                 let now = Instant::now();
-                budget.forget_before(now, self.window);
                 let used = budget.used(now);
                 if used < budget.limit {
-                    budget.sent.push_back(now);
+                    budget.sent.count(now);
                     return Ok(CallPermit { _slot: slot });
                 }
-                let free_in = budget.next_free(now, self.window);
+                let free_in = budget.next_free(now);
                 if now.saturating_duration_since(started) + free_in > self.max_wait {
                     return Err(BudgetExhausted {
                         used,
@@ -129,13 +126,13 @@ impl RateLimiter {
         }
         // Autotask's count includes our own requests so far.
         budget.sent.clear();
-        budget.reported = Some((usage.requests_used, Instant::now() + self.window));
+        let until = Instant::now() + budget.sent.window();
+        budget.reported = Some((usage.requests_used, until));
     }
 
     pub fn usage(&self) -> BudgetUsage {
         let mut budget = lock(&self.budget);
         let now = Instant::now();
-        budget.forget_before(now, self.window);
         BudgetUsage {
             used: budget.used(now),
             limit: budget.limit,
@@ -144,40 +141,26 @@ impl RateLimiter {
 }
 
 impl Budget {
-    fn forget_before(&mut self, now: Instant, window: Duration) {
-        while let Some(oldest) = self.sent.front() {
-            if now.saturating_duration_since(*oldest) >= window {
-                self.sent.pop_front();
-            } else {
-                break;
-            }
-        }
+    /// Our own requests in the window plus those Autotask reported, while they count.
+    fn used(&mut self, now: Instant) -> u32 {
         if let Some((_, until)) = self.reported
             && now >= until
         {
             self.reported = None;
         }
-    }
-
-    fn used(&self, now: Instant) -> u32 {
-        let own = u32::try_from(self.sent.len()).unwrap_or(u32::MAX);
-        let reported = match self.reported {
-            Some((count, until)) if now < until => count,
-            _ => 0,
-        };
-        own.saturating_add(reported)
+        let reported = self.reported.map_or(0, |(count, _)| count);
+        self.sent.used(now).saturating_add(reported)
     }
 
     /// How long until one more request fits: walk the expiries in time order until the count
     /// drops under the limit.
-    fn next_free(&self, now: Instant, window: Duration) -> Duration {
-        let mut expiries: Vec<(Instant, u32)> =
-            self.sent.iter().map(|sent| (*sent + window, 1)).collect();
+    fn next_free(&mut self, now: Instant) -> Duration {
+        let mut used = self.used(now);
+        let mut expiries: Vec<(Instant, u32)> = self.sent.expiries().map(|at| (at, 1)).collect();
         if let Some((count, until)) = self.reported {
             expiries.push((until, count));
         }
         expiries.sort_by_key(|(at, _)| *at);
-        let mut used = self.used(now);
         for (at, count) in expiries {
             used = used.saturating_sub(count);
             if used < self.limit {
@@ -185,7 +168,7 @@ impl Budget {
             }
         }
         // A limit of zero never frees up; a window is the honest answer.
-        window
+        self.sent.window()
     }
 }
 

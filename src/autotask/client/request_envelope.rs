@@ -1,11 +1,10 @@
 //! SOAP 1.1 request envelopes: the `AutotaskIntegrations` header and one body element per
 //! operation, in the ATWS namespace.
 
-use super::operation::{ATWS_NAMESPACE, Operation};
-
-const SOAP_NAMESPACE: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
-const XSD_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema";
+use crate::autotask::wire::{
+    ATWS_NAMESPACE, Operation, QueryXml, SOAP_NAMESPACE, XSD_NAMESPACE, XSI_NAMESPACE, cdata,
+    escape,
+};
 
 /// A whole request: `inner` is the content of the operation's body element (already XML).
 /// The header is left out when there is no integration code (zone discovery).
@@ -37,8 +36,8 @@ pub fn envelope(operation: Operation, integration_code: Option<&str>, inner: &st
 }
 
 /// `query(sXML)`: the QueryXML travels as CDATA, so it stays readable in traces.
-pub fn query_body(query_xml: &str) -> String {
-    format!("<sXML>{}</sXML>", cdata(query_xml))
+pub fn query_body(query: &QueryXml) -> String {
+    format!("<sXML>{}</sXML>", cdata(&query.to_xml()))
 }
 
 /// `GetFieldInfo(psObjectType)`.
@@ -56,26 +55,9 @@ pub fn zone_info_body(user: &str) -> String {
     format!("<UserName>{}</UserName>", escape(user))
 }
 
-/// Text as one CDATA section. `]]>` cannot occur inside CDATA, so it is split across two
-/// sections: `]]` ends the first, `>` starts the second.
-pub fn cdata(text: &str) -> String {
-    format!("<![CDATA[{}]]>", text.replace("]]>", "]]]]><![CDATA[>"))
-}
-
-/// Text escaped for element content and attribute values.
-pub fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cdata_splits_its_terminator() {
-        assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
-        assert_eq!(cdata("<x>&</x>"), "<![CDATA[<x>&</x>]]>");
-    }
 
     #[test]
     fn the_header_carries_the_escaped_integration_code() {

@@ -7,8 +7,8 @@ use serde_json::{Map, Value as Json, json};
 use super::autotask_client::AutotaskClient;
 use super::error::ClientError;
 use super::field_info::{FieldInfo, PicklistValueInfo};
-use super::query_xml::ids_query;
-use crate::schema::Schemas;
+use crate::autotask::wire::QueryXml;
+use crate::schema::{FieldType, Schemas};
 
 /// The entities a snapshot covers unless told otherwise: those mappings start from and those
 /// they reach one reference away.
@@ -133,7 +133,7 @@ pub fn build_snapshot(
 /// The name of the database owner: Autotask keeps the tenant's own company as Account 0.
 async fn owner_name(client: &AutotaskClient) -> Result<String, ClientError> {
     let owner = client
-        .query_entities(&ids_query("Account", &[0]))
+        .query_entities(&QueryXml::by_ids("Account", &[0]))
         .await?
         .into_iter()
         .find_map(|account| account.field("AccountName").map(str::to_owned))
@@ -183,20 +183,22 @@ fn picklist_entry(
 }
 
 fn udf_definition(entity: &str, udf: &FieldInfo, warnings: &mut Vec<String>) -> Json {
-    let ty = match udf.field_type.as_str() {
-        t @ ("integer" | "long" | "short" | "string" | "datetime" | "boolean" | "double"
-        | "decimal" | "float") => t,
-        "int" => "integer",
-        "date" => "datetime",
-        "bool" => "boolean",
-        other => {
+    let known = FieldType::from_name(&udf.field_type).or(match udf.field_type.as_str() {
+        "int" => Some(FieldType::Integer),
+        "date" => Some(FieldType::Datetime),
+        "bool" => Some(FieldType::Boolean),
+        _ => None,
+    });
+    let ty = known.map_or_else(
+        || {
             warnings.push(format!(
-                "{entity} UDF {:?}: type {other:?} is not one fieldmap knows; written as string",
-                udf.name
+                "{entity} UDF {:?}: type {:?} is not one fieldmap knows; written as string",
+                udf.name, udf.field_type
             ));
             "string"
-        }
-    };
+        },
+        FieldType::name,
+    );
     let mut definition = Map::new();
     definition.insert("name".into(), Json::String(udf.name.clone()));
     definition.insert("type".into(), Json::String(ty.to_owned()));
@@ -308,6 +310,27 @@ mod tests {
             is_active: true,
             ..PicklistValueInfo::default()
         }
+    }
+
+    #[test]
+    fn udf_types_are_read_by_name_with_autotask_aliases() {
+        let mut warnings = Vec::new();
+        for (sent, kept) in [
+            ("datetime", "datetime"),
+            ("int", "integer"),
+            ("date", "datetime"),
+            ("bool", "boolean"),
+            ("decimal", "decimal"),
+            ("money", "string"),
+        ] {
+            let udf = FieldInfo {
+                name: "U".into(),
+                field_type: sent.into(),
+                ..FieldInfo::default()
+            };
+            assert_eq!(udf_definition("Ticket", &udf, &mut warnings)["type"], kept);
+        }
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 
     #[test]

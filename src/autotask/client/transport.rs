@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
+use super::answer::read_fault;
 use super::credentials::Credentials;
 use super::error::{CallSite, ClientError, classify_fault};
-use super::operation::Operation;
-use super::xml_tree::read_fault;
 use crate::autotask::soap::SoapError;
+use crate::autotask::wire::Operation;
 
 /// How much of an unexpected body an error message quotes.
 const EXCERPT_CHARS: usize = 200;

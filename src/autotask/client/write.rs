@@ -4,10 +4,10 @@
 use super::autotask_client::{AutotaskClient, soap_error};
 use super::entity_xml::{WireEntity, entities_body};
 use super::error::{CallSite, ClientError, classify_atws_errors};
-use super::operation::Operation;
 use crate::autotask::soap::{
     CollectedEntity, EntityCollector, EntityReturnInfo, WriteOperation, read_write_response,
 };
+use crate::autotask::wire::Operation;
 
 /// Entities per `create` or `update` call.
 pub const MAX_ENTITIES_PER_WRITE: usize = 200;

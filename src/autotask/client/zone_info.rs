@@ -1,8 +1,8 @@
 //! `getZoneInfo` answers: the zone URL that serves a user's Autotask database.
 
-use super::operation::Operation;
-use super::xml_tree::read_answer;
+use super::answer::read_answer;
 use crate::autotask::soap::SoapError;
+use crate::autotask::wire::Operation;
 
 /// `ATWSZoneInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use jiff::civil::DateTime;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::time::resolve_zone;
+use crate::time::eastern;
 
 #[derive(Debug, Default)]
 pub(super) struct SimClock {
@@ -42,10 +42,6 @@ impl SimClock {
         let skew = SignedDuration::try_from(self.skew()).unwrap_or(SignedDuration::ZERO);
         let now = Timestamp::now();
         let now = now.checked_add(skew).unwrap_or(now);
-        match resolve_zone("America/New_York") {
-            Ok(zone) => zone.to_datetime(now),
-            // The zone is bundled; without it, UTC keeps the simulator answering.
-            Err(_) => jiff::tz::TimeZone::UTC.to_datetime(now),
-        }
+        eastern().to_datetime(now)
     }
 }

@@ -17,7 +17,7 @@ use crate::schema::{Entity, Field, FieldType, PickValue, Picklist, Udf};
 
 use super::metadata::{Metadata, udf_slot_ignoring_case};
 use super::wire_value::{FieldValue, format_value, parse_value};
-use super::xml_tree::XmlElement;
+use crate::autotask::wire::XmlElement;
 
 pub(super) const UNTYPED_EMPTY_VALUE: &str =
     "Conversion from type 'Object' to type 'String' is not valid.";

@@ -3,11 +3,12 @@
 //! when null; self-closing when all are null), then the non-null fields in
 //! schema order with their `xsi:type`, empty strings self-closing.
 
+use crate::autotask::soap::WireType;
+use crate::autotask::wire::{close_entity, open_entity, push_field, push_udfs};
 use crate::schema::{Entity, Udf};
 
 use super::datastore::StoredEntity;
-use super::wire_value::{FieldValue, format_value};
-use super::xml_writer::{close, open, push_empty, push_leaf, push_text};
+use super::wire_value::format_value;
 
 /// Appends one `<Entity xsi:type="…">` element.
 pub(super) fn push_entity(
@@ -17,13 +18,9 @@ pub(super) fn push_entity(
     lists_udfs: bool,
     record: &StoredEntity,
 ) {
-    out.push_str("<Entity xsi:type=\"");
-    out.push_str(&entity.name);
-    out.push_str("\"><id xsi:type=\"xsd:long\">");
-    out.push_str(&record.id.to_string());
-    out.push_str("</id>");
+    open_entity(out, &entity.name, record.id);
     if lists_udfs {
-        push_udfs(out, udfs, record);
+        push_record_udfs(out, udfs, record);
     }
     for (slot, field) in entity.fields.iter().enumerate() {
         if field.name == "id" {
@@ -32,35 +29,27 @@ pub(super) fn push_entity(
         let Some(Some(value)) = record.fields.get(slot) else {
             continue;
         };
-        let text = format_value(value);
-        out.push('<');
-        out.push_str(&field.name);
-        out.push_str(" xsi:type=\"");
-        out.push_str(field.ty.xsd_type());
-        if text.is_empty() && matches!(value, FieldValue::Text(_)) {
-            out.push_str("\" />");
-            continue;
-        }
-        out.push_str("\">");
-        push_text(out, &text);
-        close(out, &field.name);
+        push_field(
+            out,
+            &field.name,
+            &WireType::of(field.ty),
+            &format_value(value),
+        );
     }
-    out.push_str("</Entity>");
+    close_entity(out);
 }
 
-fn push_udfs(out: &mut String, udfs: &[Udf], record: &StoredEntity) {
+/// Every UDF of the tenant, or `<UserDefinedFields />` when all are null.
+fn push_record_udfs(out: &mut String, udfs: &[Udf], record: &StoredEntity) {
     if record.udfs.iter().all(Option::is_none) {
-        push_empty(out, "UserDefinedFields");
+        push_udfs(out, []);
         return;
     }
-    open(out, "UserDefinedFields");
-    for (slot, udf) in udfs.iter().enumerate() {
-        open(out, "UserDefinedField");
-        push_leaf(out, "Name", &udf.name);
-        if let Some(Some(value)) = record.udfs.get(slot) {
-            push_leaf(out, "Value", value);
-        }
-        close(out, "UserDefinedField");
-    }
-    close(out, "UserDefinedFields");
+    push_udfs(
+        out,
+        udfs.iter().enumerate().map(|(slot, udf)| {
+            let value = record.udfs.get(slot).and_then(Option::as_deref);
+            (udf.name.as_str(), value)
+        }),
+    );
 }

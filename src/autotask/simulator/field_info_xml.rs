@@ -3,7 +3,7 @@
 
 use crate::schema::Picklist;
 
-use super::xml_writer::{close, open, push_bool, push_empty, push_leaf};
+use crate::autotask::wire::{close, open, push_bool, push_empty, push_leaf};
 
 /// One field's metadata as `GetFieldInfo` reports it.
 pub(super) struct FieldInfo<'a> {

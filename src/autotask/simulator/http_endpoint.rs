@@ -28,11 +28,11 @@ use super::op_udf_info::answer_udf_info;
 use super::op_write::answer_write;
 use super::op_wsdl_version::answer_wsdl_version;
 use super::op_zone_info::answer_zone_info;
-use super::operation::{Operation, soap_action_text};
-use super::queryxml::parse_queryxml;
+use crate::autotask::wire::{ATWS_NAMESPACE, Operation, QueryXml, soap_action_text};
+
 use super::rejection::{INVALID_INTEGRATION_CODE, reject};
 use super::request_envelope::{EnvelopeError, SoapRequest, read_request};
-use super::response_envelope::{ATWS_NAMESPACE, FaultCode};
+use super::response_envelope::FaultCode;
 use super::state::SimState;
 
 /// The endpoint's path; IIS matches paths without regard to case.
@@ -81,7 +81,7 @@ pub(super) async fn handle_request(
                     .unwrap_or_default()
                     .to_owned()
             },
-            |operation| operation.element_name().to_owned(),
+            |operation| operation.element().to_owned(),
         ),
         entity: entity.clone(),
     });
@@ -133,11 +133,14 @@ fn answer(
 ) -> Result<String, EnvelopeError> {
     match operation {
         Operation::GetZoneInfo => return Ok(answer_zone_info(state, &request.operation)),
-        Operation::NotSimulated(name) => {
+        Operation::GetAttachment
+        | Operation::CreateAttachment
+        | Operation::DeleteAttachment
+        | Operation::GetInvoiceMarkup => {
             return Err(EnvelopeError {
                 code: FaultCode::Server,
                 message: format!(
-                    "Server was unable to process request. ---> {name} is not available in the simulator."
+                    "Server was unable to process request. ---> {operation} is not available in the simulator."
                 ),
             });
         }
@@ -181,7 +184,10 @@ fn answer(
         Operation::GetWsdlVersion => Ok(answer_wsdl_version(state)),
         Operation::GetZoneInfo
         | Operation::GetThresholdAndUsageInfo
-        | Operation::NotSimulated(_) => Err(EnvelopeError {
+        | Operation::GetAttachment
+        | Operation::CreateAttachment
+        | Operation::DeleteAttachment
+        | Operation::GetInvoiceMarkup => Err(EnvelopeError {
             code: FaultCode::Server,
             message: "Server was unable to process request.".to_owned(),
         }),
@@ -192,7 +198,7 @@ fn answer(
 /// in the ATWS namespace, or the deserializer gives up.
 fn check_body_element(operation: Operation, request: &SoapRequest) -> Result<(), EnvelopeError> {
     let element = &request.operation;
-    if element.local_name == operation.element_name()
+    if element.local_name == operation.element()
         && element.namespace.as_deref() == Some(ATWS_NAMESPACE)
     {
         return Ok(());
@@ -203,7 +209,7 @@ fn check_body_element(operation: Operation, request: &SoapRequest) -> Result<(),
             "Server was unable to read request. ---> There is an error in XML document. ---> <{} xmlns='{}'> was not expected; the SOAPAction names {}.",
             element.local_name,
             element.namespace.as_deref().unwrap_or(""),
-            operation.element_name()
+            operation.element()
         ),
     })
 }
@@ -240,7 +246,7 @@ async fn hold_without_answer(state: &SimState) -> Response {
 fn entity_named_by(request: &SoapRequest) -> Option<String> {
     let body = &request.operation;
     match body.local_name.as_str() {
-        "query" => parse_queryxml(&body.child("sXML")?.text)
+        "query" => QueryXml::parse(&body.child("sXML")?.text)
             .ok()
             .map(|query| query.entity),
         "create" | "update" | "delete" => body

@@ -26,7 +26,7 @@
 //!   with an HTML body) and the `AutotaskIntegrations/IntegrationCode`
 //!   header (else `ReturnCode` -1, "IntegrationCode is invalid."; the
 //!   metadata calls, which have no `ReturnCode`, answer with a fault).
-//! - `query` with QueryXML's full semantics (`queryxml`, `query_plan`,
+//! - `query` with QueryXML's full semantics (`wire::QueryXml`, `query_plan`,
 //!   `query_match`): 500 results per page sorted by id, one UDF per query,
 //!   at most 500 OR conditions.
 //! - `create`, `update`, `delete`: at most 200 entities, one transaction;
@@ -76,11 +76,8 @@ mod op_udf_info;
 mod op_write;
 mod op_wsdl_version;
 mod op_zone_info;
-mod operation;
 mod query_match;
-mod query_operator;
 mod query_plan;
-mod queryxml;
 mod rejection;
 mod request_envelope;
 mod response_envelope;
@@ -89,8 +86,6 @@ mod state;
 mod usage_window;
 mod wire_value;
 mod write_rules;
-mod xml_tree;
-mod xml_writer;
 
 pub use call_log::CallRecord;
 pub use config::{DEFAULT_THRESHOLD, DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_USER, SimConfig};

@@ -8,7 +8,7 @@ use super::op_write::MAX_ENTITIES_PER_CALL;
 use super::request_envelope::EnvelopeError;
 use super::response_envelope::{AtwsResult, FaultCode, ReturnInfo, atws_document};
 use super::state::SimState;
-use super::xml_tree::XmlElement;
+use crate::autotask::wire::XmlElement;
 
 pub(super) fn answer_delete(
     state: &SimState,

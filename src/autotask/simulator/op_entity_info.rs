@@ -2,7 +2,7 @@
 
 use super::response_envelope::operation_document;
 use super::state::SimState;
-use super::xml_writer::{close, open, push_bool, push_leaf};
+use crate::autotask::wire::{close, open, push_bool, push_leaf};
 
 pub(super) fn answer_entity_info(state: &SimState) -> String {
     let mut entities: Vec<_> = state.metadata.schema.entities.values().collect();

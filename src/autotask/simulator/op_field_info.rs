@@ -5,8 +5,7 @@ use super::field_info_xml::{FieldInfo, push_field_info};
 use super::request_envelope::EnvelopeError;
 use super::response_envelope::{FaultCode, operation_document};
 use super::state::SimState;
-use super::xml_tree::XmlElement;
-use super::xml_writer::{close, open};
+use crate::autotask::wire::{XmlElement, close, open};
 
 pub(super) fn answer_field_info(
     state: &SimState,

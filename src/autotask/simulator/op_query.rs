@@ -4,10 +4,12 @@
 use super::entity_xml::push_entity;
 use super::query_match::record_matches;
 use super::query_plan::plan_query;
-use super::queryxml::{UNREADABLE_QUERY, parse_queryxml};
 use super::response_envelope::{AtwsResult, atws_document};
 use super::state::SimState;
-use super::xml_tree::XmlElement;
+use crate::autotask::wire::{QueryXml, XmlElement};
+
+/// The message Autotask adds to every QueryXML it cannot read.
+const UNREADABLE_QUERY: &str = "Error reading in Query XML.";
 
 /// Autotask's page size.
 pub(super) const MAX_RESULTS: usize = 500;
@@ -28,9 +30,11 @@ fn run_query(state: &SimState, operation: &XmlElement) -> AtwsResult {
             ],
         );
     };
-    let query = match parse_queryxml(&sxml.text) {
+    let query = match QueryXml::parse(&sxml.text) {
         Ok(query) => query,
-        Err(errors) => return AtwsResult::failure(None, errors),
+        Err(error) => {
+            return AtwsResult::failure(None, vec![error.0, UNREADABLE_QUERY.to_owned()]);
+        }
     };
     let plan = match plan_query(&query, &state.metadata) {
         Ok(plan) => plan,

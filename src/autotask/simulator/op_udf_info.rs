@@ -5,8 +5,7 @@ use super::op_field_info::requested_entity;
 use super::request_envelope::EnvelopeError;
 use super::response_envelope::operation_document;
 use super::state::SimState;
-use super::xml_tree::XmlElement;
-use super::xml_writer::{close, open, push_empty};
+use crate::autotask::wire::{XmlElement, close, open, push_empty};
 
 pub(super) fn answer_udf_info(
     state: &SimState,

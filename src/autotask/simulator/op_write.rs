@@ -9,7 +9,7 @@ use super::request_envelope::EnvelopeError;
 use super::response_envelope::{AtwsResult, FaultCode, ReturnInfo, atws_document};
 use super::state::SimState;
 use super::write_rules::{Pending, build_record};
-use super::xml_tree::XmlElement;
+use crate::autotask::wire::XmlElement;
 
 /// Autotask's limit on entities per create, update or delete.
 pub(super) const MAX_ENTITIES_PER_CALL: usize = 200;

@@ -2,7 +2,7 @@
 
 use super::response_envelope::operation_document;
 use super::state::SimState;
-use super::xml_writer::push_leaf;
+use crate::autotask::wire::push_leaf;
 
 pub(super) fn answer_wsdl_version(state: &SimState) -> String {
     let mut out = String::new();

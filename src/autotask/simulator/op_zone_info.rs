@@ -3,8 +3,7 @@
 
 use super::response_envelope::operation_document;
 use super::state::SimState;
-use super::xml_tree::XmlElement;
-use super::xml_writer::{close, open, push_leaf};
+use crate::autotask::wire::{XmlElement, close, open, push_leaf};
 
 /// `ErrorCode` for a user name Autotask does not know.
 const UNKNOWN_USER: i32 = -1;

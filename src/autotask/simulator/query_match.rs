@@ -10,10 +10,10 @@ use std::cmp::Ordering;
 
 use super::datastore::StoredEntity;
 use super::like_pattern::like_matches;
-use super::query_operator::QueryOperator;
 use super::query_plan::{FieldTest, Joined, Operand, Predicate, Target};
 use super::soundex::soundex;
 use super::wire_value::{FieldValue, compare_values, format_value, parse_query_value};
+use crate::autotask::wire::Operator;
 
 /// Whether `record` satisfies every joined item.
 pub(super) fn record_matches(items: &[Joined], record: &StoredEntity) -> bool {
@@ -39,8 +39,8 @@ fn predicate_holds(predicate: &Predicate, record: &StoredEntity) -> bool {
 fn test_holds(test: &FieldTest, record: &StoredEntity) -> bool {
     let value = value_of(test, record);
     match test.operator {
-        QueryOperator::IsNull => return value.is_none(),
-        QueryOperator::IsNotNull => return value.is_some(),
+        Operator::IsNull => return value.is_none(),
+        Operator::IsNotNull => return value.is_some(),
         _ => {}
     }
     let Some(value) = value else {
@@ -53,12 +53,12 @@ fn test_holds(test: &FieldTest, record: &StoredEntity) -> bool {
                 return false;
             };
             match test.operator {
-                QueryOperator::Equals => order == Ordering::Equal,
-                QueryOperator::NotEqual => order != Ordering::Equal,
-                QueryOperator::GreaterThan => order == Ordering::Greater,
-                QueryOperator::LessThan => order == Ordering::Less,
-                QueryOperator::GreaterThanOrEquals => order != Ordering::Less,
-                QueryOperator::LessThanOrEquals => order != Ordering::Greater,
+                Operator::Equals => order == Ordering::Equal,
+                Operator::NotEqual => order != Ordering::Equal,
+                Operator::GreaterThan => order == Ordering::Greater,
+                Operator::LessThan => order == Ordering::Less,
+                Operator::GreaterThanOrEquals => order != Ordering::Less,
+                Operator::LessThanOrEquals => order != Ordering::Greater,
                 _ => false,
             }
         }
@@ -67,16 +67,16 @@ fn test_holds(test: &FieldTest, record: &StoredEntity) -> bool {
     }
 }
 
-fn text_test(operator: QueryOperator, text: &str, pattern: &str) -> bool {
+fn text_test(operator: Operator, text: &str, pattern: &str) -> bool {
     let text_lower = text.to_lowercase();
     let pattern_lower = pattern.to_lowercase();
     match operator {
-        QueryOperator::BeginsWith => text_lower.starts_with(&pattern_lower),
-        QueryOperator::EndsWith => text_lower.ends_with(&pattern_lower),
-        QueryOperator::Contains => text_lower.contains(&pattern_lower),
-        QueryOperator::Like => like_matches(text, pattern),
-        QueryOperator::NotLike => !like_matches(text, pattern),
-        QueryOperator::SoundsLike => match (soundex(text), soundex(pattern)) {
+        Operator::BeginsWith => text_lower.starts_with(&pattern_lower),
+        Operator::EndsWith => text_lower.ends_with(&pattern_lower),
+        Operator::Contains => text_lower.contains(&pattern_lower),
+        Operator::Like => like_matches(text, pattern),
+        Operator::NotLike => !like_matches(text, pattern),
+        Operator::SoundsLike => match (soundex(text), soundex(pattern)) {
             (Some(a), Some(b)) => a == b,
             _ => false,
         },

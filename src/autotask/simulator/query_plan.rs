@@ -7,9 +7,8 @@ use jiff::civil::Date;
 use crate::schema::{Entity, FieldType};
 
 use super::metadata::{Metadata, field_slot_ignoring_case, udf_slot_ignoring_case};
-use super::query_operator::QueryOperator;
-use super::queryxml::{QueryItem, QueryXml};
 use super::wire_value::{FieldValue, Gap, parse_query_value, parse_wall_clock};
+use crate::autotask::wire::{Operator, QueryItem, QueryXml};
 
 /// Autotask's documented limit, and its message.
 pub(super) const MAX_OR_CONDITIONS: usize = 500;
@@ -43,7 +42,7 @@ pub(super) struct FieldTest {
     pub(super) target: Target,
     /// The type values of the target are compared as.
     pub(super) ty: FieldType,
-    pub(super) operator: QueryOperator,
+    pub(super) operator: Operator,
     pub(super) operand: Operand,
 }
 
@@ -113,7 +112,7 @@ fn count_or_conditions(items: &[QueryItem]) -> usize {
     items
         .iter()
         .map(|item| match item {
-            QueryItem::Field { .. } => 0,
+            QueryItem::Field(_) => 0,
             QueryItem::Condition {
                 or_with_previous,
                 items,
@@ -135,20 +134,17 @@ impl Planner<'_> {
         items
             .iter()
             .filter_map(|item| match item {
-                QueryItem::Field {
-                    name,
-                    udf,
-                    expressions,
-                } => {
-                    let (target, ty) = self.resolve(name, *udf)?;
-                    let tests: Vec<Joined> = expressions
+                QueryItem::Field(field) => {
+                    let (target, ty) = self.resolve(&field.name, field.udf)?;
+                    let tests: Vec<Joined> = field
+                        .expressions
                         .iter()
                         .filter_map(|expression| {
                             let test = self.plan_test(
-                                name,
+                                &field.name,
                                 target,
                                 ty,
-                                &expression.operator,
+                                expression.op,
                                 &expression.value,
                             )?;
                             Some(Joined {
@@ -215,21 +211,14 @@ impl Planner<'_> {
         field: &str,
         target: Target,
         ty: FieldType,
-        operator: &str,
+        parsed: Operator,
         value: &str,
     ) -> Option<FieldTest> {
-        let Some(parsed) = QueryOperator::from_name(operator) else {
-            self.errors.push(format!(
-                "Operator \"{operator}\" is not valid for field {field}; use one of {}.",
-                QueryOperator::all_names()
-            ));
-            return None;
-        };
         let operand = if parsed.takes_no_value() {
             Operand::Nothing
         } else if parsed.matches_text() {
             Operand::Text(value.to_owned())
-        } else if parsed == QueryOperator::IsThisDay {
+        } else if parsed == Operator::IsThisDay {
             if ty != FieldType::Datetime {
                 self.errors.push(format!(
                     "Operator IsThisDay needs a date field; {field} is of type {}.",

@@ -2,9 +2,9 @@
 //! `ATWSError` where the operation answers an `ATWSResponse`, with a SOAP
 //! fault where it has no room for errors (the metadata calls).
 
-use super::operation::Operation;
 use super::request_envelope::EnvelopeError;
 use super::response_envelope::{AtwsResult, FaultCode, atws_document};
+use crate::autotask::wire::Operation;
 
 pub(super) const INVALID_INTEGRATION_CODE: &str = "IntegrationCode is invalid.";
 
@@ -22,5 +22,5 @@ pub(super) fn reject(
         });
     }
     let result = AtwsResult::failure(entity.map(str::to_lowercase), vec![message.to_owned()]);
-    Ok(atws_document(operation.element_name(), &result))
+    Ok(atws_document(operation.element(), &result))
 }

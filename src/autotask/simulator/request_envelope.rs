@@ -2,9 +2,7 @@
 //! operation element in the `Body`.
 
 use super::response_envelope::FaultCode;
-use super::xml_tree::{XmlElement, parse_document};
-
-const SOAP11_NAMESPACE: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+use crate::autotask::wire::{SOAP_NAMESPACE, XmlElement, parse_document};
 
 /// A request the simulator could read.
 #[derive(Debug)]
@@ -39,11 +37,11 @@ pub(super) fn read_request(body: &[u8]) -> Result<SoapRequest, EnvelopeError> {
             envelope.local_name
         )));
     }
-    if envelope.namespace.as_deref() != Some(SOAP11_NAMESPACE) {
+    if envelope.namespace.as_deref() != Some(SOAP_NAMESPACE) {
         return Err(EnvelopeError {
             code: FaultCode::VersionMismatch,
             message: format!(
-                "Possible SOAP version mismatch: Envelope namespace {} was unexpected. Expecting {SOAP11_NAMESPACE}.",
+                "Possible SOAP version mismatch: Envelope namespace {} was unexpected. Expecting {SOAP_NAMESPACE}.",
                 envelope.namespace.as_deref().unwrap_or("(none)")
             ),
         });

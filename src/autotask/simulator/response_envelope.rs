@@ -2,18 +2,20 @@
 //! response element, the `ATWSResponse` most operations return, and
 //! `soap:Fault`.
 
-use super::xml_writer::{close, open, push_bool, push_empty, push_leaf};
-
-pub(super) const ATWS_NAMESPACE: &str = "http://autotask.net/ATWS/v1_6/";
+use crate::autotask::wire::{
+    ATWS_NAMESPACE, SOAP_NAMESPACE, XSD_NAMESPACE, XSI_NAMESPACE, close, open, push_bool,
+    push_empty, push_leaf,
+};
 
 /// A whole response document around `body` (the content of `soap:Body`).
 pub(super) fn soap_document(body: &str) -> String {
     let mut out = String::with_capacity(body.len() + 300);
-    out.push_str(concat!(
-        r#"<?xml version="1.0" encoding="utf-8"?>"#,
-        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" "#,
-        r#"xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" "#,
-        r#"xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Body>"#
+    out.push_str(&format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="utf-8"?>"#,
+            r#"<soap:Envelope xmlns:soap="{}" xmlns:xsi="{}" xmlns:xsd="{}"><soap:Body>"#
+        ),
+        SOAP_NAMESPACE, XSI_NAMESPACE, XSD_NAMESPACE
     ));
     out.push_str(body);
     out.push_str("</soap:Body></soap:Envelope>");

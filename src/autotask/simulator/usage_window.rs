@@ -1,8 +1,9 @@
 //! The request budget: Autotask counts requests per database over a
 //! rolling hour and rejects calls while the count is at the threshold.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
+
+use crate::autotask::wire::RollingWindow;
 
 /// `TimeframeOfLimitation`, in minutes.
 pub(super) const TIMEFRAME_MINUTES: u32 = 60;
@@ -11,15 +12,14 @@ const TIMEFRAME: Duration = Duration::from_secs(TIMEFRAME_MINUTES as u64 * 60);
 #[derive(Debug)]
 pub(super) struct UsageWindow {
     threshold: u32,
-    /// When each counted request arrived, oldest first.
-    arrivals: VecDeque<Instant>,
+    arrivals: RollingWindow,
 }
 
 impl UsageWindow {
     pub(super) fn new(threshold: u32) -> Self {
         UsageWindow {
             threshold,
-            arrivals: VecDeque::new(),
+            arrivals: RollingWindow::new(TIMEFRAME),
         }
     }
 
@@ -29,14 +29,7 @@ impl UsageWindow {
 
     /// Requests counted within the hour before `now`.
     pub(super) fn used(&mut self, now: Instant) -> u32 {
-        while let Some(&oldest) = self.arrivals.front() {
-            if now.saturating_duration_since(oldest) >= TIMEFRAME {
-                self.arrivals.pop_front();
-            } else {
-                break;
-            }
-        }
-        u32::try_from(self.arrivals.len()).unwrap_or(u32::MAX)
+        self.arrivals.used(now)
     }
 
     /// Counts a request, unless the budget is used up; rejected requests
@@ -46,7 +39,7 @@ impl UsageWindow {
         if used >= self.threshold {
             return Err(used);
         }
-        self.arrivals.push_back(now);
+        self.arrivals.count(now);
         Ok(used + 1)
     }
 
@@ -54,7 +47,7 @@ impl UsageWindow {
     pub(super) fn count(&mut self, now: Instant) -> u32 {
         let used = self.used(now);
         if used < self.threshold {
-            self.arrivals.push_back(now);
+            self.arrivals.count(now);
             return used + 1;
         }
         used

@@ -11,7 +11,7 @@ use jiff::civil::DateTime;
 use rust_decimal::Decimal;
 
 use crate::schema::FieldType;
-use crate::time::{DstAdjustment, parse_autotask_datetime};
+use crate::time::{DstAdjustment, format_autotask_wall_clock, parse_autotask_datetime};
 
 /// A non-null field value.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,32 +150,11 @@ pub(super) fn format_value(value: &FieldValue) -> String {
     match value {
         FieldValue::Integer(number) => number.to_string(),
         FieldValue::Text(text) => text.clone(),
-        FieldValue::DateTime(wall) => format_wall_clock(*wall),
+        FieldValue::DateTime(wall) => format_autotask_wall_clock(*wall),
         FieldValue::Boolean(flag) => flag.to_string(),
         FieldValue::Decimal(number) => format!("{:.4}", number.round_dp(4)),
         FieldValue::Double(number) => number.to_string(),
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS[.fffffff]`, .NET style: at most 7 fraction digits,
-/// trailing zeros trimmed.
-pub(super) fn format_wall_clock(wall: DateTime) -> String {
-    let mut out = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        wall.year(),
-        wall.month(),
-        wall.day(),
-        wall.hour(),
-        wall.minute(),
-        wall.second()
-    );
-    let ticks = wall.subsec_nanosecond() / 100;
-    if ticks > 0 {
-        let digits = format!("{ticks:07}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
-    }
-    out
 }
 
 /// Orders two values of one field; text ignores case, as Autotask's

@@ -21,7 +21,6 @@ mod entity_results;
 mod envelope;
 mod error;
 mod fault;
-mod line_column;
 mod outcome;
 mod query;
 mod return_infos;

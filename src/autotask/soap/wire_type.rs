@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::schema::FieldType;
+
 /// An XML Schema type named by a field's `xsi:type`, without its prefix
 /// (`xsd:int`, `q1:int` and `int` are all [`WireType::Int`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -30,6 +32,27 @@ pub enum WireType {
 }
 
 impl WireType {
+    /// The `xsi:type` Autotask uses for values of a schema type: the one map from
+    /// [`FieldType`] to the wire.
+    pub fn of(ty: FieldType) -> WireType {
+        match ty {
+            FieldType::Integer => WireType::Int,
+            FieldType::Long => WireType::Long,
+            FieldType::Short => WireType::Short,
+            FieldType::String => WireType::String,
+            FieldType::Datetime => WireType::DateTime,
+            FieldType::Boolean => WireType::Boolean,
+            FieldType::Double => WireType::Double,
+            FieldType::Decimal => WireType::Decimal,
+            FieldType::Float => WireType::Float,
+        }
+    }
+
+    /// The name with the `xsd:` prefix the client and the simulator write, e.g. `xsd:int`.
+    pub fn xsd_name(&self) -> String {
+        format!("xsd:{}", self.as_str())
+    }
+
     /// Reads an `xsi:type` value such as `xsd:dateTime`.
     ///
     /// Returns `None` for an empty value, which says nothing about the type.
@@ -98,6 +121,25 @@ mod tests {
             WireType::from_xsi_type(" xs:decimal "),
             Some(WireType::Decimal)
         );
+    }
+
+    #[test]
+    fn every_schema_type_has_its_wire_type() {
+        use crate::schema::FieldType;
+        for (ty, written) in [
+            (FieldType::Integer, "xsd:int"),
+            (FieldType::Long, "xsd:long"),
+            (FieldType::Short, "xsd:short"),
+            (FieldType::String, "xsd:string"),
+            (FieldType::Datetime, "xsd:dateTime"),
+            (FieldType::Boolean, "xsd:boolean"),
+            (FieldType::Double, "xsd:double"),
+            (FieldType::Decimal, "xsd:decimal"),
+            (FieldType::Float, "xsd:float"),
+        ] {
+            assert_eq!(WireType::of(ty).xsd_name(), written);
+            assert_eq!(WireType::from_xsi_type(written), Some(WireType::of(ty)));
+        }
     }
 
     #[test]

@@ -10,9 +10,9 @@ use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use super::error::SoapError;
-use super::line_column::line_and_column;
 use super::text_builder::TextBuilder;
 use super::xsi_scope::{XsiScope, contains};
+use crate::diagnostics::line_column;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -226,7 +226,7 @@ impl<'i> XmlEvents<'i> {
 
     /// A content error located at an earlier [`Self::position`].
     pub(super) fn invalid_at(&self, position: usize, message: impl Into<String>) -> SoapError {
-        let (line, column) = line_and_column(self.input, position);
+        let (line, column) = line_column(self.input, position);
         SoapError::Invalid {
             position,
             line,
@@ -242,7 +242,7 @@ impl<'i> XmlEvents<'i> {
 
     /// A structure error located at the event just read.
     pub(super) fn unexpected(&self, expected: &str, found: impl Into<String>) -> SoapError {
-        let (line, column) = line_and_column(self.input, self.event_start);
+        let (line, column) = line_column(self.input, self.event_start);
         SoapError::UnexpectedElement {
             expected: expected.to_owned(),
             found: found.into(),
@@ -320,7 +320,7 @@ impl<'i> XmlEvents<'i> {
 
     fn malformed(&self, position: usize, message: impl Into<String>) -> SoapError {
         let position = position.min(self.input.len());
-        let (line, column) = line_and_column(self.input, position);
+        let (line, column) = line_column(self.input, position);
         SoapError::Xml {
             position,
             line,

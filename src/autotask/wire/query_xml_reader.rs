@@ -1,83 +1,51 @@
-//! The syntax of QueryXML, the `sXML` argument of `query`:
-//!
-//! ```xml
-//! <queryxml>
-//!   <entity>Ticket</entity>
-//!   <query>
-//!     <field>Status<expression op="equals">29682833</expression></field>
-//!     <condition operator="OR">
-//!       <field udf="true">Send to FN<expression op="Equals">Yes</expression></field>
-//!     </condition>
-//!   </query>
-//! </queryxml>
-//! ```
-//!
-//! Element and attribute names are read without regard to case, as
-//! Autotask does. What the names and values mean is checked later, against
-//! the schema ([`super::query_plan`]).
+//! Reading QueryXML text into a [`QueryXml`]. Element and attribute names and operators are
+//! read without regard to case, as Autotask does; names and values are trimmed. What the
+//! names and values mean is for the reader to check against a schema.
 
+use super::query_xml::{Expression, FieldTest, Operator, QueryItem, QueryXml};
 use super::xml_tree::{XmlElement, parse_document};
 
-/// A QueryXML document as written.
+/// Why a text is not QueryXML, in the words Autotask's error messages use.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct QueryXml {
-    pub(super) entity: String,
-    /// The items of `<query>`, in order.
-    pub(super) items: Vec<QueryItem>,
-}
+pub struct QueryXmlError(pub String);
 
-/// A `<field>` or a `<condition>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum QueryItem {
-    Field {
-        name: String,
-        udf: bool,
-        /// At least one; all must hold.
-        expressions: Vec<Expression>,
-    },
-    Condition {
-        /// `operator="OR"`: ORed with the item before it (otherwise ANDed).
-        or_with_previous: bool,
-        items: Vec<QueryItem>,
-    },
-}
-
-/// `<expression op="…">value</expression>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Expression {
-    pub(super) operator: String,
-    pub(super) value: String,
-}
-
-/// The message Autotask adds to every QueryXML it cannot read.
-pub(super) const UNREADABLE_QUERY: &str = "Error reading in Query XML.";
-
-/// Reads the text of `sXML`. Errors are ATWS error messages.
-pub(super) fn parse_queryxml(text: &str) -> Result<QueryXml, Vec<String>> {
-    let unreadable = |detail: String| vec![detail, UNREADABLE_QUERY.to_owned()];
-    if text.trim().is_empty() {
-        return Err(unreadable("The query XML is empty.".to_owned()));
+impl std::fmt::Display for QueryXmlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
-    let root = parse_document(text.as_bytes()).map_err(|error| unreadable(error.to_string()))?;
-    if !root.local_name.eq_ignore_ascii_case("queryxml") {
-        return Err(unreadable(format!(
-            "The root element must be <queryxml>, not <{}>.",
-            root.local_name
-        )));
-    }
-    let entity = child_ignoring_case(&root, "entity")
-        .map(|entity| entity.text.trim().to_owned())
-        .filter(|name| !name.is_empty())
-        .ok_or_else(|| unreadable("The query XML does not name an <entity>.".to_owned()))?;
-    let items = match child_ignoring_case(&root, "query") {
-        Some(query) => read_items(query).map_err(unreadable)?,
-        None => {
-            return Err(unreadable(
-                "The query XML has no <query> element.".to_owned(),
-            ));
+}
+
+impl std::error::Error for QueryXmlError {}
+
+impl QueryXml {
+    /// Reads QueryXML text (the content of `sXML`, unescaped).
+    ///
+    /// # Errors
+    ///
+    /// The text is not one well-formed `<queryxml>` document of `<entity>`, `<query>`,
+    /// `<condition>`, `<field>` and `<expression>` elements with known operators.
+    pub fn parse(text: &str) -> Result<QueryXml, QueryXmlError> {
+        let fail = |message: String| QueryXmlError(message);
+        if text.trim().is_empty() {
+            return Err(fail("The query XML is empty.".to_owned()));
         }
-    };
-    Ok(QueryXml { entity, items })
+        let root = parse_document(text.as_bytes()).map_err(|error| fail(error.to_string()))?;
+        if !root.local_name.eq_ignore_ascii_case("queryxml") {
+            return Err(fail(format!(
+                "The root element must be <queryxml>, not <{}>.",
+                root.local_name
+            )));
+        }
+        let entity = child_ignoring_case(&root, "entity")
+            .map(|entity| entity.text.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .ok_or_else(|| fail("The query XML does not name an <entity>.".to_owned()))?;
+        let Some(query) = child_ignoring_case(&root, "query") else {
+            return Err(fail("The query XML has no <query> element.".to_owned()));
+        };
+        let items = read_items(query).map_err(fail)?;
+        Ok(QueryXml { entity, items })
+    }
 }
 
 fn read_items(parent: &XmlElement) -> Result<Vec<QueryItem>, String> {
@@ -87,7 +55,7 @@ fn read_items(parent: &XmlElement) -> Result<Vec<QueryItem>, String> {
 fn read_item(element: &XmlElement) -> Result<QueryItem, String> {
     let name = element.local_name.as_str();
     if name.eq_ignore_ascii_case("field") {
-        read_field(element)
+        read_field(element).map(QueryItem::Field)
     } else if name.eq_ignore_ascii_case("condition") {
         let or_with_previous = match attribute_ignoring_case(element, "operator") {
             None => false,
@@ -111,7 +79,7 @@ fn read_item(element: &XmlElement) -> Result<QueryItem, String> {
     }
 }
 
-fn read_field(element: &XmlElement) -> Result<QueryItem, String> {
+fn read_field(element: &XmlElement) -> Result<FieldTest, String> {
     let name = element.text.trim().to_owned();
     if name.is_empty() {
         return Err("A <field> element does not name a field.".to_owned());
@@ -126,18 +94,24 @@ fn read_field(element: &XmlElement) -> Result<QueryItem, String> {
                 child.local_name
             ));
         }
-        let operator = attribute_ignoring_case(child, "op")
-            .map(|op| op.trim().to_owned())
+        let written = attribute_ignoring_case(child, "op")
             .ok_or_else(|| format!("An <expression> for field {name} has no op attribute."))?;
+        let op = Operator::from_name(written).ok_or_else(|| {
+            format!(
+                "Operator \"{}\" is not valid for field {name}; use one of {}.",
+                written.trim(),
+                Operator::all_names()
+            )
+        })?;
         expressions.push(Expression {
-            operator,
+            op,
             value: child.text.trim().to_owned(),
         });
     }
     if expressions.is_empty() {
         return Err(format!("The <field> {name} has no <expression>."));
     }
-    Ok(QueryItem::Field {
+    Ok(FieldTest {
         name,
         udf,
         expressions,
@@ -164,8 +138,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_fields_conditions_and_operators() {
-        let query = parse_queryxml(
+    fn reads_fields_conditions_and_operators_whatever_their_case() {
+        let query = QueryXml::parse(
             r#"<QueryXML><Entity> Ticket </Entity><Query>
                  <field>
                    Status
@@ -175,28 +149,19 @@ mod tests {
                </Query></QueryXML>"#,
         )
         .unwrap();
-        assert_eq!(query.entity, "Ticket");
-        assert_eq!(query.items.len(), 2);
         assert_eq!(
-            query.items[0],
-            QueryItem::Field {
-                name: "Status".into(),
-                udf: false,
-                expressions: vec![Expression {
-                    operator: "equals".into(),
-                    value: "1".into()
-                }],
-            }
+            query,
+            QueryXml::new(
+                "Ticket",
+                vec![
+                    QueryItem::field("Status", Operator::Equals, "1"),
+                    QueryItem::Condition {
+                        or_with_previous: true,
+                        items: vec![QueryItem::udf("Send to FN", Operator::Equals, "Yes")],
+                    },
+                ],
+            )
         );
-        let QueryItem::Condition {
-            or_with_previous,
-            items,
-        } = &query.items[1]
-        else {
-            panic!("{:?}", query.items[1]);
-        };
-        assert!(or_with_previous);
-        assert!(matches!(&items[0], QueryItem::Field { udf: true, .. }));
     }
 
     #[test]
@@ -219,10 +184,13 @@ mod tests {
                 "<queryxml><entity>Ticket</entity><query><condition operator='XOR'/></query></queryxml>",
                 "XOR",
             ),
+            (
+                "<queryxml><entity>Ticket</entity><query><field>Status<expression op='Equal'>1</expression></field></query></queryxml>",
+                "Operator \"Equal\" is not valid for field Status; use one of Equals, NotEqual,",
+            ),
         ] {
-            let errors = parse_queryxml(text).unwrap_err();
-            assert!(errors[0].contains(wanted), "{text}: {errors:?}");
-            assert_eq!(errors[1], UNREADABLE_QUERY);
+            let error = QueryXml::parse(text).unwrap_err();
+            assert!(error.0.contains(wanted), "{text}: {error}");
         }
     }
 }

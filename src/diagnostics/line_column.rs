@@ -1,4 +1,5 @@
-//! Turning a byte offset into the line and column a person looks for.
+//! Turning a byte offset into the line and column a person looks for: one rule for mapping
+//! files, SOAP responses and requests alike.
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -7,7 +8,7 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Columns count characters, not bytes; invalid UTF-8 counts one column per
 /// byte that does not continue a sequence, so garbage still gets a location.
 /// A byte order mark is invisible in editors, so it takes no column.
-pub(super) fn line_and_column(input: &[u8], position: usize) -> (usize, usize) {
+pub fn line_column(input: &[u8], position: usize) -> (usize, usize) {
     let before = &input[..position.min(input.len())];
     let line = 1 + before.iter().filter(|&&byte| byte == b'\n').count();
     let line_start = match before.iter().rposition(|&byte| byte == b'\n') {
@@ -30,22 +31,22 @@ fn is_utf8_continuation(byte: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::line_and_column;
+    use super::line_column;
 
     #[test]
     fn counts_lines_and_characters() {
         let text = "ab\ncé d".as_bytes();
-        assert_eq!(line_and_column(text, 0), (1, 1));
-        assert_eq!(line_and_column(text, 2), (1, 3));
-        assert_eq!(line_and_column(text, 3), (2, 1));
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 2), (1, 3));
+        assert_eq!(line_column(text, 3), (2, 1));
         // "cé " is 4 bytes but 3 characters.
-        assert_eq!(line_and_column(text, 7), (2, 4));
+        assert_eq!(line_column(text, 7), (2, 4));
     }
 
     #[test]
     fn ignores_the_byte_order_mark_and_clamps_past_the_end() {
         let text = b"\xEF\xBB\xBF<a>";
-        assert_eq!(line_and_column(text, 3), (1, 1));
-        assert_eq!(line_and_column(text, 99), (1, 4));
+        assert_eq!(line_column(text, 3), (1, 1));
+        assert_eq!(line_column(text, 99), (1, 4));
     }
 }

@@ -1,11 +1,12 @@
-//! Requests as small element trees.
+//! Small SOAP documents as element trees: the requests the simulator reads (at most 200
+//! entities, looked at in every direction) and the answers the client reads that are not entity
+//! streams (`GetFieldInfo`, `getUDFInfo`, `GetEntityInfo`, `getZoneInfo`, SOAP faults). Query
+//! answers go through the streaming reader instead.
 //!
-//! Requests are small (at most 200 entities) and the simulator looks at
-//! them in every direction, so unlike the streaming response reader this
-//! builds a tree. Elements are matched by local name, because clients bind
-//! the SOAP and ATWS namespaces to any prefix or to the default namespace;
-//! namespaces are kept for the few checks that need them. The builder is
-//! iterative and bounded, so no input can exhaust the stack.
+//! Elements are matched by local name, because clients, servers and proxies bind the SOAP and
+//! ATWS namespaces to any prefix or to the default namespace; namespaces are kept for the few
+//! checks that need them. The builder is iterative and bounded, so no input can exhaust the
+//! stack.
 
 use quick_xml::NsReader;
 use quick_xml::XmlVersion;
@@ -13,40 +14,45 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 
+use super::XSI_NAMESPACE;
+use crate::diagnostics::line_column;
+
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
-/// Deeper than any ATWS request or QueryXML a client writes.
+/// Deeper than any ATWS request, answer or QueryXML.
 const MAX_DEPTH: usize = 64;
 /// 200 entities of every field fit many times over.
 const MAX_ELEMENTS: usize = 500_000;
 
 /// One element: its name, attributes, direct text and child elements.
-#[derive(Debug, Clone, Default)]
-pub(super) struct XmlElement {
-    pub(super) local_name: String,
-    pub(super) namespace: Option<String>,
-    pub(super) attributes: Vec<XmlAttribute>,
-    pub(super) children: Vec<XmlElement>,
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct XmlElement {
+    /// The name without its prefix.
+    pub local_name: String,
+    /// The namespace the prefix (or default namespace) is bound to.
+    pub namespace: Option<String>,
+    pub attributes: Vec<XmlAttribute>,
+    pub children: Vec<XmlElement>,
     /// Text and CDATA directly inside, joined, references resolved.
-    pub(super) text: String,
+    pub text: String,
 }
 
 /// An attribute other than a namespace declaration.
-#[derive(Debug, Clone)]
-pub(super) struct XmlAttribute {
-    pub(super) local_name: String,
-    pub(super) is_xsi: bool,
-    pub(super) value: String,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlAttribute {
+    pub local_name: String,
+    /// In the XML Schema instance namespace (`xsi:type`, `xsi:nil`).
+    pub is_xsi: bool,
+    pub value: String,
 }
 
 impl XmlElement {
     /// The first child with this local name.
-    pub(super) fn child(&self, local_name: &str) -> Option<&XmlElement> {
+    pub fn child(&self, local_name: &str) -> Option<&XmlElement> {
         self.children.iter().find(|c| c.local_name == local_name)
     }
 
     /// Every child with this local name.
-    pub(super) fn children_named<'a>(
+    pub fn children_named<'a>(
         &'a self,
         local_name: &'a str,
     ) -> impl Iterator<Item = &'a XmlElement> + 'a {
@@ -55,8 +61,34 @@ impl XmlElement {
             .filter(move |c| c.local_name == local_name)
     }
 
+    /// The trimmed text of a child, `None` when the child is absent or empty.
+    pub fn child_text(&self, local_name: &str) -> Option<&str> {
+        self.child(local_name)
+            .map(|c| c.text.trim())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// A boolean child (`true`/`1`); absent or unreadable is `false`.
+    pub fn child_flag(&self, local_name: &str) -> bool {
+        matches!(self.child_text(local_name), Some("true" | "True" | "1"))
+    }
+
+    /// All text below the element, trimmed pieces joined by spaces.
+    pub fn all_text(&self) -> String {
+        let mut pieces = Vec::new();
+        let mut pending = vec![self];
+        while let Some(next) = pending.pop() {
+            let own = next.text.trim();
+            if !own.is_empty() {
+                pieces.push(own.to_owned());
+            }
+            pending.extend(next.children.iter().rev());
+        }
+        pieces.join(" ")
+    }
+
     /// `xsi:type` without its prefix (`xsd:int` → `int`, `q1:Ticket` → `Ticket`).
-    pub(super) fn xsi_type(&self) -> Option<&str> {
+    pub fn xsi_type(&self) -> Option<&str> {
         self.xsi_attribute("type")
             .map(|value| {
                 let value = value.trim();
@@ -66,7 +98,7 @@ impl XmlElement {
     }
 
     /// Whether `xsi:nil` says the element is null.
-    pub(super) fn is_nil(&self) -> bool {
+    pub fn is_nil(&self) -> bool {
         self.xsi_attribute("nil")
             .is_some_and(|value| matches!(value.trim(), "true" | "1"))
     }
@@ -81,12 +113,15 @@ impl XmlElement {
 
 /// Why a document could not be read, located for the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct XmlError {
-    pub(super) line: usize,
-    pub(super) column: usize,
-    pub(super) message: String,
+pub struct XmlError {
+    /// The byte offset in the document as given (a byte order mark included).
+    pub position: usize,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
 }
 
+/// .NET's words, which the simulator answers with.
 impl std::fmt::Display for XmlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -98,11 +133,12 @@ impl std::fmt::Display for XmlError {
 }
 
 /// Parses a whole document into its root element.
-pub(super) fn parse_document(input: &[u8]) -> Result<XmlElement, XmlError> {
+pub fn parse_document(input: &[u8]) -> Result<XmlElement, XmlError> {
     let document = input.strip_prefix(UTF8_BOM).unwrap_or(input);
     TreeBuilder {
         reader: NsReader::from_reader(document),
-        document,
+        input,
+        skipped: input.len() - document.len(),
         stack: Vec::new(),
         root: None,
         elements: 0,
@@ -113,7 +149,10 @@ pub(super) fn parse_document(input: &[u8]) -> Result<XmlElement, XmlError> {
 
 struct TreeBuilder<'i> {
     reader: NsReader<&'i [u8]>,
-    document: &'i [u8],
+    /// The document as given, for locating errors.
+    input: &'i [u8],
+    /// The byte order mark's length, where the reader's positions start.
+    skipped: usize,
     stack: Vec<XmlElement>,
     root: Option<XmlElement>,
     elements: usize,
@@ -246,20 +285,10 @@ impl<'i> TreeBuilder<'i> {
     }
 
     fn error(&self, message: &str) -> XmlError {
-        let before = self
-            .document
-            .get(..self.event_start.min(self.document.len()))
-            .unwrap_or_default();
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |newline| newline + 1);
-        let column = String::from_utf8_lossy(&before[line_start..])
-            .chars()
-            .count()
-            + 1;
+        let position = (self.skipped + self.event_start).min(self.input.len());
+        let (line, column) = line_column(self.input, position);
         XmlError {
+            position,
             line,
             column,
             message: message.to_owned(),
