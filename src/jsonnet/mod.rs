@@ -4,7 +4,8 @@
 //!
 //! A block sees `$.input` (the records it declared, built by the runtime), `$.util` (the broker's helper
 //! library, `stdlib/jsonnet/util.libsonnet`) and `std`. It runs sandboxed: no file or network
-//! access (imports resolve to the shipped library only), a stack bound and a time bound.
+//! access (imports resolve to the shipped library only), and bounds on time, call depth, result
+//! depth and the sizes of strings, arrays and the result (`bounds`, `docs/jsonnet.md`).
 //!
 //! jrsonnet's evaluator state is not `Send`, so blocks never run on the caller's thread: a small
 //! pool of worker threads each keeps its own state and its own cache of prepared blocks, and
