@@ -34,9 +34,7 @@ impl LocalJsonnet {
         program: &LocalProgram,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, String> {
-        sandbox::call(&program.0, input, |v| {
-            serde_json::to_value(v).map_err(|e| e.to_string())
-        })
+        sandbox::call(&program.0, input, super::bounds::to_json)
     }
 
     /// As [`LocalJsonnet::call`], with the result appended to `out` as JSON text.

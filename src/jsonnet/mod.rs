@@ -4,13 +4,16 @@
 //!
 //! A block sees `$.input` (the records it declared, built by the runtime), `$.util` (the broker's helper
 //! library, `stdlib/jsonnet/util.libsonnet`) and `std`. It runs sandboxed: no file or network
-//! access (imports resolve to the shipped library only), a stack bound and a time bound.
+//! access (imports resolve to the shipped library only), and bounds on time, call depth, result
+//! depth and the sizes of strings, arrays and the result (`bounds`, `docs/jsonnet.md`).
 //!
 //! jrsonnet's evaluator state is not `Send`, so blocks never run on the caller's thread: a small
 //! pool of worker threads each keeps its own state and its own cache of prepared blocks, and
 //! callers exchange plain JSON with them over channels. The compiled [`crate::Program`] holds only
 //! the block's text, so it stays `Send + Sync`.
 
+#[cfg(feature = "jsonnet")]
+mod bounds;
 #[cfg(feature = "jsonnet")]
 mod local;
 #[cfg(feature = "jsonnet")]
@@ -29,10 +32,23 @@ use std::time::Duration;
 
 use crate::diagnostics::Span;
 
-/// How long one block may run before it is abandoned with an error.
+// The bounds on one block. `docs/jsonnet.md` states them; change them together.
+
+/// How long one block may run before it is stopped with an error.
 pub const TIME_LIMIT: Duration = Duration::from_secs(2);
 /// Jsonnet call depth allowed in one block.
 pub const STACK_LIMIT: usize = 200;
+/// How deep a block's result may nest (arrays and objects).
+pub const MAX_DEPTH: usize = 1_000;
+/// The longest string a block may build or pass to `std`, in bytes.
+pub const MAX_STRING: usize = 16 * 1024 * 1024;
+/// The most elements an array a block builds or passes to `std` may have.
+pub const MAX_ARRAY: usize = 1_000_000;
+/// The largest result a block may give, counted as JSON text, in bytes.
+pub const MAX_RESULT: usize = 16 * 1024 * 1024;
+/// Workers still busy with a stopped block that the pool replaces before it refuses new
+/// blocks (only a block stuck inside one long native step can outlive its stop).
+pub const MAX_STUCK_WORKERS: usize = 4;
 
 /// A checked block, ready to evaluate.
 #[derive(Debug)]
@@ -60,8 +76,12 @@ pub enum JsonnetError {
     },
     #[error("the Jsonnet block ran longer than {} ms and was stopped", TIME_LIMIT.as_millis())]
     Timeout,
+    #[error("the Jsonnet block went past a limit: {0}")]
+    Limit(String),
     #[error("the Jsonnet workers are unavailable")]
     Unavailable,
+    #[error("the Jsonnet workers are all busy with blocks past their time limit")]
+    Stuck,
 }
 
 /// A syntax error inside a block, with its byte range relative to the block's code.
@@ -151,9 +171,61 @@ mod tests {
         );
     }
 
+    fn limit(code: &str) -> String {
+        match block(code).evaluate(json!({})) {
+            Err(JsonnetError::Limit(message)) => message,
+            other => panic!("{code}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_string_doubled_forty_times_is_refused_before_it_is_built() {
+        let doubled = "std.foldl(function(s, i) s + s, std.range(1, 40), 'xxxxxxxxxx')";
+        assert!(limit(doubled).contains("a string of"), "{}", limit(doubled));
+        // Returned without a callback in between, it is refused before it is flattened.
+        let chain = (0..40).fold("local s0 = 'xxxxxxxxxx';".to_string(), |code, i| {
+            format!("{code} local s{} = s{i} + s{i};", i + 1)
+        });
+        let message = limit(&format!("{chain} s40"));
+        assert!(
+            message.contains("a string of 10995116277760 bytes"),
+            "{message}"
+        );
+        assert!(limit("std.repeat('ab', 1e12)").contains("a string of"));
+        assert!(limit("std.makeArray(1e9, function(i) i)").contains("an array of"));
+        assert!(limit("std.length(std.range(1, 1e9))").contains("an array of"));
+    }
+
+    #[test]
+    fn a_result_nested_300000_deep_is_refused() {
+        // The reproducer takes most of the time limit in a debug build: either bound
+        // may end it, and the process lives on.
+        match block("std.foldl(function(a, i) [a], std.range(0, 300000), [])").evaluate(json!({})) {
+            Err(JsonnetError::Limit(message)) => assert!(message.contains("deeper than 1000")),
+            other => assert_eq!(other, Err(JsonnetError::Timeout)),
+        }
+        let message = limit("std.foldl(function(a, i) [a], std.range(0, 5000), [])");
+        assert!(message.contains("deeper than 1000"), "{message}");
+        let message = limit("std.foldl(function(a, i) {a: a}, std.range(0, 5000), null)");
+        assert!(message.contains("deeper than 1000"), "{message}");
+        // Up to the bound, a nested result is fine.
+        let ok = block("std.foldl(function(a, i) [a], std.range(1, 999), [])")
+            .evaluate(json!({}))
+            .unwrap();
+        let mut depth = 0;
+        let mut node = &ok.value;
+        while let Some(inner) = node.get(0) {
+            depth += 1;
+            node = inner;
+        }
+        assert_eq!(depth, 999);
+    }
+
     #[test]
     fn a_block_that_runs_too_long_is_abandoned() {
-        let slow = block("std.foldl(function(a, b) a + b, std.range(1, 200000000), 0)");
+        let slow = block(
+            "std.foldl(function(a, i) a + std.foldl(function(b, j) b + j, std.range(1, 100000), 0), std.range(1, 100000), 0)",
+        );
         let started = std::time::Instant::now();
         assert_eq!(slow.evaluate(json!({})).unwrap_err(), JsonnetError::Timeout);
         assert!(started.elapsed() < TIME_LIMIT * 3);

@@ -3,15 +3,18 @@
 //! blocks and mapping rules agree on every date (and on the DST rule).
 
 use jrsonnet_evaluator::error::ErrorKind;
+use jrsonnet_evaluator::function::FuncVal;
 use jrsonnet_evaluator::function::builtin;
 use jrsonnet_evaluator::{IStr, Result};
-use jrsonnet_stdlib::ContextInitializer;
 
 use crate::time::{self, MomentFormat};
 
-pub fn register(context: &ContextInitializer) {
-    context.add_native("date_convert", builtin_date_convert {});
-    context.add_native("date_add_days", builtin_date_add_days {});
+/// The natives by name, for `std.native`.
+pub fn natives() -> [(&'static str, FuncVal); 2] {
+    [
+        ("date_convert", builtin_date_convert {}.into()),
+        ("date_add_days", builtin_date_add_days {}.into()),
+    ]
 }
 
 fn fail(message: String) -> jrsonnet_evaluator::Error {

@@ -1,9 +1,14 @@
 //! Worker threads that run Jsonnet blocks. Each owns a jrsonnet state (which is not `Send`) and
-//! the blocks it has prepared; callers send JSON in and get JSON back. A block that runs past
-//! the time limit is abandoned: the caller gets an error at once and a fresh worker takes the
-//! stuck one's place, so the pool never shrinks.
+//! the blocks it has prepared; callers send JSON in and get JSON back.
+//!
+//! A block that runs past the time limit is told to stop (its job's stop flag, which the
+//! `bounds` checks read), and the caller waits a moment for the worker to unwind and take the
+//! next job. A worker that does not come back within that moment is stuck in one long step no
+//! check reaches: the pool starts a replacement, up to [`MAX_STUCK_WORKERS`] of them, and
+//! refuses blocks while that many are stuck. A stuck worker that finishes leaves the pool.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
@@ -11,16 +16,41 @@ use std::time::Duration;
 use jrsonnet_evaluator::function::NativeFn;
 use jrsonnet_evaluator::{State, Val};
 
-use super::sandbox;
-use super::{JsonnetBlock, JsonnetError, JsonnetOutput};
+use super::{JsonnetBlock, JsonnetError, JsonnetOutput, MAX_STUCK_WORKERS};
+use super::{bounds, sandbox};
 
-/// Jsonnet is deeply recursive; give workers room beyond the stack bound's checks.
-const WORKER_STACK: usize = 64 * 1024 * 1024;
+/// How long a caller waits, after its block's time is up, for the block to unwind.
+const GRACE: Duration = Duration::from_millis(500);
+
+/// Workers busy with a stopped block past [`GRACE`], each already replaced.
+static STUCK: AtomicUsize = AtomicUsize::new(0);
+
+/// Room for what jrsonnet walks recursively without its depth check: dropping a deeply nested
+/// value recurses once per level. Reserved address space; only the pages touched are memory.
+const WORKER_STACK: usize = 1024 * 1024 * 1024;
 
 struct Job {
     block: Arc<JsonnetBlock>,
     input: serde_json::Value,
     reply: Sender<Result<JsonnetOutput, JsonnetError>>,
+    ticket: Arc<Ticket>,
+}
+
+/// What the caller and the worker know of one job.
+struct Ticket {
+    state: Mutex<Stage>,
+    /// Set when the caller's time is up; the running block's checks read it.
+    stop: Arc<AtomicBool>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Queued,
+    Running,
+    /// The caller gave up before a worker took the job.
+    Cancelled,
+    /// The worker did not unwind in time; a replacement took its place.
+    Abandoned,
 }
 
 struct Pool {
@@ -36,13 +66,20 @@ fn workers() -> usize {
         .clamp(2, 8)
 }
 
-/// Sends a job to the pool (starting it on first use) and waits at most `limit`.
+/// Sends a job to the pool (starting it on first use) and waits at most `limit`, then stops it.
 pub fn run(
     block: Arc<JsonnetBlock>,
     input: serde_json::Value,
     limit: Duration,
 ) -> Result<JsonnetOutput, JsonnetError> {
+    if STUCK.load(Ordering::SeqCst) >= MAX_STUCK_WORKERS {
+        return Err(JsonnetError::Stuck);
+    }
     let (reply, answer) = channel();
+    let ticket = Arc::new(Ticket {
+        state: Mutex::new(Stage::Queued),
+        stop: Arc::new(AtomicBool::new(false)),
+    });
     {
         let mut guard = POOL.lock().map_err(|_| JsonnetError::Unavailable)?;
         let pool = match guard.as_mut() {
@@ -54,21 +91,39 @@ pub fn run(
                 block,
                 input,
                 reply,
+                ticket: ticket.clone(),
             })
             .map_err(|_| JsonnetError::Unavailable)?;
     }
-    match answer.recv_timeout(limit) {
-        Ok(result) => result,
-        Err(_) => {
-            // The worker on this job may never come back; add one so capacity stays the same.
-            if let Ok(guard) = POOL.lock()
-                && let Some(pool) = guard.as_ref()
-            {
-                spawn_worker(pool.queue.clone());
-            }
-            Err(JsonnetError::Timeout)
+    if let Ok(result) = answer.recv_timeout(limit) {
+        return result;
+    }
+    ticket.stop.store(true, Ordering::SeqCst);
+    {
+        let Ok(mut stage) = ticket.state.lock() else {
+            return Err(JsonnetError::Timeout);
+        };
+        if *stage == Stage::Queued {
+            *stage = Stage::Cancelled;
+            return Err(JsonnetError::Timeout);
         }
     }
+    // The block is told to stop; its worker replies (with an error) once it has unwound.
+    if answer.recv_timeout(GRACE).is_ok() {
+        return Err(JsonnetError::Timeout);
+    }
+    if let Ok(mut stage) = ticket.state.lock()
+        && *stage == Stage::Running
+    {
+        *stage = Stage::Abandoned;
+        STUCK.fetch_add(1, Ordering::SeqCst);
+        if let Ok(guard) = POOL.lock()
+            && let Some(pool) = guard.as_ref()
+        {
+            spawn_worker(pool.queue.clone());
+        }
+    }
+    Err(JsonnetError::Timeout)
 }
 
 fn start() -> Pool {
@@ -99,9 +154,25 @@ fn work(queue: &Mutex<Receiver<Job>>) {
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        let result = evaluate(&state, &mut prepared, &job.block, job.input);
+        match job.ticket.state.lock() {
+            Ok(mut stage) if *stage == Stage::Queued => *stage = Stage::Running,
+            _ => continue,
+        }
+        let result = {
+            let _armed = bounds::arm(job.ticket.stop.clone());
+            evaluate(&state, &mut prepared, &job.block, job.input)
+        };
+        let abandoned = match job.ticket.state.lock() {
+            Ok(stage) => *stage == Stage::Abandoned,
+            Err(_) => true,
+        };
         // The caller may have given up (timeout); then nobody listens.
         let _ = job.reply.send(result);
+        if abandoned {
+            // A replacement took this worker's place.
+            STUCK.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
     }
 }
 
@@ -112,14 +183,18 @@ fn evaluate(
     input: serde_json::Value,
 ) -> Result<JsonnetOutput, JsonnetError> {
     // jrsonnet appends a stack trace, one line per frame; the first line says what failed.
-    let runtime = |message: String| JsonnetError::Runtime {
-        message: message
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
-        traces: sandbox::take_traces(),
+    let runtime = |message: String| {
+        let first = message.lines().next().unwrap_or_default().trim();
+        match first.split_once(bounds::LIMIT_MARK) {
+            Some((_, limit)) => {
+                sandbox::take_traces();
+                JsonnetError::Limit(limit.to_string())
+            }
+            None => JsonnetError::Runtime {
+                message: first.to_string(),
+                traces: sandbox::take_traces(),
+            },
+        }
     };
     let function = match prepared.get(&block.id) {
         Some(f) => f.clone(),
@@ -129,10 +204,7 @@ fn evaluate(
             f
         }
     };
-    let value = sandbox::call(&function, input, |v| {
-        serde_json::to_value(v).map_err(|e| e.to_string())
-    })
-    .map_err(runtime)?;
+    let value = sandbox::call(&function, input, bounds::to_json).map_err(runtime)?;
     Ok(JsonnetOutput {
         value,
         traces: sandbox::take_traces(),

@@ -2,15 +2,18 @@
 //! only importable file, `std.trace` captured instead of printed, and the stack bound.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use jrsonnet_evaluator::error::ErrorKind;
 use jrsonnet_evaluator::function::{CallLocation, NativeFn};
 use jrsonnet_evaluator::trace::PathResolver;
 use jrsonnet_evaluator::{
-    AsPathLike, IStr, ImportResolver, Result as JResult, SourcePath, SourceVirtual, State, Val,
+    AsPathLike, IStr, ImportResolver, InitialContextBuilder, ObjValue, ObjValueBuilder,
+    Result as JResult, Source, SourcePath, SourceVirtual, State, Thunk, Val,
 };
-use jrsonnet_stdlib::{ContextInitializer, TracePrinter};
+use jrsonnet_gcmodule::Cc;
+use jrsonnet_stdlib::{Settings, TracePrinter, stdlib_uncached};
 
 use super::SyntaxProblem;
 
@@ -69,17 +72,53 @@ impl ImportResolver for LibraryOnly {
     }
 }
 
+/// Binds `std`: jrsonnet's standard library with each function behind the bounds' checks
+/// (`bounds::guarded_std`), and the natives the helper library calls.
+#[derive(jrsonnet_gcmodule::Trace)]
+struct GuardedStdlib {
+    std: ObjValue,
+}
+
+impl jrsonnet_evaluator::ContextInitializer for GuardedStdlib {
+    fn populate(&self, _source: Source, builder: &mut InitialContextBuilder) {
+        let mut std = ObjValueBuilder::new();
+        std.with_super(self.std.clone());
+        std.field("thisFile")
+            .hide()
+            .value(Val::string("mapping block"));
+        builder.bind("std", Thunk::evaluated(Val::Obj(std.build())));
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 /// A fresh sandboxed state for the current thread.
 pub fn new_state() -> State {
-    let context = ContextInitializer::new(PathResolver::FileName);
-    context.settings_mut().trace_printer = Rc::new(CaptureTraces);
-    super::natives::register(&context);
+    let mut settings = Settings {
+        ext_vars: HashMap::new(),
+        ext_natives: HashMap::new(),
+        trace_printer: Rc::new(CaptureTraces),
+        path_resolver: PathResolver::FileName,
+    };
+    for (name, native) in super::natives::natives() {
+        settings.ext_natives.insert(name.into(), native);
+    }
+    let std = stdlib_uncached(Cc::new(RefCell::new(settings)));
     let mut builder = State::builder();
     builder
-        .context_initializer(context)
+        .context_initializer(GuardedStdlib {
+            std: super::bounds::guarded_std(&std),
+        })
         .import_resolver(LibraryOnly);
-    jrsonnet_evaluator::stack::set_stack_depth_limit(super::STACK_LIMIT);
+    reset_depth_limit();
     builder.build()
+}
+
+/// jrsonnet's call-depth limit back at [`super::STACK_LIMIT`], after a stop lowered it.
+pub fn reset_depth_limit() {
+    jrsonnet_evaluator::stack::set_stack_depth_limit(super::STACK_LIMIT);
 }
 
 /// The block as a Jsonnet function of its input.
@@ -108,11 +147,13 @@ pub fn call<T>(
     input: serde_json::Value,
     finish: impl FnOnce(&Val) -> Result<T, String>,
 ) -> Result<T, String> {
+    reset_depth_limit();
     let result = serde_json::from_value::<Val>(input)
         .map_err(|e| e.to_string())
         .and_then(|input| function.call(input).map_err(|e| e.to_string()))
         .and_then(|value| finish(&value));
     jrsonnet_gcmodule::collect_thread_cycles();
+    reset_depth_limit();
     result
 }
 

@@ -757,8 +757,7 @@ fn a_record_given_twice_with_different_values_is_an_error() {
     );
     run.expect_code(2);
     assert!(
-        run.stderr.contains("Ticket 9137 is in")
-            && run.stderr.contains("with different values"),
+        run.stderr.contains("Ticket 9137 is in") && run.stderr.contains("with different values"),
         "{}",
         run.stderr
     );

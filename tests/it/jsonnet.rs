@@ -272,7 +272,7 @@ fn a_typo_inside_a_block_is_reported_at_check_time_with_its_line() {
 fn runaway_blocks_fail_their_rule_with_a_clear_issue() {
     let (schemas, records) = demo();
     let source = mapping(
-        "  custom_fields[1] = jsonnet() ||| local f(n) = f(n + 1) + 1; f(0) |||\n  custom_fields[2] = jsonnet() ||| std.foldl(function(a, b) a + b, std.range(1, 300000000), 0) |||\n  custom_fields[3] = jsonnet() ||| std.trace('still here', 'ok') |||",
+        "  custom_fields[1] = jsonnet() ||| local f(n) = f(n + 1) + 1; f(0) |||\n  custom_fields[2] = jsonnet() ||| std.foldl(function(a, i) a + std.foldl(function(b, j) b + j, std.range(1, 100000), 0), std.range(1, 100000), 0) |||\n  custom_fields[3] = jsonnet() ||| std.trace('still here', 'ok') |||",
     );
     let program = fieldmap::compile(&source, schemas).unwrap();
     let result = program.evaluate(&records, 9137, &ctx(), 0).unwrap();
@@ -294,6 +294,68 @@ fn runaway_blocks_fail_their_rule_with_a_clear_issue() {
         json!([{"id": 3, "value": "ok"}])
     );
     assert_eq!(result.log, ["still here"]);
+}
+
+fn threads() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Issue 14, item 3: a block past its time limit used to keep running on a thread of its own
+/// (with eight such blocks, threads went from 4 to 10).
+#[test]
+fn timed_out_blocks_are_stopped_and_their_workers_reused() {
+    let spin = [
+        "std.makeArray(1e6, function(i) std.foldl(function(a, j) a + j, std.range(1, 1e6), 0))",
+        "std.foldl(function(a, i) a + std.length(std.filter(function(x) x > 0, std.range(1, 1e6))), std.range(1, 1e6), 0)",
+        "[std.foldl(function(a, x) a + x * i, std.range(1, 1e6), 0) for i in std.range(1, 1e6)]",
+    ];
+    assert_eq!(eval("1", json!({})).unwrap(), json!(1), "the pool is up");
+    let before = threads();
+    for round in 0..spin.len() {
+        let code = spin[round % spin.len()];
+        assert_eq!(eval(code, json!({})), Err(JsonnetError::Timeout), "{code}");
+    }
+    // Other tests run beside this one, each on a thread of its own; the workers are reused.
+    let after = threads();
+    assert!(
+        after <= before + 4,
+        "threads went from {before} to {after} after three timed-out blocks"
+    );
+    assert_eq!(eval("1 + 1", json!({})).unwrap(), json!(2));
+}
+
+/// Issue 14, item 2: both blocks passed `check` and killed the process.
+#[test]
+fn blocks_that_would_exhaust_memory_or_the_stack_fail_their_rule() {
+    let (schemas, records) = demo();
+    let source = mapping(
+        "  custom_fields[1] = jsonnet() ||| std.foldl(function(s, i) s + s, std.range(1, 40), 'xxxxxxxxxx') |||\n  custom_fields[2] = jsonnet() ||| std.foldl(function(a, i) [a], std.range(0, 300000), []) |||\n  custom_fields[3] = jsonnet() ||| 'ok' |||",
+    );
+    let program = fieldmap::compile(&source, schemas).unwrap();
+    let result = program.evaluate(&records, 9137, &ctx(), 0).unwrap();
+    let messages: Vec<&str> = result.issues.iter().map(|i| i.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("`custom_fields[1]`") && m.contains("is longer than 16777216")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.starts_with("`custom_fields[2]`")
+            && (m.contains("deeper than 1000") || m.contains("was stopped"))),
+        "{messages:?}"
+    );
+    assert_eq!(
+        result.work_order["custom_fields"]["results"][0]["results"],
+        json!([{"id": 3, "value": "ok"}])
+    );
 }
 
 #[test]
