@@ -951,11 +951,7 @@ fn trigger_queries(source: &str) -> Vec<Result<String, String>> {
     program.mappings()[0]
         .triggers()
         .iter()
-        .map(|t| {
-            t.query()
-                .map(|q| q.to_pretty_xml())
-                .map_err(str::to_string)
-        })
+        .map(|t| t.query().map(|q| q.to_pretty_xml()).map_err(str::to_string))
         .collect()
 }
 
