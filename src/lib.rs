@@ -19,6 +19,8 @@
 pub mod autotask;
 pub mod check;
 pub mod diagnostics;
+#[cfg(any(feature = "client", feature = "sim"))]
+pub mod fieldnation;
 pub mod ir;
 pub mod jsonnet;
 pub mod lint;
