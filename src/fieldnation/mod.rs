@@ -8,3 +8,12 @@ pub mod signature;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "sim")]
+pub mod simulator;
+
+/// reqwest is built without a TLS crypto provider of its own; rustls gets the ring provider,
+/// installed once for the process (installing it again is harmless and ignored). Called before
+/// any HTTP client is built.
+pub(crate) fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -3,6 +3,7 @@
 
 mod autotask;
 mod fieldnation;
+mod fieldnation_account;
 mod tenant;
 
 use thiserror::Error;
@@ -10,6 +11,7 @@ use thiserror::Error;
 pub use autotask::{AutotaskSchema, Entity, Field, FieldType};
 pub(crate) use fieldnation::Step;
 pub use fieldnation::{Node, NodeType, Problem, Webhooks};
+pub use fieldnation_account::{CONTACT_ROLES, CustomField, FieldNationAccount, TypeOfWork};
 pub use tenant::{PickValue, Picklist, PicklistEntry, Tenant, Udf};
 
 const AUTOTASK_ENTITIES: &str = include_str!("../../stdlib/autotask/entities.json");

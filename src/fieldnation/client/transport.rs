@@ -28,7 +28,7 @@ impl Transport {
     /// TLS goes through rustls with the ring provider, installed once for the process
     /// (installing it again is harmless and ignored).
     pub(super) fn new(timeout: Duration, max_bytes: usize) -> Result<Transport, FnError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::fieldnation::install_tls_provider();
         let http = reqwest::Client::builder()
             .user_agent(concat!("fieldmap/", env!("CARGO_PKG_VERSION")))
             .build()
