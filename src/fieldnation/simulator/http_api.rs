@@ -250,9 +250,9 @@ fn token(state: &SimState, body: &[u8]) -> Response {
     )
 }
 
-fn read_body(body: &[u8]) -> Result<Value, Response> {
-    serde_json::from_slice(body)
-        .map_err(|e| error_reply(400, &format!("Request body is not valid JSON: {e}")))
+/// The JSON of a request body, or the message of Field Nation's 400 for it.
+fn read_body(body: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(body).map_err(|e| format!("Request body is not valid JSON: {e}"))
 }
 
 fn body_problems(state: &SimState, body: &Value, partial: bool) -> Vec<BodyProblem> {
@@ -268,7 +268,7 @@ fn body_problems(state: &SimState, body: &Value, partial: bool) -> Vec<BodyProbl
 fn create(state: &SimState, body: &[u8]) -> Response {
     let body = match read_body(body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(message) => return error_reply(400, &message),
     };
     let problems = body_problems(state, &body, false);
     if !problems.is_empty() {
@@ -302,7 +302,7 @@ fn get(state: &SimState, id: u64) -> Response {
 fn update(state: &SimState, id: u64, body: &[u8]) -> Response {
     let patch = match read_body(body) {
         Ok(patch) => patch,
-        Err(response) => return response,
+        Err(message) => return error_reply(400, &message),
     };
     let problems = body_problems(state, &patch, true);
     if !problems.is_empty() {
@@ -320,7 +320,7 @@ fn update(state: &SimState, id: u64, body: &[u8]) -> Response {
 fn route_to(state: &SimState, id: u64, body: &[u8]) -> Response {
     let body = match read_body(body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(message) => return error_reply(400, &message),
     };
     let Some(technician) = body.pointer("/technician/id").and_then(Value::as_u64) else {
         return validation_reply(&[BodyProblem {

@@ -318,13 +318,15 @@ fn prune(value: &mut Value, node: &Node) -> bool {
     if value.is_null() {
         return true;
     }
-    let fits = match (node.ty, &*value) {
-        (NodeType::Any, _) => true,
-        (NodeType::String, Value::String(_)) | (NodeType::Boolean, Value::Bool(_)) => true,
-        (NodeType::Number | NodeType::Integer, Value::Number(_)) => true,
-        (NodeType::Object, Value::Object(_)) | (NodeType::Array, Value::Array(_)) => true,
-        _ => false,
-    };
+    let fits = matches!(
+        (node.ty, &*value),
+        (NodeType::Any, _)
+            | (NodeType::String, Value::String(_))
+            | (NodeType::Boolean, Value::Bool(_))
+            | (NodeType::Number | NodeType::Integer, Value::Number(_))
+            | (NodeType::Object, Value::Object(_))
+            | (NodeType::Array, Value::Array(_))
+    );
     if !fits {
         return false;
     }
