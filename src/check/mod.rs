@@ -3,6 +3,7 @@
 //! stop the walk; each becomes a diagnostic and the walk goes on with `Type::Any`.
 
 mod expr;
+mod fieldnation_ids;
 mod fold;
 mod jsonnet;
 mod mapping;
