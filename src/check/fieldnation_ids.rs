@@ -26,12 +26,23 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|f| (f.id, f.name.as_str()))
             .collect();
-        self.report_unknown_id(("custom field", "custom fields"), id, span, &entries, &account.name);
+        self.report_unknown_id(
+            ("custom field", "custom fields"),
+            id,
+            span,
+            &entries,
+            &account.name,
+        );
     }
 
     /// `types_of_work[i].id = …`: every constant the value can take (a constant, a table's
     /// rows and default, a range map's arms) must be a type of work of the account.
-    pub(super) fn check_type_of_work_ids(&mut self, target: &Target<'_>, expr: &ir::Expr, span: Span) {
+    pub(super) fn check_type_of_work_ids(
+        &mut self,
+        target: &Target<'_>,
+        expr: &ir::Expr,
+        span: Span,
+    ) {
         let Target::Field { steps, .. } = target else {
             return;
         };

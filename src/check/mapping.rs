@@ -93,7 +93,9 @@ impl<'a> Checker<'a> {
                     seen.insert(shown.clone(), a.target.span);
                     let allowed = self.check_allowed(&target, &lowered.expr, a.value.span);
                     match &target {
-                        Target::CustomField { id } => self.check_custom_field_id(*id, a.target.span),
+                        Target::CustomField { id } => {
+                            self.check_custom_field_id(*id, a.target.span)
+                        }
                         Target::Field { .. } => {
                             self.check_type_of_work_ids(&target, &lowered.expr, a.value.span)
                         }
@@ -237,7 +239,11 @@ impl<'a> Checker<'a> {
                 );
                 let close = crate::diagnostics::did_you_mean(s, allowed.iter().map(String::as_str))
                     .map(str::to_owned)
-                    .or_else(|| is_contact_role(steps).then(|| closest_by_sound(s, &allowed)).flatten());
+                    .or_else(|| {
+                        is_contact_role(steps)
+                            .then(|| closest_by_sound(s, &allowed))
+                            .flatten()
+                    });
                 d = match close {
                     Some(close) => d.with_label(format!("did you mean {close:?}?")),
                     None => d.with_label("not allowed"),
@@ -254,7 +260,8 @@ impl<'a> Checker<'a> {
 /// The allowed value most like `text` (Jaro-Winkler, ignoring case): roles differ in words
 /// more than in letters ("Site Contact" and "Location Contact"), which edit distance misses.
 fn closest_by_sound(text: &str, allowed: &[String]) -> Option<String> {
-    let score = |candidate: &str| strsim::jaro_winkler(&candidate.to_lowercase(), &text.to_lowercase());
+    let score =
+        |candidate: &str| strsim::jaro_winkler(&candidate.to_lowercase(), &text.to_lowercase());
     allowed
         .iter()
         .max_by(|a, b| score(a).total_cmp(&score(b)))

@@ -75,6 +75,54 @@ impl FieldNationAccount {
     pub fn accepts_role(&self, role: &str) -> bool {
         self.contact_roles.iter().any(|r| r == role)
     }
+
+    /// A tenant snapshot's text with this account as its `fieldnation` section, the rest of
+    /// the text kept as it is (replacing a section it already has).
+    pub fn add_to_snapshot(&self, snapshot: &str) -> Result<String, String> {
+        let mut json: serde_json::Value =
+            serde_json::from_str(snapshot).map_err(|e| format!("the snapshot: {e}"))?;
+        let object = json
+            .as_object_mut()
+            .ok_or("the snapshot is not a JSON object")?;
+        if object.contains_key("fieldnation") {
+            object.insert(
+                "fieldnation".into(),
+                serde_json::to_value(self).map_err(|e| e.to_string())?,
+            );
+            return serde_json::to_string_pretty(&json)
+                .map(|text| text + "\n")
+                .map_err(|e| e.to_string());
+        }
+        let body = snapshot.trim_end();
+        let head = body
+            .strip_suffix('}')
+            .ok_or("the snapshot does not end with `}`")?
+            .trim_end();
+        let section = self.section_text().map_err(|e| e.to_string())?;
+        Ok(format!("{head},\n \"fieldnation\": {section}\n}}\n"))
+    }
+
+    /// One line per type of work and custom field, like the rest of a snapshot.
+    fn section_text(&self) -> Result<String, serde_json::Error> {
+        let list = |items: Vec<String>| format!("[\n   {}\n  ]", items.join(",\n   "));
+        let types = self
+            .types_of_work
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()?;
+        let fields = self
+            .custom_fields
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(format!(
+            "{{\n  \"name\": {},\n  \"types_of_work\": {},\n  \"custom_fields\": {},\n  \"contact_roles\": {}\n }}",
+            serde_json::to_string(&self.name)?,
+            list(types),
+            list(fields),
+            serde_json::to_string(&self.contact_roles)?
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -92,5 +140,30 @@ mod tests {
         }
         assert!(account.accepts_role("Location Contact"));
         assert!(!account.accepts_role("Site Contact"));
+    }
+
+    #[test]
+    fn a_snapshot_gets_the_section_and_reads_it_back() {
+        let account = FieldNationAccount::demo().unwrap_or_else(|e| panic!("demo account: {e}"));
+        let snapshot = "{\n \"name\": \"T\",\n \"picklists\": {},\n \"udfs\": {}\n}\n";
+        let text = account
+            .add_to_snapshot(snapshot)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(json["name"], "T");
+        let back: FieldNationAccount =
+            serde_json::from_value(json["fieldnation"].clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, account);
+        let again = account
+            .add_to_snapshot(&text)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let json: serde_json::Value = serde_json::from_str(&again).unwrap_or_default();
+        assert_eq!(
+            json["fieldnation"]["types_of_work"]
+                .as_array()
+                .map(Vec::len),
+            Some(account.types_of_work.len())
+        );
+        assert!(account.add_to_snapshot("[1]").is_err());
     }
 }

@@ -1,57 +1,61 @@
 //! The account's types of work and custom fields, as `GET /types-of-work` and
-//! `GET /custom-fields` list them: what a snapshot records so that `check` can check the ids a
-//! mapping writes.
+//! `GET /custom-fields` list them: what `schema pull` records so that `check` can check the
+//! ids a mapping writes.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::work_order::number_as_id;
-
-/// One type of work (V3TypesOfWork).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TypeOfWorkInfo {
-    pub id: u64,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub industry: Option<String>,
-}
-
-/// One work order custom field (WorkorderCustomFieldDto).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomFieldInfo {
-    pub id: u64,
-    pub name: String,
-    /// `text`, `numeric`, `date`, `date_time`, `time`, `predefined`, `phone`.
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub field_type: Option<String>,
-}
+use crate::schema::{CONTACT_ROLES, CustomField, FieldNationAccount, TypeOfWork};
 
 /// The entries of one page of `results`; entries without an id or name are skipped.
-pub(super) fn types_of_work_page(page: &Value) -> Vec<TypeOfWorkInfo> {
+pub(super) fn types_of_work_page(page: &Value) -> Vec<TypeOfWork> {
     results(page)
         .filter_map(|entry| {
-            Some(TypeOfWorkInfo {
+            Some(TypeOfWork {
                 id: entry.get("id").and_then(number_as_id)?,
                 name: entry.get("name")?.as_str()?.to_owned(),
+                industry_id: entry.get("industry_id").and_then(number_as_id),
                 industry: entry
                     .get("industry")
                     .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
                     .map(str::to_owned),
             })
         })
         .collect()
 }
 
-pub(super) fn custom_fields_page(page: &Value) -> Vec<CustomFieldInfo> {
+pub(super) fn custom_fields_page(page: &Value) -> Vec<CustomField> {
     results(page)
         .filter_map(|entry| {
-            Some(CustomFieldInfo {
+            Some(CustomField {
                 id: entry.get("id").and_then(number_as_id)?,
                 name: entry.get("name")?.as_str()?.to_owned(),
                 field_type: entry.get("type").and_then(Value::as_str).map(str::to_owned),
+                flags: entry
+                    .get("flags")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str().map(str::to_owned))
+                    .collect(),
             })
         })
         .collect()
+}
+
+/// The account as a snapshot records it; the contact roles are Field Nation's own.
+pub(super) fn account(
+    name: &str,
+    types_of_work: Vec<TypeOfWork>,
+    custom_fields: Vec<CustomField>,
+) -> FieldNationAccount {
+    FieldNationAccount {
+        name: name.to_owned(),
+        types_of_work,
+        custom_fields,
+        contact_roles: CONTACT_ROLES.iter().map(|r| (*r).to_owned()).collect(),
+    }
 }
 
 /// `metadata.pages` of a list answer (1 when absent).

@@ -10,9 +10,7 @@ use serde_json::Value;
 
 use super::backoff::backoff_delay;
 use super::call_log::{ApiCall, CallLog};
-use super::catalog::{
-    CustomFieldInfo, TypeOfWorkInfo, custom_fields_page, page_count, types_of_work_page,
-};
+use super::catalog::{account, custom_fields_page, page_count, types_of_work_page};
 use super::config::ClientConfig;
 use super::credentials::{Credentials, Secret};
 use super::error::{CallSite, FieldProblem, FnError};
@@ -23,6 +21,7 @@ use super::token::{CachedToken, DEFAULT_TOKEN_LIFETIME};
 use super::transport::{Answer, Transport, excerpt};
 use super::work_order::{WorkOrder, number_as_id};
 use crate::fieldnation::paths;
+use crate::schema::{CustomField, FieldNationAccount, TypeOfWork};
 
 /// The client's own log keeps this many recent requests (its count covers all).
 const CLIENT_LOG_LENGTH: usize = 1000;
@@ -261,15 +260,23 @@ impl FieldNationClient {
     }
 
     /// Every type of work of the account (`GET /types-of-work`, all pages).
-    pub async fn types_of_work(&self) -> Result<Vec<TypeOfWorkInfo>, FnError> {
+    pub async fn types_of_work(&self) -> Result<Vec<TypeOfWork>, FnError> {
         let pages = self.catalog("types_of_work", paths::TYPES_OF_WORK).await?;
         Ok(pages.iter().flat_map(types_of_work_page).collect())
     }
 
     /// Every work order custom field of the account (`GET /custom-fields`, all pages).
-    pub async fn custom_fields(&self) -> Result<Vec<CustomFieldInfo>, FnError> {
+    pub async fn custom_fields(&self) -> Result<Vec<CustomField>, FnError> {
         let pages = self.catalog("custom_fields", paths::CUSTOM_FIELDS).await?;
         Ok(pages.iter().flat_map(custom_fields_page).collect())
+    }
+
+    /// The account's types of work and custom fields, with Field Nation's contact roles: the
+    /// `fieldnation` section of a snapshot (docs/tenant-snapshot.md).
+    pub async fn pull_account(&self, name: &str) -> Result<FieldNationAccount, FnError> {
+        let types_of_work = self.types_of_work().await?;
+        let custom_fields = self.custom_fields().await?;
+        Ok(account(name, types_of_work, custom_fields))
     }
 
     async fn catalog(&self, operation: &'static str, path: &str) -> Result<Vec<Value>, FnError> {

@@ -34,7 +34,6 @@ mod transport;
 mod work_order;
 
 pub use call_log::{ApiCall, CallLog};
-pub use catalog::{CustomFieldInfo, TypeOfWorkInfo};
 pub use config::{ClientConfig, PRODUCTION_URL, SANDBOX_URL};
 pub use credentials::{
     Credentials, CredentialsError, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PASSWORD, ENV_USERNAME,
