@@ -409,14 +409,35 @@ async fn types_of_work_and_custom_fields_are_the_accounts() -> TestResult {
         let got: Vec<(u64, String)> = types.iter().map(|t| (t.id, t.name.clone())).collect();
         assert_eq!(got, expected);
         let fields = client.custom_fields().await?;
-        let expected: Vec<u64> = account["custom_fields"]
+        let expected: Vec<(u64, String, Vec<String>)> = account["custom_fields"]
             .as_array()
             .ok_or("fields")?
             .iter()
-            .filter_map(|f| f["id"].as_u64())
+            .map(|f| {
+                let flags = f["flags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|flag| flag.as_str().map(str::to_owned))
+                    .collect();
+                (
+                    f["id"].as_u64().unwrap_or(0),
+                    f["name"].as_str().unwrap_or("").to_owned(),
+                    flags,
+                )
+            })
             .collect();
-        assert_eq!(fields.iter().map(|f| f.id).collect::<Vec<_>>(), expected);
-        assert_eq!(fields[0].name, "Autotask Ticket Number");
+        let got: Vec<(u64, String, Vec<String>)> = fields
+            .iter()
+            .map(|f| (f.id, f.name.clone(), f.flags.clone()))
+            .collect();
+        assert_eq!(got, expected);
+        // The account as a snapshot records it, and a snapshot that carries it.
+        let pulled = client.pull_account("Demo").await?;
+        assert_eq!(
+            (pulled.types_of_work, pulled.custom_fields),
+            (types, fields)
+        );
         sim.shutdown().await;
         Ok(())
     })
@@ -1138,6 +1159,21 @@ impl Drop for Receiver {
     }
 }
 
+/// The simulator's delivery log once it holds `n` attempts (or after 10 seconds).
+async fn wait_for_deliveries(
+    sim: &SimHandle,
+    n: usize,
+) -> Vec<fieldmap::fieldnation::simulator::DeliveryRecord> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let records = sim.deliveries();
+        if records.len() >= n || Instant::now() > deadline {
+            return records;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 fn webhook_config(url: &str, time_scale: f64) -> SimConfig {
     SimConfig {
         webhook: Some(WebhookConfig::new(url, WEBHOOK_SECRET)),
@@ -1230,7 +1266,7 @@ async fn deliveries_are_signed_carry_five_headers_and_retry_on_the_scaled_schedu
         assert!(body["triggered_by_user"]["id"].is_number());
         spec.check("get", "ok", &body["workorder"])?;
         assert_eq!(body["workorder"]["id"], json!(created.id));
-        let deliveries = sim.deliveries();
+        let deliveries = wait_for_deliveries(&sim, 4).await;
         assert_eq!(
             deliveries.iter().map(|d| d.status).collect::<Vec<_>>(),
             [Some(503), Some(503), Some(503), Some(200)]
@@ -1288,7 +1324,9 @@ async fn a_4xx_ends_a_delivery_and_failures_stop_after_eight_attempts() -> TestR
             .await?;
         let got = slow.wait_for(2, Duration::from_secs(10)).await;
         assert_eq!(got.len(), 2);
-        let records = sim.deliveries();
+        // The simulator records an attempt when its answer is in, a moment after the receiver
+        // saw it.
+        let records = wait_for_deliveries(&sim, 2).await;
         assert_eq!(records[0].error.as_deref(), Some("timeout"));
         assert_eq!(records[1].status, Some(200));
         sim.shutdown().await;
@@ -1301,11 +1339,7 @@ async fn a_4xx_ends_a_delivery_and_failures_stop_after_eight_attempts() -> TestR
         demo_client(&sim)?
             .create_work_order(&small_body("nobody"))
             .await?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while sim.deliveries().len() < 8 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let records = sim.deliveries();
+        let records = wait_for_deliveries(&sim, 8).await;
         assert_eq!(records.len(), 8);
         assert!(
             records
@@ -1513,6 +1547,187 @@ async fn the_dispatch_mapping_work_order_is_created_and_read_back_unchanged() ->
         );
         assert!(marker.is_on(&client.get_work_order(once.work_order.id).await?.json));
         sim.shutdown().await;
+        Ok(())
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The account snapshot: `schema pull` writes it, `check` uses it.
+// ---------------------------------------------------------------------------------------------
+
+fn diagnostics_of(
+    source: &str,
+    schemas: fieldmap::schema::Schemas,
+) -> Vec<fieldmap::diagnostics::Diagnostic> {
+    match fieldmap::compile(source, Arc::new(schemas)) {
+        Ok(_) => Vec::new(),
+        Err(failure) => failure.diagnostics,
+    }
+}
+
+#[test]
+fn check_rejects_unknown_ids_and_roles_and_names_the_closest() -> TestResult {
+    let source = "mapping \"M\" {\n  source autotask.Ticket\n  target fieldnation.WorkOrder\n  title = Title\n  \
+                  types_of_work[0].id = IssueType | kind\n  contacts[0].role = \"Site Contact\"\n  \
+                  contacts[1].role = \"Location Contact\"\n  custom_fields[146] = TicketNumber\n}\n\
+                  table kind: Ticket.IssueType -> int {\n  \"Hardware\" => 62\n  _ => 99\n}\n";
+    let found = diagnostics_of(source, fieldmap::schema::Schemas::bundled()?);
+    let shown: Vec<(String, String, Vec<String>)> = found
+        .iter()
+        .map(|d| {
+            (
+                d.code.as_str().to_owned(),
+                d.message.clone(),
+                d.labels.iter().map(|l| l.message.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 3, "{shown:#?}");
+    assert!(
+        shown.iter().any(|(code, message, labels)| code == "FM0215"
+            && message.starts_with("99 is not a type of work")
+            && labels.iter().any(|l| l.contains("97 (Site Survey)"))),
+        "{shown:#?}"
+    );
+    assert!(
+        shown.iter().any(|(code, _, labels)| code == "FM0303"
+            && labels.iter().any(|l| l.contains("\"Location Contact\""))),
+        "{shown:#?}"
+    );
+    assert!(
+        shown.iter().any(|(code, message, labels)| code == "FM0215"
+            && message.starts_with("146 is not a custom field")
+            && labels.iter().any(|l| l.contains("145 (Autotask Record)"))),
+        "{shown:#?}"
+    );
+
+    // A snapshot without a fieldnation section: ids cannot be checked, roles still are.
+    let tenant = std::fs::read_to_string(root().join("stdlib/tenants/demo.json"))?;
+    let bare = fieldmap::schema::Schemas::with_tenant_json(&tenant)?;
+    assert!(bare.fieldnation.is_none());
+    let codes: Vec<&str> = diagnostics_of(source, bare)
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert_eq!(codes, ["FM0303"]);
+
+    // With an account of its own, the shipped mapping's ids are checked against that one.
+    let mut account: fieldmap::schema::FieldNationAccount = serde_json::from_str(DEMO_ACCOUNT)?;
+    account.types_of_work.retain(|t| t.id != 64);
+    let snapshot = account.add_to_snapshot(&tenant)?;
+    let schemas = fieldmap::schema::Schemas::with_tenant_json(&snapshot)?;
+    let dispatch = std::fs::read_to_string(root().join("mappings/dispatch-service-ticket.fmap"))?;
+    let found = diagnostics_of(&dispatch, schemas);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].message.starts_with("64 is not a type of work"),
+        "{}",
+        found[0].message
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_pull_writes_the_account_and_check_uses_it() -> TestResult {
+    limited(async {
+        let autotask = fieldmap::autotask::simulator::serve(
+            fieldmap::autotask::simulator::SimConfig::default(),
+            "127.0.0.1:0".parse()?,
+        )
+        .await?;
+        let sim = start(SimConfig::default()).await?;
+        let dir = std::env::temp_dir().join(format!("fieldmap-fn-pull-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let snapshot = dir.join("tenant.json");
+        let (zone, base, out) = (
+            autotask.zone_url(),
+            sim.base_url(),
+            snapshot.display().to_string(),
+        );
+        let pull = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+                .args([
+                    "schema",
+                    "pull",
+                    "--out",
+                    &out,
+                    "--discovery-url",
+                    &zone,
+                    "--fieldnation-url",
+                    &base,
+                ])
+                .env("NO_COLOR", "1")
+                .env("AUTOTASK_USER", fieldmap::autotask::simulator::DEMO_USER)
+                .env(
+                    "AUTOTASK_SECRET",
+                    fieldmap::autotask::simulator::DEMO_PASSWORD,
+                )
+                .env(
+                    "AUTOTASK_INTEGRATION_CODE",
+                    fieldmap::autotask::simulator::DEMO_INTEGRATION_CODE,
+                )
+                .env("FIELDNATION_CLIENT_ID", DEMO_CLIENT_ID)
+                .env("FIELDNATION_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+                .output()
+        })
+        .await??;
+        let stderr = String::from_utf8_lossy(&pull.stderr);
+        assert!(pull.status.success(), "{stderr}");
+        assert!(!stderr.contains(DEMO_CLIENT_SECRET), "{stderr}");
+        let text = std::fs::read_to_string(&snapshot)?;
+        let json: Value = serde_json::from_str(&text)?;
+        let account: fieldmap::schema::FieldNationAccount = serde_json::from_str(DEMO_ACCOUNT)?;
+        let pulled: fieldmap::schema::FieldNationAccount =
+            serde_json::from_value(json["fieldnation"].clone())?;
+        assert_eq!(pulled.types_of_work, account.types_of_work);
+        assert_eq!(pulled.custom_fields, account.custom_fields);
+        assert_eq!(pulled.contact_roles, account.contact_roles);
+        assert!(
+            json["picklists"]["Ticket"]["Status"].is_array(),
+            "the Autotask part is kept"
+        );
+
+        let check = |file: PathBuf| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+                .args([
+                    "check",
+                    "--schema",
+                    &file.display().to_string(),
+                    "mappings/",
+                ])
+                .current_dir(root())
+                .env("NO_COLOR", "1")
+                .output()
+        };
+        let pulled = snapshot.clone();
+        let ok = tokio::task::spawn_blocking(move || check(pulled)).await??;
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        // The same account without custom field 137: the shipped mapping that writes it fails.
+        let mut edited = json.clone();
+        if let Some(fields) = edited["fieldnation"]["custom_fields"].as_array_mut() {
+            fields.retain(|f| f["id"] != json!(137));
+        }
+        let edited_file = dir.join("edited.json");
+        std::fs::write(&edited_file, serde_json::to_string_pretty(&edited)?)?;
+        let failed = tokio::task::spawn_blocking(move || check(edited_file)).await??;
+        let out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&failed.stdout),
+            String::from_utf8_lossy(&failed.stderr)
+        );
+        assert_eq!(failed.status.code(), Some(1), "{out}");
+        assert!(
+            out.contains("FM0215") && out.contains("137 is not a custom field"),
+            "{out}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        sim.shutdown().await;
+        autotask.shutdown().await;
         Ok(())
     })
     .await
