@@ -320,6 +320,31 @@ async fn every_answer_of_every_operation_fits_the_spec() -> TestResult {
             Some(json!({"technician": {"id": 1}}))).await?;
         assert_eq!(status, 429);
         spec.check("route", "error", &body)?;
+        let (status, body) = raw(
+            reqwest::Method::GET,
+            &api("/api/rest/v2/workorders", "&f_created=yesterday"),
+            None,
+        )
+        .await?;
+        assert_eq!(status, 400);
+        spec.check("list", "error", &body)?;
+        let (status, body) = raw(
+            reqwest::Method::GET,
+            &format!("{base}/api/rest/v2/types-of-work"),
+            None,
+        )
+        .await?;
+        assert_eq!(status, 401);
+        spec.check("types_of_work", "error", &body)?;
+        sim.inject(Endpoint::CustomFields, Fault::Status(500));
+        let (status, body) = raw(
+            reqwest::Method::GET,
+            &api("/api/rest/v2/custom-fields", ""),
+            None,
+        )
+        .await?;
+        assert_eq!(status, 500);
+        spec.check("custom_fields", "error", &body)?;
 
         // Through every lifecycle step the answer keeps its shape.
         for event in ["assigned", "confirmed", "on_my_way", "checked_in", "checked_out", "work_done", "approved", "paid"] {

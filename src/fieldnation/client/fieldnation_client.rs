@@ -244,8 +244,11 @@ impl FieldNationClient {
                     if marker.is_on(&full.json) {
                         return Ok(Some(full));
                     }
-                } else if marker.is_on(row) {
-                    return Ok(WorkOrder::from_json(row.clone()));
+                } else if marker.is_on(row)
+                    && let Some(id) = row.get("id").and_then(number_as_id)
+                {
+                    // A list row may leave sections out: the caller gets the whole work order.
+                    return self.get_work_order(id).await.map(Some);
                 }
             }
             let pages = page_count(&listing);
