@@ -89,6 +89,8 @@ pub enum FnError {
         at: CallSite,
         status: u16,
         message: String,
+        /// What a 503's `Retry-After` asked for.
+        retry_after: Option<Duration>,
     },
 
     /// No complete answer within the request timeout.

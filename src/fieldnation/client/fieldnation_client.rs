@@ -363,12 +363,17 @@ impl FieldNationClient {
         }
     }
 
-    /// How long to wait before retry number `retry`: what `Retry-After` asked for, when the
+    /// How long to wait before retry number `retry`: what `Retry-After` asked for (on a 429 or
+    /// a 5xx such as 503), when the
     /// client is willing to wait that long (`None` when not), else backoff with jitter.
     fn retry_wait(&self, error: &FnError, retry: u32) -> Option<Duration> {
         let config = &self.inner.config;
         match error {
             FnError::RateLimited {
+                retry_after: Some(after),
+                ..
+            }
+            | FnError::Server {
                 retry_after: Some(after),
                 ..
             } => (*after <= config.max_retry_after).then_some(*after),
@@ -494,6 +499,7 @@ impl FieldNationClient {
                 at,
                 status,
                 message,
+                retry_after: answer.retry_after,
             },
             _ => FnError::Rejected {
                 at,

@@ -62,6 +62,9 @@ pub enum Fault {
     Status(u16),
     /// Answer 429, with `Retry-After` in seconds when given; nothing is done.
     RateLimited { retry_after: Option<u64> },
+    /// Answer 503 (service unavailable), with `Retry-After` in seconds when given; nothing
+    /// is done.
+    Unavailable { retry_after: Option<u64> },
     /// Answer normally, after this delay.
     Latency(Duration),
     /// Hold the request without an answer for [`TIMEOUT_HOLD`]; nothing is done.

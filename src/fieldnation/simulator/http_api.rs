@@ -15,7 +15,7 @@ use super::faults::{Endpoint, Fault, TIMEOUT_HOLD};
 use super::query_string::{param, parse_query};
 use super::reply::{
     BodyProblem, auth_error_reply, dropped_connection, error_reply, json_reply, rate_limited_reply,
-    validation_reply,
+    unavailable_reply, validation_reply,
 };
 use super::request_log::RequestRecord;
 use super::state::SimState;
@@ -156,6 +156,7 @@ async fn api_request(
             return (error_reply(status, message), true);
         }
         Some(Fault::RateLimited { retry_after }) => return (rate_limited_reply(retry_after), true),
+        Some(Fault::Unavailable { retry_after }) => return (unavailable_reply(retry_after), true),
         Some(Fault::Latency(delay)) => tokio::time::sleep(delay).await,
         Some(Fault::Timeout) => {
             let mut stop = state.shutdown.clone();

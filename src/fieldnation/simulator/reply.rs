@@ -60,7 +60,21 @@ pub(super) fn validation_reply(problems: &[BodyProblem]) -> Response {
 
 /// 429 with `Retry-After`, when given.
 pub(super) fn rate_limited_reply(retry_after: Option<u64>) -> Response {
-    let mut response = error_reply(429, "Too many requests, slow down");
+    with_retry_after(
+        error_reply(429, "Too many requests, slow down"),
+        retry_after,
+    )
+}
+
+/// 503 with `Retry-After`, when given.
+pub(super) fn unavailable_reply(retry_after: Option<u64>) -> Response {
+    with_retry_after(
+        error_reply(503, "Service temporarily unavailable"),
+        retry_after,
+    )
+}
+
+fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {
     if let Some(seconds) = retry_after
         && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
     {
