@@ -28,7 +28,7 @@ impl<'a> Checker<'a> {
             .collect();
         self.report_unknown_id(
             ("custom field", "custom fields"),
-            id,
+            (&id.to_string(), id),
             span,
             &entries,
             &account.name,
@@ -61,23 +61,40 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|t| (t.id, t.name.as_str()))
             .collect();
-        let mut unknown: Vec<u64> = Vec::new();
+        let mut unknown: Vec<(String, u64)> = Vec::new();
         for value in result_constants(expr) {
-            let id = match value {
-                Value::Int(i) => u64::try_from(*i).ok(),
-                Value::Decimal(d) if d.fract().is_zero() => u64::try_from(*d).ok(),
-                _ => None,
+            // `near`: where to look for the closest ids (0 for a negative one).
+            let (shown, id, near) = match value {
+                Value::Int(i) => {
+                    let id = u64::try_from(*i).ok();
+                    (i.to_string(), id, id.unwrap_or(0))
+                }
+                Value::Decimal(d) => (
+                    d.normalize().to_string(),
+                    d.fract()
+                        .is_zero()
+                        .then(|| u64::try_from(*d).ok())
+                        .flatten(),
+                    u64::try_from(d.trunc()).unwrap_or(0),
+                ),
+                _ => continue,
             };
-            if let Some(id) = id
-                && account.type_of_work(id).is_none()
-                && !unknown.contains(&id)
+            if id.is_some_and(|id| account.type_of_work(id).is_some())
+                || unknown.iter().any(|(known, _)| *known == shown)
             {
-                unknown.push(id);
+                continue;
             }
+            unknown.push((shown, near));
         }
         let name = account.name.clone();
-        for id in unknown {
-            self.report_unknown_id(("type of work", "types of work"), id, span, &entries, &name);
+        for (shown, near) in unknown {
+            self.report_unknown_id(
+                ("type of work", "types of work"),
+                (&shown, near),
+                span,
+                &entries,
+                &name,
+            );
         }
     }
 
@@ -85,14 +102,14 @@ impl<'a> Checker<'a> {
     fn report_unknown_id(
         &mut self,
         (what, whats): (&str, &str),
-        id: u64,
+        (shown, id): (&str, u64),
         span: Span,
         entries: &[(u64, &str)],
         account: &str,
     ) {
         let mut closest: Vec<&(u64, &str)> = entries.iter().collect();
         closest.sort_by_key(|(known, _)| known.abs_diff(id));
-        let shown: Vec<String> = closest
+        let nearest: Vec<String> = closest
             .iter()
             .take(CLOSEST_SHOWN)
             .map(|(known, name)| format!("{known} ({name})"))
@@ -100,14 +117,14 @@ impl<'a> Checker<'a> {
         let mut d = Diagnostic::new(
             Code::UnknownFieldNationId,
             span,
-            format!("{id} is not a {what} of the Field Nation account {account:?}"),
+            format!("{shown} is not a {what} of the Field Nation account {account:?}"),
         );
         d = match closest.first() {
             Some((known, name)) => d.with_label(format!("did you mean {known} ({name})?")),
             None => d.with_label(format!("the account has no {whats}")),
         };
-        if !shown.is_empty() {
-            d = d.with_help(format!("the closest {whats}: {}", shown.join(", ")));
+        if !nearest.is_empty() {
+            d = d.with_help(format!("the closest {whats}: {}", nearest.join(", ")));
         }
         self.report(d);
     }

@@ -1641,6 +1641,23 @@ fn check_rejects_unknown_ids_and_roles_and_names_the_closest() -> TestResult {
         "{shown:#?}"
     );
 
+    // Ids are whole and positive; a whole decimal is the same id.
+    let odd = "mapping \"M\" {\n  source autotask.Ticket\n  target fieldnation.WorkOrder\n  title = Title\n  \
+               types_of_work[0].id = -1\n  types_of_work[1].id = 62.5\n  types_of_work[2].id = 62.0\n}\n";
+    let messages: Vec<String> = diagnostics_of(odd, fieldmap::schema::Schemas::bundled()?)
+        .iter()
+        .map(|d| format!("{} {}", d.code.as_str(), d.message))
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(
+        messages[0].starts_with("FM0215 -1 is not a type of work"),
+        "{messages:#?}"
+    );
+    assert!(
+        messages[1].starts_with("FM0215 62.5 is not a type of work"),
+        "{messages:#?}"
+    );
+
     // A snapshot without a fieldnation section: ids cannot be checked, roles still are.
     let tenant = std::fs::read_to_string(root().join("stdlib/tenants/demo.json"))?;
     let bare = fieldmap::schema::Schemas::with_tenant_json(&tenant)?;
@@ -1767,6 +1784,82 @@ async fn schema_pull_writes_the_account_and_check_uses_it() -> TestResult {
         let _ = std::fs::remove_dir_all(&dir);
         sim.shutdown().await;
         autotask.shutdown().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn junk_gets_field_nation_errors_and_the_simulator_keeps_serving() -> TestResult {
+    limited(async {
+        let spec = Spec::load()?;
+        let sim = start(SimConfig {
+            max_request_bytes: 64 * 1024,
+            ..SimConfig::default()
+        })
+        .await?;
+        let base = sim.base_url();
+        let token = raw_token(&sim).await?;
+        let with = |path: &str| format!("{base}{path}?access_token={token}");
+        rustls::crypto::ring::default_provider()
+            .install_default()
+            .ok();
+        let http = reqwest::Client::new();
+        let huge = "x".repeat(100 * 1024);
+        let cases: Vec<(reqwest::Method, String, String, u16)> = vec![
+            (reqwest::Method::POST, with("/api/rest/v2/workorders"), "{\"title\":".into(), 400),
+            (reqwest::Method::POST, with("/api/rest/v2/workorders"), "[1, 2]".into(), 422),
+            (reqwest::Method::POST, with("/api/rest/v2/workorders"), "\"text\"".into(), 422),
+            (reqwest::Method::POST, with("/api/rest/v2/workorders"),
+                r#"{"title": 1e999}"#.into(), 400),
+            (reqwest::Method::POST, with("/api/rest/v2/workorders"),
+                r#"{"title": "t", "types_of_work": [{"id": -1}, {"id": 1.5}, {"id": 18446744073709551616}]}"#.into(), 422),
+            (reqwest::Method::POST, with("/api/rest/v2/workorders"),
+                r#"{"title": "t", "custom_fields": {"results": [{"results": [{"id": "129"}]}, 7]}}"#.into(), 422),
+            (reqwest::Method::POST, with("/api/rest/v2/workorders"),
+                format!(r#"{{"title": "{huge}"}}"#), 413),
+            (reqwest::Method::GET, with("/api/rest/v2/workorders/abc"), String::new(), 404),
+            (reqwest::Method::GET, with("/api/rest/v2/workorders/99999999999999999999999"), String::new(), 404),
+            (reqwest::Method::DELETE, with("/api/rest/v2/workorders/1"), String::new(), 405),
+            (reqwest::Method::PUT, with("/api/rest/v2/workorders/1"), "{}".into(), 404),
+            (reqwest::Method::POST, with("/api/rest/v2/workorders/1/route"), "{}".into(), 422),
+            (reqwest::Method::GET, format!("{}&page=0&per_page=-5&f_created=%ZZ,%", with("/api/rest/v2/workorders")), String::new(), 400),
+            (reqwest::Method::GET, format!("{}&page=99999999999999999999&per_page=100000", with("/api/rest/v2/types-of-work")), String::new(), 200),
+            (reqwest::Method::POST, format!("{base}/authentication/api/oauth/token"), "{}".into(), 400),
+            (reqwest::Method::POST, format!("{base}/authentication/api/oauth/token"), "grant_type=password".into(), 400),
+            (reqwest::Method::POST, format!("{base}/authentication/api/oauth/token"),
+                r#"{"grant_type": "refresh_token", "client_id": 1}"#.into(), 400),
+            (reqwest::Method::POST, format!("{base}/_sim/workorders/1/transition"), "{}".into(), 400),
+            (reqwest::Method::POST, format!("{base}/_sim/workorders/1/transition"), r#"{"event": "paid"}"#.into(), 404),
+            (reqwest::Method::POST, format!("{base}/_sim/workorders/x/transition"), String::new(), 404),
+            (reqwest::Method::GET, format!("{base}/nowhere"), String::new(), 404),
+        ];
+        for (method, url, body, expected) in cases {
+            let shown = format!("{method} {}", url.replace(&token, "TOKEN"));
+            let response = http
+                .request(method, &url)
+                .timeout(Duration::from_secs(5))
+                .body(body)
+                .send()
+                .await?;
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await?;
+            assert_eq!(status, expected, "{shown}: {}", String::from_utf8_lossy(&bytes));
+            let json: Value = serde_json::from_slice(&bytes)?;
+            if status >= 400 && url.contains("/oauth/token") {
+                spec.check("token", "error", &json)?;
+            } else if status >= 400 {
+                let mut json = json;
+                if let Some(object) = json.as_object_mut() {
+                    object.remove("errors");
+                }
+                spec.check("get", "error", &json)?;
+            }
+        }
+        // Still serving.
+        let client = demo_client(&sim)?;
+        client.create_work_order(&small_body("after the junk")).await?;
+        sim.shutdown().await;
         Ok(())
     })
     .await

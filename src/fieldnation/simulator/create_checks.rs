@@ -66,8 +66,8 @@ fn check_types_of_work(
         return;
     };
     for (i, entry) in types.iter().enumerate() {
-        if let Some(id) = entry.get("id").and_then(Value::as_u64)
-            && account.type_of_work(id).is_none()
+        if let Some(id) = entry.get("id")
+            && !known_id(id, |id| account.type_of_work(id).is_some())
         {
             problems.push(BodyProblem {
                 path: format!("types_of_work[{i}].id"),
@@ -90,8 +90,8 @@ fn check_custom_fields(
             continue;
         };
         for (i, field) in fields.iter().enumerate() {
-            if let Some(id) = field.get("id").and_then(Value::as_u64)
-                && account.custom_field(id).is_none()
+            if let Some(id) = field.get("id")
+                && !known_id(id, |id| account.custom_field(id).is_some())
             {
                 problems.push(BodyProblem {
                     path: format!("custom_fields.results[{g}].results[{i}].id"),
@@ -99,6 +99,15 @@ fn check_custom_fields(
                 });
             }
         }
+    }
+}
+
+/// Whether an id in a body names something the account has. Numbers that are not whole and
+/// non-negative name nothing; a value of another type is the schema check's to report.
+fn known_id(id: &Value, known: impl Fn(u64) -> bool) -> bool {
+    match id {
+        Value::Number(_) => id.as_u64().is_some_and(known),
+        _ => true,
     }
 }
 
