@@ -37,8 +37,8 @@ std.prune({
   },
   contacts: {
     results: [x for x in [
-      if c == null then null else { role: 'Site Contact', name: name(c), phone: c.Phone, email: c.EMailAddress },
-      if r == null then null else { role: 'Dispatcher', name: name(r), email: r.Email },
+      if c == null then null else { role: 'Location Contact', name: name(c), phone: c.Phone, email: c.EMailAddress },
+      if r == null then null else { role: 'Resource coordinator', name: name(r), email: r.Email },
     ] if x != null],
   },
   schedule: { service_window: {

@@ -569,8 +569,8 @@ impl<'s> Floor<'s> {
             country: text(r, a.country).unwrap_or("US"),
         });
         let contacts: Vec<Contact> = [
-            contact(related[1], &self.contact, "Site Contact"),
-            contact(related[2], &self.resource, "Dispatcher"),
+            contact(related[1], &self.contact, "Location Contact"),
+            contact(related[2], &self.resource, "Resource coordinator"),
         ]
         .into_iter()
         .flatten()

@@ -29,6 +29,9 @@ pub mod autotask;
 pub mod check;
 #[doc(hidden)]
 pub mod diagnostics;
+#[cfg(any(feature = "client", feature = "sim"))]
+#[doc(hidden)]
+pub mod fieldnation;
 #[doc(hidden)]
 pub mod files;
 #[doc(hidden)]

@@ -11,6 +11,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{
     self, BodyShape, EntityFetch, FetchPlan, MappingProgram, OutNode, RelatedFetch, Rule,
 };
+use crate::schema::CONTACT_ROLES;
 use crate::syntax::ast::{Mapping, MappingStatement};
 use crate::value::Type;
 use crate::value::Value;
@@ -91,6 +92,14 @@ impl<'a> Checker<'a> {
                     }
                     seen.insert(shown.clone(), a.target.span);
                     let allowed = self.check_allowed(&target, &lowered.expr, a.value.span);
+                    match &target {
+                        Target::CustomField { id } => {
+                            self.check_custom_field_id(*id, a.target.span)
+                        }
+                        Target::Field { .. } => {
+                            self.check_type_of_work_ids(&target, &lowered.expr, a.value.span)
+                        }
+                    }
                     let expr = if emit == ir::Emit::String {
                         self.as_text(lowered)
                     } else {
@@ -203,14 +212,21 @@ impl<'a> Checker<'a> {
         expr: &ir::Expr,
         span: Span,
     ) -> Option<Vec<String>> {
-        let Target::Field { node, .. } = target else {
+        let Target::Field { node, steps } = target else {
             return None;
         };
-        let allowed: Vec<String> = node
-            .allowed_strings()?
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        let allowed: Vec<String> = if is_contact_role(steps) {
+            // Field Nation accepts only its own contact roles, though the schema says "string".
+            match &self.schemas.fieldnation {
+                Some(account) => account.contact_roles.clone(),
+                None => CONTACT_ROLES.iter().map(|r| (*r).to_string()).collect(),
+            }
+        } else {
+            node.allowed_strings()?
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        };
         match expr.as_const() {
             Some(Value::Str(s)) if !allowed.iter().any(|a| a == s.as_ref()) => {
                 let shown: Vec<String> = allowed
@@ -226,7 +242,14 @@ impl<'a> Checker<'a> {
                         target.display()
                     ),
                 );
-                d = match crate::diagnostics::did_you_mean(s, allowed.iter().map(String::as_str)) {
+                let close = crate::diagnostics::did_you_mean(s, allowed.iter().map(String::as_str))
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        is_contact_role(steps)
+                            .then(|| closest_by_sound(s, &allowed))
+                            .flatten()
+                    });
+                d = match close {
                     Some(close) => d.with_label(format!("did you mean {close:?}?")),
                     None => d.with_label("not allowed"),
                 };
@@ -237,6 +260,26 @@ impl<'a> Checker<'a> {
             None => Some(allowed),
         }
     }
+}
+
+/// The allowed value most like `text` (Jaro-Winkler, ignoring case): roles differ in words
+/// more than in letters ("Site Contact" and "Location Contact"), which edit distance misses.
+fn closest_by_sound(text: &str, allowed: &[String]) -> Option<String> {
+    let score =
+        |candidate: &str| strsim::jaro_winkler(&candidate.to_lowercase(), &text.to_lowercase());
+    allowed
+        .iter()
+        .max_by(|a, b| score(a).total_cmp(&score(b)))
+        .cloned()
+}
+
+/// `contacts.results[N].role`.
+fn is_contact_role(steps: &[Step]) -> bool {
+    matches!(
+        steps,
+        [Step::Key(contacts), Step::Key(results), Step::Index(_), Step::Key(role)]
+            if contacts == "contacts" && results == "results" && role == "role"
+    )
 }
 
 impl Scope<'_> {

@@ -4,6 +4,7 @@
 
 mod compile;
 mod expr;
+mod fieldnation_ids;
 mod fold;
 mod jsonnet;
 mod mapping;

@@ -59,7 +59,7 @@ enum Command {
     Schema(schema_pull::Args),
     /// List the records each trigger of a mapping matches in Autotask now.
     Poll(poll::Args),
-    /// Run a simulator of an external system's API on this machine (`sim autotask`).
+    /// Run a simulator of an external system's API on this machine (`sim autotask`, `sim fieldnation`).
     Sim(sim::Args),
     /// Run the mapping tests (`*.test.json`) and report coverage.
     Test(test::Args),

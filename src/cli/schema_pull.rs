@@ -1,8 +1,12 @@
-//! `fieldmap schema pull [--entities Ticket,Task,…] [--out FILE] [--name NAME] <connection>`
+//! `fieldmap schema pull [--entities Ticket,Task,…] [--out FILE] [--name NAME]
+//! [--fieldnation-url URL] <connection>`
 //!
 //! Writes a tenant snapshot (docs/tenant-snapshot.md) from a live Autotask database or the
 //! simulator: every picklist of the entities named (`GetFieldInfo`) and their UDFs
-//! (`getUDFInfo`). `fieldmap check --schema FILE` reads the result.
+//! (`getUDFInfo`); with `--fieldnation-url`, also the Field Nation account's types of work and
+//! custom fields (credentials from `FIELDNATION_CLIENT_ID`, `FIELDNATION_CLIENT_SECRET` and,
+//! for the password grant, `FIELDNATION_USERNAME`, `FIELDNATION_PASSWORD`). `fieldmap check
+//! --schema FILE` reads the result.
 
 use std::path::PathBuf;
 
@@ -36,6 +40,10 @@ struct PullArgs {
     /// The tenant's display name [default: the name of the database owner, Account 0].
     #[arg(long)]
     name: Option<String>,
+    /// Also pull the Field Nation account's types of work and custom fields from this API
+    /// (e.g. https://api-sandbox.fndev.net, or the simulator's base URL).
+    #[arg(long, value_name = "URL")]
+    fieldnation_url: Option<String>,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
@@ -74,7 +82,10 @@ fn pull(args: &PullArgs) -> Result<u8, UsageError> {
     for warning in &snapshot.warnings {
         errln!("warning: {warning}");
     }
-    let text = snapshot.to_text();
+    let mut text = snapshot.to_text();
+    if let Some(url) = &args.fieldnation_url {
+        text = add_fieldnation(&text, url)?;
+    }
     // What `check --schema` would refuse is not worth writing.
     Schemas::with_tenant_json(&text)
         .map_err(|e| UsageError(format!("the pulled snapshot does not load: {e}")))?;
@@ -91,4 +102,30 @@ fn pull(args: &PullArgs) -> Result<u8, UsageError> {
         None => out!("{text}"),
     }
     Ok(EXIT_OK)
+}
+
+/// The snapshot with the Field Nation account's section.
+fn add_fieldnation(snapshot: &str, url: &str) -> Result<String, UsageError> {
+    use fieldmap::fieldnation::client::{ClientConfig, Credentials, FieldNationClient};
+
+    let credentials = Credentials::from_env().map_err(|e| UsageError(e.to_string()))?;
+    let config = ClientConfig {
+        base_url: url.to_owned(),
+        ..ClientConfig::default()
+    };
+    let client =
+        FieldNationClient::new(credentials, config).map_err(|e| UsageError(e.to_string()))?;
+    let account = runtime()?
+        .block_on(client.pull_account("Field Nation account"))
+        .map_err(|e| UsageError(e.to_string()));
+    for call in client.call_log().calls() {
+        eprintln!("  Field Nation {call}");
+    }
+    let account = account?;
+    eprintln!(
+        "Field Nation: {} types of work, {} custom fields",
+        account.types_of_work.len(),
+        account.custom_fields.len()
+    );
+    account.add_to_snapshot(snapshot).map_err(UsageError)
 }

@@ -72,6 +72,7 @@ codes! {
     PathTooDeep = "FM0212", Error, "a path reaches further than one related entity";
     DuplicateName = "FM0213", Error, "a name is declared twice";
     UnknownNoteField = "FM0214", Error, "a ticket note has no field of that name";
+    UnknownFieldNationId = "FM0215", Error, "the Field Nation account has no type of work or custom field with that id";
 
     TypeMismatch = "FM0301", Error, "a value has the wrong type";
     WrongArity = "FM0302", Error, "a function is called with the wrong number of arguments";

@@ -3,6 +3,7 @@
 
 mod autotask;
 mod fieldnation;
+mod fieldnation_account;
 mod tenant;
 
 use thiserror::Error;
@@ -10,12 +11,14 @@ use thiserror::Error;
 pub use autotask::{AutotaskSchema, Entity, Field, FieldType};
 pub(crate) use fieldnation::Step;
 pub use fieldnation::{Node, NodeType, Problem, Webhooks};
+pub use fieldnation_account::{CONTACT_ROLES, CustomField, FieldNationAccount, TypeOfWork};
 pub use tenant::{PickValue, Picklist, PicklistEntry, Tenant, Udf};
 
 const AUTOTASK_ENTITIES: &str = include_str!("../../stdlib/autotask/entities.json");
 const WORKORDER_CREATE: &str = include_str!("../../stdlib/fieldnation/workorder-create.json");
 const WEBHOOKS: &str = include_str!("../../stdlib/fieldnation/webhooks.json");
 const DEMO_TENANT: &str = include_str!("../../stdlib/tenants/demo.json");
+const DEMO_FIELDNATION_ACCOUNT: &str = include_str!("../../stdlib/fieldnation/demo-account.json");
 
 /// Why [`Schemas`] could not be built.
 #[derive(Debug, Error)]
@@ -46,12 +49,25 @@ pub struct Schemas {
     pub workorder: Node,
     /// Field Nation's webhook event names and the `workorder` shape in their payloads.
     pub webhooks: Webhooks,
+    /// The Field Nation account's types of work and custom fields, when the snapshot has
+    /// them (its `fieldnation` section; the demo tenant comes with the demo account). Without
+    /// them, ids are not checked; contact roles are checked either way.
+    pub fieldnation: Option<FieldNationAccount>,
 }
 
 impl Schemas {
     /// The bundled schemas with the demo tenant.
     pub fn bundled() -> Result<Self, SchemaError> {
-        Self::with_tenant_json(DEMO_TENANT)
+        let mut schemas = Self::with_tenant_json(DEMO_TENANT)?;
+        schemas.fieldnation = Some(
+            FieldNationAccount::from_json(DEMO_FIELDNATION_ACCOUNT).map_err(|e| {
+                SchemaError::Bundled {
+                    file: "fieldnation/demo-account.json",
+                    reason: e.to_string(),
+                }
+            })?,
+        );
+        Ok(schemas)
     }
 
     /// The bundled schemas with a tenant snapshot of the user's own (JSON, the format of
@@ -71,7 +87,20 @@ impl Schemas {
                 .map_err(bundled("fieldnation/workorder-create.json"))?,
             webhooks: Webhooks::from_json(WEBHOOKS)
                 .map_err(bundled("fieldnation/webhooks.json"))?,
+            fieldnation: fieldnation_section(tenant)?,
         })
+    }
+}
+
+/// The `fieldnation` section of a snapshot, when it has one.
+fn fieldnation_section(snapshot: &str) -> Result<Option<FieldNationAccount>, SchemaError> {
+    let json: serde_json::Value =
+        serde_json::from_str(snapshot).map_err(|e| SchemaError::Tenant(e.to_string()))?;
+    match json.get("fieldnation") {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(section) => serde_json::from_value(section.clone())
+            .map(Some)
+            .map_err(|e| SchemaError::Tenant(format!("fieldnation: {e}"))),
     }
 }
 

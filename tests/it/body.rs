@@ -96,8 +96,8 @@ fn objects_without_data_are_left_out_and_constants_alone_do_not_keep_them() {
     // The resource has no such phone; the contact block holds only constants then.
     let program = compile(
         &demo,
-        "  title = TicketNumber\n  contacts[0].role = \"Dispatcher\"\n  contacts[0].phone = AssignedResource.OfficePhone\n  \
-         contacts[1].role = \"Site Contact\"\n  contacts[1].name = \"${Contact.FirstName} ${Contact.LastName}\"\n  \
+        "  title = TicketNumber\n  contacts[0].role = \"Resource coordinator\"\n  contacts[0].phone = AssignedResource.OfficePhone\n  \
+         contacts[1].role = \"Location Contact\"\n  contacts[1].name = \"${Contact.FirstName} ${Contact.LastName}\"\n  \
          location.mode = \"custom\"\n  custom_fields[129] = Resolution\n  custom_fields[131] = TicketNumber",
     );
     for ticket in demo.records.of_entity("Ticket") {

@@ -692,7 +692,7 @@ fn run_service_ticket() {
     );
     assert_eq!(wo["pay"]["base"]["amount"], 250);
     assert_eq!(wo["contacts"]["results"][0]["name"], "Zoë Schmidt");
-    assert_eq!(wo["contacts"]["results"][1]["role"], "Dispatcher");
+    assert_eq!(wo["contacts"]["results"][1]["role"], "Resource coordinator");
     assert!(
         !run.stderr.contains("error"),
         "no errors for 9137: {}",
@@ -781,7 +781,7 @@ fn run_project_task() {
         "Northwind Dental – Wi-Fi refresh: Install ceiling access points – floor 2"
     );
     assert_eq!(wo["location"]["address1"], "233 S Wacker Dr");
-    assert_eq!(wo["contacts"]["results"][0]["role"], "Project Lead");
+    assert_eq!(wo["contacts"]["results"][0]["role"], "Project manager");
     assert_eq!(
         wo["schedule"]["service_window"]["start"]["utc"],
         "2025-07-15 13:00:00"

@@ -518,7 +518,7 @@ fn a_ticket_without_a_contact_sends_no_contact() {
     assert_eq!(
         evaluation.work_order["contacts"],
         json!({"results": [{
-            "role": "Dispatcher",
+            "role": "Resource coordinator",
             "name": "Dana Whitfield",
             "email": "dana.whitfield@msp.example",
         }]})

@@ -229,9 +229,9 @@ fn service_ticket() {
     assert_eq!(
         wo["contacts"]["results"],
         json!([
-            {"role": "Site Contact", "name": "Zoë Schmidt", "phone": "612-555-0143",
+            {"role": "Location Contact", "name": "Zoë Schmidt", "phone": "612-555-0143",
              "email": "zoe.schmidt@cafe-mueller.example"},
-            {"role": "Dispatcher", "name": "Dana Whitfield",
+            {"role": "Resource coordinator", "name": "Dana Whitfield",
              "email": "dana.whitfield@msp.example"}
         ])
     );
@@ -299,7 +299,7 @@ fn project_task() {
     assert_eq!(wo["location"]["address2"], "Floor 2");
     assert_eq!(
         wo["contacts"]["results"][0],
-        json!({"role": "Project Lead", "name": "Marcus Oyelaran",
+        json!({"role": "Project manager", "name": "Marcus Oyelaran",
                "email": "marcus.oyelaran@msp.example", "phone": "651-555-0111"})
     );
     // 09:00–12:30 New York in July (EDT) is 13:00–16:30 UTC.

@@ -7,6 +7,7 @@ mod client;
 mod docs;
 mod edge_cases;
 mod examples;
+mod fieldnation;
 mod formatter;
 mod golden;
 mod jsonnet;
