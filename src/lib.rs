@@ -25,6 +25,9 @@
 
 #[doc(hidden)]
 pub mod autotask;
+#[cfg(feature = "client")]
+#[doc(hidden)]
+pub mod autotask_client;
 #[doc(hidden)]
 pub mod check;
 #[doc(hidden)]

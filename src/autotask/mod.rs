@@ -1,8 +1,6 @@
 //! Autotask SOAP API v1.6: the streaming wire reader, loading records from its responses, and
 //! the wire toolkit the client and the simulator share.
 
-#[cfg(feature = "client")]
-pub mod client;
 mod record_loader;
 #[cfg(feature = "sim")]
 pub mod simulator;

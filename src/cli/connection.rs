@@ -11,7 +11,7 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fieldmap::autotask::client::{
+use fieldmap::autotask_client::{
     AutotaskClient, CallLog, ClientConfig, CredentialValues, Credentials, DEFAULT_DISCOVERY_URL,
     Secret,
 };

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use fieldmap::autotask::client::{Fetched, Fetcher};
+use fieldmap::autotask_client::{Fetched, Fetcher};
 
 use super::connection::{ConnectionArgs, print_calls, runtime};
 use super::inputs;

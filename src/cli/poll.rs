@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use fieldmap::autotask::client::{MappingPoll, poll_mapping};
+use fieldmap::autotask_client::{MappingPoll, poll_mapping};
 use serde_json::json;
 
 use super::connection::{ConnectionArgs, print_calls, runtime};
@@ -75,7 +75,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         for index in &selected {
             polls.push(poll_mapping(&client, &program, *index, &ctx).await?);
         }
-        Ok::<_, fieldmap::autotask::client::ClientError>(polls)
+        Ok::<_, fieldmap::autotask_client::ClientError>(polls)
     });
     print_calls(client.call_log());
     let polls = polls.map_err(|e| UsageError(e.to_string()))?;

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 
 use fieldmap::Schemas;
-use fieldmap::autotask::client::{DEFAULT_SNAPSHOT_ENTITIES, pull_tenant_snapshot};
+use fieldmap::autotask_client::{DEFAULT_SNAPSHOT_ENTITIES, pull_tenant_snapshot};
 
 use super::connection::{ConnectionArgs, print_calls, runtime};
 use super::{EXIT_OK, EXIT_USAGE, UsageError};

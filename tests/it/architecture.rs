@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 struct Layers {
-    /// `(module path, layer index)`, e.g. `("autotask::client", 12)`.
+    /// `(module path, layer index)`, e.g. `("autotask_client", 12)`.
     prefixes: Vec<(String, usize)>,
     names: Vec<String>,
 }
@@ -192,7 +192,7 @@ fn a_back_edge_is_found() {
     let paths = named_paths("use crate::runtime::eval::Env;", &module);
     assert_eq!(paths, [vec!["runtime".to_string(), "eval".to_string()]]);
     assert!(layers.of(&paths[0]).unwrap() > layers.of(&module).unwrap());
-    let module: Vec<String> = ["autotask", "client", "poller"]
+    let module: Vec<String> = ["autotask", "simulator", "state"]
         .iter()
         .map(|s| s.to_string())
         .collect();

@@ -11,15 +11,15 @@ use std::time::{Duration, Instant};
 use fieldmap::EvalContext;
 use fieldmap::RecordSet;
 use fieldmap::Schemas;
-use fieldmap::autotask::client::{
-    AutotaskClient, ClientConfig, ClientError, Credentials, Fetcher, FieldEdit, WireEntity,
-    poll_mapping, pull_tenant_snapshot,
-};
 use fieldmap::autotask::simulator::{
     DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_USER, Fault, SimConfig, SimHandle, serve,
 };
 use fieldmap::autotask::soap::CollectedEntity;
 use fieldmap::autotask::wire::{Operation, Operator, QueryItem, QueryXml};
+use fieldmap::autotask_client::{
+    AutotaskClient, ClientConfig, ClientError, Credentials, Fetcher, FieldEdit, WireEntity,
+    poll_mapping, pull_tenant_snapshot,
+};
 use fieldmap::load_query_response;
 
 const TEST_LIMIT: Duration = Duration::from_secs(60);

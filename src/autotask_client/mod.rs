@@ -2,7 +2,7 @@
 //!
 //! ```no_run
 //! # async fn example(program: fieldmap::Program) -> Result<(), Box<dyn std::error::Error>> {
-//! use fieldmap::autotask::client::{AutotaskClient, ClientConfig, Credentials, Fetcher};
+//! use fieldmap::autotask_client::{AutotaskClient, ClientConfig, Credentials, Fetcher};
 //!
 //! let client = AutotaskClient::new(Credentials::from_env()?, ClientConfig::default())?;
 //! client.connect().await?; // zone discovery, and the request budget from Autotask's count
