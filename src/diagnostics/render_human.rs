@@ -26,6 +26,9 @@ pub fn render_human(
     let source = CharColumns {
         name: file_name,
         text: source,
+        line_starts: std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
     };
     let mut out = String::new();
     for diagnostic in diagnostics {
@@ -51,10 +54,23 @@ struct Report<'a> {
 }
 
 /// The source with columns counted in characters, as editors count them (miette counts bytes,
-/// which puts the column of anything after `é` or `–` too far right).
+/// which puts the column of anything after `é` or `–` too far right). miette finds a span's
+/// lines by scanning from the start of the text, which makes many diagnostics in a long file
+/// quadratic; here it scans only the lines around the span, found in `line_starts`.
 struct CharColumns<'a> {
     name: &'a str,
     text: &'a str,
+    /// The byte offset where each line starts.
+    line_starts: Vec<usize>,
+}
+
+impl CharColumns<'_> {
+    /// The 0-based line that holds byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
 }
 
 impl SourceCode for CharColumns<'_> {
@@ -64,10 +80,24 @@ impl SourceCode for CharColumns<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
-        let start = inner.span().offset();
+        let offset = span.offset().min(self.text.len());
+        let end = (offset + span.len()).min(self.text.len());
+        // A few lines more than asked on each side: miette decides which to show, and the
+        // window must hold every line it could want.
+        let first = self
+            .line_of(offset)
+            .saturating_sub(context_lines_before + 2);
+        let last = self.line_of(end) + context_lines_after + 3;
+        let window_start = self.line_starts[first];
+        let window_end = self
+            .line_starts
+            .get(last)
+            .copied()
+            .unwrap_or(self.text.len());
+        let window = self.text.get(window_start..window_end).unwrap_or("");
+        let local = SourceSpan::new((offset - window_start).into(), end - offset);
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let start = window_start + inner.span().offset();
         let line_start = self
             .text
             .get(..start)
@@ -80,8 +110,8 @@ impl SourceCode for CharColumns<'_> {
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_string(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new(start.into(), inner.span().len()),
+            first + inner.line(),
             column,
             inner.line_count(),
         )))
