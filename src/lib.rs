@@ -25,6 +25,9 @@
 
 #[doc(hidden)]
 pub mod autotask;
+#[cfg(feature = "broker")]
+#[doc(hidden)]
+pub mod broker;
 #[doc(hidden)]
 pub mod check;
 #[doc(hidden)]
