@@ -857,16 +857,22 @@ async fn migrations_applied_twice_change_nothing(db: &Db) {
     );
 }
 
-/// Four workers lease from one queue at once: each job is taken once and completed once.
+/// Four workers lease from one queue at once (on PostgreSQL 4,000 jobs, each worker a store of
+/// its own, as if four broker processes): each job is taken once and completed once.
 async fn concurrent_workers_take_each_job_once(db: &Db) {
-    const JOBS: i64 = 2_000;
     const WORKERS: usize = 4;
+    // SQLite has one writer: fewer jobs show the same there.
+    let jobs: i64 = if db.store.backend() == "postgres" {
+        4_000
+    } else {
+        1_000
+    };
     // Enqueued from a few tasks, to go faster.
     let enqueuers: Vec<_> = (0..4)
         .map(|part| {
             let store = db.store.clone();
             tokio::spawn(async move {
-                for id in (1..=JOBS).filter(|id| id % 4 == part) {
+                for id in (1..=jobs).filter(|id| id % 4 == part) {
                     assert!(store.enqueue(dispatch(id)).await.unwrap().created);
                 }
             })
@@ -908,12 +914,12 @@ async fn concurrent_workers_take_each_job_once(db: &Db) {
         all.extend(taken);
     }
     let unique: HashSet<i64> = all.iter().copied().collect();
-    assert_eq!(all.len(), JOBS as usize, "each job taken once");
-    assert_eq!(unique.len(), JOBS as usize);
+    assert_eq!(all.len(), jobs as usize, "each job taken once");
+    assert_eq!(unique.len(), jobs as usize);
     let counts = db.store.counts().await.unwrap();
     assert_eq!(counts.len(), 1);
     assert_eq!(counts[0].state, JobState::Done);
-    assert_eq!(counts[0].count, JOBS as u64);
+    assert_eq!(counts[0].count, jobs as u64);
     if db.store.backend() == "postgres" {
         assert!(busy > 1, "the workers shared the queue");
     }

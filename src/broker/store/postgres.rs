@@ -409,7 +409,7 @@ impl Postgres {
 async fn enqueue_in(client: &impl GenericClient, now: i64, job: &NewJob) -> Result<Enqueued> {
     let next_run = job.run_at.map_or(now, |t| t.as_millisecond());
     let kind = job.kind.as_str();
-    loop {
+    for _ in 0..ENQUEUE_TRIES {
         if let Some(row) = client
             .query_opt(
                 sql::INSERT_JOB,
@@ -429,7 +429,14 @@ async fn enqueue_in(client: &impl GenericClient, now: i64, job: &NewJob) -> Resu
             });
         }
     }
+    Err(StoreError::Conflict(format!(
+        "{kind} {}: the open job kept closing while it was enqueued again",
+        job.key
+    )))
 }
+
+/// How many times [`enqueue_in`] tries before giving up on a key whose jobs keep closing.
+const ENQUEUE_TRIES: usize = 100;
 
 async fn held(
     client: &impl GenericClient,
