@@ -516,6 +516,18 @@ async fn jobs_are_listed_and_counted(db: &Db) {
         .await
         .unwrap();
     assert_eq!(queued.len(), 3);
+    // Housekeeping: finished jobs older than a time go; open ones stay.
+    let now = db.clock().now();
+    assert_eq!(store.purge(now, false).await.unwrap(), 0);
+    db.clock().advance(MINUTE);
+    assert_eq!(
+        store.purge(now, false).await.unwrap(),
+        0,
+        "changed at `now`, not before"
+    );
+    assert_eq!(store.purge(db.clock().now(), false).await.unwrap(), 1);
+    assert_eq!(store.purge(db.clock().now(), true).await.unwrap(), 1);
+    assert_eq!(store.jobs(&JobFilter::default()).await.unwrap().len(), 4);
 }
 
 fn correlate(source_id: i64, work_order_id: i64) -> Effect {

@@ -332,6 +332,18 @@ impl Store {
         on_backend!(self, |c| sqlite::drop_job(c, id), |db| db.drop_job(id))
     }
 
+    /// Deletes finished jobs last changed before `before`: done ones, and dead letters too
+    /// when `dead_too`. How many it deleted.
+    ///
+    /// # Errors
+    ///
+    /// The database failed.
+    pub async fn purge(&self, before: Timestamp, dead_too: bool) -> Result<u64> {
+        let before = before.as_millisecond();
+        on_backend!(self, |c| sqlite::purge(c, before, dead_too), |db| db
+            .purge(before, dead_too))
+    }
+
     /// How many jobs of each kind are in each state, with the oldest.
     ///
     /// # Errors

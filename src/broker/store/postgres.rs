@@ -276,6 +276,11 @@ impl Postgres {
         Ok(conn.execute(sql::DROP_JOB, &[&id]).await? == 1)
     }
 
+    pub(crate) async fn purge(&self, before: i64, dead_too: bool) -> Result<u64> {
+        let conn = self.pool.get().await?;
+        Ok(conn.execute(sql::PURGE, &[&before, &dead_too]).await?)
+    }
+
     pub(crate) async fn counts(&self) -> Result<Vec<JobCount>> {
         let conn = self.pool.get().await?;
         conn.query(sql::COUNTS, &[])

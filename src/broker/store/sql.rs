@@ -86,6 +86,10 @@ pub(crate) const REQUEUE: &str = concat!(
 /// `$1` id. A leased job is not dropped from under its worker.
 pub(crate) const DROP_JOB: &str = "DELETE FROM jobs WHERE id = $1 AND state <> 'leased'";
 
+/// `$1` updated before. Finished jobs only: done, and dead letters when `$2` (a boolean).
+pub(crate) const PURGE: &str = "DELETE FROM jobs WHERE updated < $1 \
+     AND (state = 'done' OR (state = 'dead' AND $2))";
+
 /// The listing for a filter, with its parameters in order: state, kind, key, after id (each
 /// only when set), then the limit.
 pub(crate) fn list(filter: &JobFilter) -> (String, Vec<ListParam>) {

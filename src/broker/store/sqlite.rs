@@ -3,6 +3,7 @@
 //! every write is an immediate transaction, and a second process on the same file waits for
 //! its turn (busy timeout) rather than failing.
 
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -46,7 +47,9 @@ impl Sqlite {
                     }
                 };
                 while let Ok(task) = inbox.recv() {
-                    task(&mut conn);
+                    // A panic in one call drops its reply (the caller sees `Closed`); the
+                    // thread and the connection serve the next.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| task(&mut conn)));
                 }
             })
             .map_err(|e| StoreError::Data(format!("cannot start the SQLite thread: {e}")))?;
@@ -405,6 +408,13 @@ pub(crate) fn requeue(conn: &mut Connection, now: i64, id: i64) -> Result<Job> {
 
 pub(crate) fn drop_job(conn: &mut Connection, id: i64) -> Result<bool> {
     Ok(conn.prepare_cached(&q(sql::DROP_JOB))?.execute([id])? == 1)
+}
+
+pub(crate) fn purge(conn: &mut Connection, before: i64, dead_too: bool) -> Result<u64> {
+    let n = conn
+        .prepare_cached(&q(sql::PURGE))?
+        .execute((before, dead_too))?;
+    Ok(n as u64)
 }
 
 pub(crate) fn counts(conn: &mut Connection) -> Result<Vec<JobCount>> {
