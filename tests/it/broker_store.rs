@@ -936,3 +936,41 @@ async fn concurrent_workers_take_each_job_once(db: &Db) {
         assert!(busy > 1, "the workers shared the queue");
     }
 }
+
+#[tokio::test]
+async fn store_urls() {
+    let memory = Store::open("sqlite::memory:").await.unwrap();
+    assert_eq!(memory.backend(), "sqlite");
+    assert!(memory.enqueue(dispatch(1)).await.unwrap().created);
+    assert!(matches!(
+        memory.drop_schema().await,
+        Err(StoreError::Url(_))
+    ));
+
+    let file = std::env::temp_dir().join(format!("{}.db", unique("fieldmap_url")));
+    let store = Store::open(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    assert_eq!(store.migrations().await.unwrap().len(), 1);
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+
+    for bad in ["", "sqlite:", "mysql://x", "postgres://bad host:99999/x"] {
+        assert!(
+            matches!(Store::open(bad).await, Err(StoreError::Url(_))),
+            "{bad}"
+        );
+    }
+    let bad_schema = Options {
+        schema: Some("x; DROP TABLE jobs".into()),
+        ..Options::default()
+    };
+    assert!(matches!(
+        Store::open_with(&postgres_url(), bad_schema).await,
+        Err(StoreError::Url(_))
+    ));
+}
