@@ -172,6 +172,7 @@ on_both!(
     jobs_are_listed_and_counted,
     the_correlation_is_written_with_the_completion_or_not_at_all,
     events_move_the_correlation_forward_only,
+    a_batch_completes_each_job_on_its_own,
     effects_of_a_completion,
     delivery_ids_are_deduplicated,
     applied_markers_are_set_once,
@@ -611,6 +612,60 @@ async fn the_correlation_is_written_with_the_completion_or_not_at_all(db: &Db) {
     assert_eq!(store.correlation_for_work_order(503).await.unwrap(), None);
 }
 
+async fn a_batch_completes_each_job_on_its_own(db: &Db) {
+    let store = &db.store;
+    for id in 1..=4 {
+        store.enqueue(dispatch(id)).await.unwrap();
+    }
+    let first = store.lease("w", &[], 1, MINUTE).await.unwrap();
+    store
+        .complete(first[0].lease, vec![correlate(1, 901)])
+        .await
+        .unwrap();
+    let stale = store.lease("slow", &[], 1, MINUTE).await.unwrap();
+    db.clock().advance(2 * MINUTE);
+    let leased = store.lease("w", &[], 10, MINUTE).await.unwrap();
+    let keys: Vec<&str> = leased.iter().map(|l| l.job.key.as_str()).collect();
+    assert_eq!(keys, ["Ticket:2", "Ticket:3", "Ticket:4"]);
+
+    let outcomes = store
+        .complete_many(vec![
+            (stale[0].lease, vec![correlate(2, 902)]),
+            (leased[1].lease, vec![correlate(3, 901)]),
+            (leased[2].lease, vec![correlate(4, 904)]),
+        ])
+        .await
+        .unwrap();
+    assert!(matches!(outcomes[0], Err(StoreError::LeaseLost { .. })));
+    assert!(matches!(outcomes[1], Err(StoreError::Conflict(_))));
+    assert!(outcomes[2].is_ok());
+    let state = |i: usize| {
+        let id = leased[i].job.id;
+        async move { store.job(id).await.unwrap().unwrap().state }
+    };
+    assert_eq!(state(0).await, JobState::Leased);
+    assert_eq!(state(1).await, JobState::Leased);
+    assert_eq!(state(2).await, JobState::Done);
+    assert_eq!(store.correlation_for_work_order(902).await.unwrap(), None);
+    assert_eq!(
+        store
+            .correlation_for_work_order(901)
+            .await
+            .unwrap()
+            .map(|c| c.source_id),
+        Some(1)
+    );
+    assert_eq!(
+        store
+            .correlation_for_work_order(904)
+            .await
+            .unwrap()
+            .map(|c| c.source_id),
+        Some(4)
+    );
+    assert!(store.complete_many(vec![]).await.unwrap().is_empty());
+}
+
 async fn events_move_the_correlation_forward_only(db: &Db) {
     let store = &db.store;
     store.enqueue(dispatch(1)).await.unwrap();
@@ -910,9 +965,16 @@ async fn concurrent_workers_take_each_job_once(db: &Db) {
                 if leased.is_empty() {
                     break;
                 }
-                for job in leased {
-                    taken.push(job.job.id);
-                    store.complete(job.lease, vec![]).await.unwrap();
+                taken.extend(leased.iter().map(|l| l.job.id));
+                // Half the workers complete job by job, half a batch at a time.
+                if w % 2 == 0 {
+                    for job in leased {
+                        store.complete(job.lease, vec![]).await.unwrap();
+                    }
+                } else {
+                    let batch = leased.iter().map(|l| (l.lease, vec![])).collect();
+                    let outcomes = store.complete_many(batch).await.unwrap();
+                    assert!(outcomes.iter().all(Result::is_ok));
                 }
             }
             taken

@@ -263,6 +263,19 @@ impl Store {
             .complete(now, lease, &effects))
     }
 
+    /// Completes several leased jobs, each with its effects, in one transaction: one write to
+    /// disk for the batch. Each job is all-or-nothing on its own: a lost lease or a conflicting
+    /// effect fails that job (its outcome says why) and leaves the others to complete.
+    ///
+    /// # Errors
+    ///
+    /// The database failed; then nothing was written.
+    pub async fn complete_many(&self, items: Vec<(Lease, Vec<Effect>)>) -> Result<Vec<Result<()>>> {
+        let now = self.now();
+        on_backend!(self, |c| sqlite::complete_many(c, now, &items), |db| db
+            .complete_many(now, &items))
+    }
+
     /// Gives a leased job back, to run again at `at`, with the error that stopped it.
     ///
     /// # Errors

@@ -213,6 +213,40 @@ impl Postgres {
         Ok(())
     }
 
+    pub(crate) async fn complete_many(
+        &self,
+        now: i64,
+        items: &[(Lease, Vec<Effect>)],
+    ) -> Result<Vec<Result<()>>> {
+        let mut conn = self.pool.get().await?;
+        let mut tx = conn.transaction().await?;
+        let mut outcomes = Vec::with_capacity(items.len());
+        for (lease, effects) in items {
+            let item = tx.savepoint("item").await?;
+            let done = async {
+                held(&item, sql::COMPLETE, *lease, &[&now]).await?;
+                for effect in effects {
+                    apply(&item, now, lease.job_id, effect).await?;
+                }
+                Ok(())
+            }
+            .await;
+            match done {
+                Ok(()) => {
+                    item.commit().await?;
+                    outcomes.push(Ok(()));
+                }
+                Err(e @ (StoreError::LeaseLost { .. } | StoreError::Conflict(_))) => {
+                    item.rollback().await?;
+                    outcomes.push(Err(e));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
     pub(crate) async fn retry(&self, now: i64, lease: Lease, at: i64, error: &str) -> Result<()> {
         self.held_alone(sql::RETRY, lease, &[&at, &error, &now])
             .await

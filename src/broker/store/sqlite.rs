@@ -167,7 +167,7 @@ pub(crate) fn migrations(conn: &mut Connection) -> Result<Vec<(i64, String)>> {
 }
 
 /// Inserts the job unless an open one has its kind and key; in the caller's transaction.
-fn enqueue_in(tx: &Transaction<'_>, now: i64, job: &NewJob) -> Result<Enqueued> {
+fn enqueue_in(tx: &Connection, now: i64, job: &NewJob) -> Result<Enqueued> {
     let next_run = job.run_at.map_or(now, |t| t.as_millisecond());
     let kind = job.kind.as_str();
     let inserted = tx
@@ -248,12 +248,7 @@ pub(crate) fn lease(
 }
 
 /// Runs one of the lease-checked updates; [`StoreError::LeaseLost`] when it matched no row.
-fn held(
-    tx: &Transaction<'_>,
-    sql: &str,
-    lease: Lease,
-    params: &[&dyn rusqlite::ToSql],
-) -> Result<()> {
+fn held(tx: &Connection, sql: &str, lease: Lease, params: &[&dyn rusqlite::ToSql]) -> Result<()> {
     let mut all: Vec<&dyn rusqlite::ToSql> = vec![&lease.job_id, &lease.token];
     all.extend_from_slice(params);
     let n = tx.prepare_cached(&q(sql))?.execute(all.as_slice())?;
@@ -281,7 +276,39 @@ pub(crate) fn complete(
     Ok(())
 }
 
-fn apply(tx: &Transaction<'_>, now: i64, job_id: i64, effect: &Effect) -> Result<()> {
+/// Completes each job with its effects in one transaction (one write to disk), each in a
+/// savepoint of its own: a lost lease or a conflict fails that job alone.
+pub(crate) fn complete_many(
+    conn: &mut Connection,
+    now: i64,
+    items: &[(Lease, Vec<Effect>)],
+) -> Result<Vec<Result<()>>> {
+    let mut tx = immediate(conn)?;
+    let mut outcomes = Vec::with_capacity(items.len());
+    for (lease, effects) in items {
+        let item = tx.savepoint()?;
+        let done = held(&item, sql::COMPLETE, *lease, &[&now]).and_then(|()| {
+            effects
+                .iter()
+                .try_for_each(|effect| apply(&item, now, lease.job_id, effect))
+        });
+        match done {
+            Ok(()) => {
+                item.commit()?;
+                outcomes.push(Ok(()));
+            }
+            Err(e @ (StoreError::LeaseLost { .. } | StoreError::Conflict(_))) => {
+                drop(item); // rolls back to the savepoint
+                outcomes.push(Err(e));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn apply(tx: &Connection, now: i64, job_id: i64, effect: &Effect) -> Result<()> {
     match effect {
         Effect::Correlate(c) => {
             tx.prepare_cached(&q(sql::INSERT_CORRELATION))?
