@@ -164,6 +164,7 @@ macro_rules! on_both {
 on_both!(
     enqueue_is_idempotent_per_open_job,
     concurrent_identical_enqueues_make_one_job,
+    concurrent_enqueues_are_all_kept,
     a_job_is_due_at_its_time,
     leases_run_out_and_are_taken_again,
     a_stale_lease_cannot_finish_the_job,
@@ -260,6 +261,62 @@ async fn concurrent_identical_enqueues_make_one_job(db: &Db) {
         .await
         .unwrap();
     assert_eq!(jobs.len(), 1);
+}
+
+/// Intake under load: enqueues arriving together (on SQLite, committed together) each get
+/// their own answer: new jobs, existing jobs, deliveries seen before.
+async fn concurrent_enqueues_are_all_kept(db: &Db) {
+    let tasks: Vec<_> = (0..300)
+        .map(|i| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                match i % 3 {
+                    0 => Some(store.enqueue(dispatch(i / 3)).await.unwrap()),
+                    1 => Some(store.enqueue(dispatch(i % 7)).await.unwrap()),
+                    _ => {
+                        let id = format!("fn-{}", i % 11);
+                        let job = NewJob::new(JobKind::Event, id.clone(), "{}");
+                        store.enqueue_delivery(&id, job).await.unwrap()
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    let dispatches = db
+        .store
+        .jobs(&JobFilter {
+            kind: Some(JobKind::Dispatch),
+            limit: 1000,
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(dispatches.len(), 100, "Ticket:0 to Ticket:99");
+    let created = answers
+        .iter()
+        .flatten()
+        .filter(|e| e.created && e.job.kind == JobKind::Dispatch)
+        .count();
+    assert_eq!(created, 100);
+    let deliveries = answers.iter().skip(2).step_by(3);
+    assert_eq!(deliveries.clone().filter(|a| a.is_some()).count(), 11);
+    for answer in answers.iter().flatten() {
+        let stored = db.store.job(answer.job.id).await.unwrap().unwrap();
+        assert_eq!(stored.key, answer.job.key);
+    }
+    let events = db
+        .store
+        .jobs(&JobFilter {
+            kind: Some(JobKind::Event),
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 11);
 }
 
 async fn a_job_is_due_at_its_time(db: &Db) {

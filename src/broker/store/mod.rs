@@ -4,7 +4,9 @@
 //! Two backends behind one async API, chosen by URL:
 //!
 //! - **SQLite** (`sqlite:PATH`, `sqlite::memory:`), the default: a file, nothing to set up. One
-//!   connection on a thread of its own; each write an immediate transaction.
+//!   connection on a thread of its own; each write an immediate transaction, except that
+//!   enqueues waiting together are committed together (intake's acknowledgement waits for one
+//!   flush to disk, not for one per request ahead of it).
 //! - **PostgreSQL** (`postgres://…`), for several broker processes sharing one queue: a small
 //!   pool, leases with `FOR UPDATE SKIP LOCKED`.
 //!
@@ -178,8 +180,13 @@ impl Store {
     /// The database failed.
     pub async fn enqueue(&self, job: NewJob) -> Result<Enqueued> {
         let now = self.now();
-        on_backend!(self, |c| sqlite::enqueue(c, now, &job), |db| db
-            .enqueue(now, &job))
+        match &self.backend {
+            Backend::Sqlite(db) => db
+                .enqueue(now, None, job)
+                .await?
+                .ok_or_else(|| StoreError::Data("an enqueue without a delivery id".into())),
+            Backend::Postgres(db) => db.enqueue(now, &job).await,
+        }
     }
 
     /// Records a Field Nation delivery id and enqueues its job, in one transaction: `None`
@@ -195,11 +202,10 @@ impl Store {
     ) -> Result<Option<Enqueued>> {
         let now = self.now();
         let id = delivery_id.to_string();
-        on_backend!(
-            self,
-            |c| sqlite::enqueue_delivery(c, now, &id, &job),
-            |db| db.enqueue_delivery(now, &id, &job)
-        )
+        match &self.backend {
+            Backend::Sqlite(db) => db.enqueue(now, Some(id), job).await,
+            Backend::Postgres(db) => db.enqueue_delivery(now, &id, &job).await,
+        }
     }
 
     /// Records a delivery id: whether it was new.
