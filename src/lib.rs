@@ -28,6 +28,9 @@ pub mod autotask;
 #[cfg(feature = "client")]
 #[doc(hidden)]
 pub mod autotask_client;
+#[cfg(feature = "broker")]
+#[doc(hidden)]
+pub mod broker;
 #[doc(hidden)]
 pub mod check;
 #[doc(hidden)]

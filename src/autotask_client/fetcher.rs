@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::autotask_client::AutotaskClient;
 use super::call_log::{ApiCall, CallLog};
+use super::client::AutotaskClient;
 use super::error::ClientError;
 use super::query::QueryPage;
 use super::ttl_cache::TtlCache;

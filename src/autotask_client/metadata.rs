@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::autotask_client::{AutotaskClient, soap_error};
+use super::client::{AutotaskClient, soap_error};
 use super::entity_info::{EntityInfo, read_entity_info_response};
 use super::error::{CallSite, ClientError};
 use super::field_info::{FieldInfo, read_field_info_response};

@@ -22,9 +22,9 @@
 //! nothing can have been saved.
 
 mod answer;
-mod autotask_client;
 mod backoff;
 mod call_log;
+mod client;
 mod config;
 mod credentials;
 mod entity_info;
@@ -45,8 +45,8 @@ mod ttl_cache;
 mod write;
 mod zone_info;
 
-pub use autotask_client::AutotaskClient;
 pub use call_log::{ApiCall, CallLog};
+pub use client::AutotaskClient;
 pub use config::{ClientConfig, DEFAULT_DISCOVERY_URL};
 pub use credentials::{
     CredentialValues, Credentials, CredentialsError, ENV_INTEGRATION_CODE, ENV_SECRET, ENV_USER,

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use super::autotask_client::AutotaskClient;
 use super::call_log::CallLog;
+use super::client::AutotaskClient;
 use super::error::ClientError;
 use super::fetcher::FetchStats;
 use crate::autotask::wire::{Operation, QueryXml};

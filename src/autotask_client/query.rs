@@ -1,6 +1,6 @@
 //! `query`: one page, every page (`id > last`), and records by id in OR-ed batches.
 
-use super::autotask_client::{AutotaskClient, soap_error};
+use super::client::{AutotaskClient, soap_error};
 use super::error::{CallSite, ClientError, classify_atws_errors};
 use super::request_envelope::query_body;
 use crate::autotask::soap::{

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::autotask_client::AutotaskClient;
+use super::client::AutotaskClient;
 use super::entity_xml::WireEntity;
 use super::error::ClientError;
 use crate::autotask::soap::CollectedEntity;

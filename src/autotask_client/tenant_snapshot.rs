@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use super::autotask_client::AutotaskClient;
+use super::client::AutotaskClient;
 use super::error::ClientError;
 use super::field_info::{FieldInfo, PicklistValueInfo};
 use crate::autotask::wire::QueryXml;

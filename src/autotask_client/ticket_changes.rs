@@ -1,7 +1,7 @@
 //! Applying what an outbound rule decided (`Program::on_event`) to the ticket: one
 //! read-modify-write update for the fields and UDFs, then the new notes.
 
-use super::autotask_client::AutotaskClient;
+use super::client::AutotaskClient;
 use super::entity_xml::WireEntity;
 use super::error::ClientError;
 use super::read_modify_write::FieldEdit;

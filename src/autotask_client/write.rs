@@ -1,7 +1,7 @@
 //! `create` and `update`, at most 200 entities per call. Each call is one transaction on the
 //! server: any error and nothing of that call is saved.
 
-use super::autotask_client::{AutotaskClient, soap_error};
+use super::client::{AutotaskClient, soap_error};
 use super::entity_xml::{WireEntity, entities_body};
 use super::error::{CallSite, ClientError, classify_atws_errors};
 use crate::autotask::soap::{

@@ -1,0 +1,98 @@
+//! Versioned migrations, one list per backend. Each runs once, in order, in the transaction
+//! that records it in `schema_migrations`; opening a store applies those not yet applied.
+//! Never edit a released migration: add the next number.
+//!
+//! Times are milliseconds since the Unix epoch (BIGINT) on both backends: no date types to
+//! convert, and one comparison for "due".
+
+/// A migration: its number, a name, and the SQL.
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// The tables, apart from the id column's syntax the same on both backends.
+macro_rules! initial_schema {
+    ($id:literal) => {
+        concat!(
+            "CREATE TABLE jobs (
+                id ", $id, ",
+                kind TEXT NOT NULL,
+                key TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'leased', 'done', 'dead')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                lease_owner TEXT,
+                lease_token BIGINT NOT NULL DEFAULT 0,
+                lease_expires BIGINT,
+                next_run BIGINT NOT NULL,
+                last_error TEXT,
+                created BIGINT NOT NULL,
+                updated BIGINT NOT NULL
+            );
+            CREATE UNIQUE INDEX jobs_open_key ON jobs (kind, key) WHERE state IN ('queued', 'leased');
+            CREATE INDEX jobs_due ON jobs (next_run, id) WHERE state IN ('queued', 'leased');
+            CREATE INDEX jobs_state ON jobs (state, id);
+
+            CREATE TABLE correlations (
+                source_entity TEXT NOT NULL,
+                source_id BIGINT NOT NULL,
+                mapping TEXT NOT NULL,
+                work_order_id BIGINT NOT NULL UNIQUE,
+                created BIGINT NOT NULL,
+                last_synced BIGINT,
+                last_event_at BIGINT,
+                PRIMARY KEY (source_entity, source_id, mapping)
+            );
+
+            CREATE TABLE deliveries (
+                delivery_id TEXT PRIMARY KEY,
+                received BIGINT NOT NULL
+            );
+
+            CREATE TABLE applied (
+                marker TEXT PRIMARY KEY,
+                job_id BIGINT,
+                applied BIGINT NOT NULL
+            );
+
+            CREATE TABLE audit (
+                id ", $id, ",
+                at BIGINT NOT NULL,
+                api TEXT NOT NULL,
+                operation TEXT NOT NULL,
+                target TEXT,
+                outcome TEXT NOT NULL,
+                duration_ms BIGINT NOT NULL,
+                job_id BIGINT
+            );
+            CREATE INDEX audit_job ON audit (job_id) WHERE job_id IS NOT NULL;
+
+            CREATE TABLE watermarks (
+                mapping TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                updated BIGINT NOT NULL
+            );"
+        )
+    };
+}
+
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "jobs, correlations, deliveries, applied markers, audit, watermarks",
+    sql: initial_schema!("INTEGER PRIMARY KEY AUTOINCREMENT"),
+}];
+
+pub(crate) const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "jobs, correlations, deliveries, applied markers, audit, watermarks",
+    sql: initial_schema!("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+}];
+
+/// The table that records them, on both backends.
+pub(crate) const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied BIGINT NOT NULL
+)";
