@@ -2,9 +2,14 @@
 //! mutated valid text, arbitrary bytes and arbitrary Unicode, and must
 //! return (an error where the input is known bad) without panicking.
 //! Formatters and arithmetic are driven to the edges of the supported range.
-//! A fixed-seed generator keeps every run identical.
+//! Inputs come from proptest strategies with a fixed seed: every run tries the
+//! same cases, and a failure shrinks to a small input.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use proptest::prelude::*;
+use proptest::sample::{Index, select};
+use proptest::test_runner::RngSeed;
 
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
@@ -14,78 +19,59 @@ use super::{
     parse_autotask_datetime, parse_duration_literal, reinterpret_in_zone, resolve_zone,
 };
 
-/// xorshift64*: tiny, deterministic, good enough to scatter test inputs.
-struct Scrambler(u64);
-
-impl Scrambler {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+/// A fixed seed and `cases` cases; failures are not written to files.
+fn config(cases: u32, seed: u64) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        rng_seed: RngSeed::Fixed(seed),
+        failure_persistence: None,
+        ..ProptestConfig::default()
     }
+}
 
-    fn below(&mut self, bound: usize) -> usize {
-        usize::try_from(self.next() % bound.max(1) as u64).unwrap_or(0)
+/// Text made of pieces that date parsers care about, so random inputs get deep
+/// into the parsers instead of failing at byte 0.
+fn text_from(
+    alphabet: &'static [&'static str],
+    max_pieces: usize,
+) -> impl Strategy<Value = String> {
+    prop::collection::vec(select(alphabet), 0..=max_pieces).prop_map(|pieces| pieces.concat())
+}
+
+/// A copy of `text` with one character deleted, replaced or inserted.
+fn mutate(text: &str, at: Index, insert: &str, how: u8) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let at = at.index(chars.len() + 1);
+    let before: String = chars[..at].iter().collect();
+    let after: String = chars[at..].iter().collect();
+    let rest: String = after.chars().skip(1).collect();
+    match how {
+        0 => format!("{before}{rest}"),
+        1 => format!("{before}{insert}{rest}"),
+        _ => format!("{before}{insert}{after}"),
     }
+}
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    fn random_bytes(&mut self) -> String {
-        let length = self.below(40);
-        let bytes: Vec<u8> = (0..length).map(|_| (self.next() >> 24) as u8).collect();
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-
-    fn random_unicode(&mut self) -> String {
-        let length = self.below(24);
-        (0..length)
-            .filter_map(|_| char::from_u32((self.next() % 0x11_0000) as u32))
-            .collect()
-    }
-
-    /// Strings from characters that date parsers care about, so random
-    /// inputs get deep into the parsers instead of failing at byte 0.
-    fn text_from_alphabet(&mut self, alphabet: &[&str], max_pieces: usize) -> String {
-        let pieces = self.below(max_pieces + 1);
-        (0..pieces).map(|_| *self.pick(alphabet)).collect()
-    }
-
-    /// A well-formed duration literal with random units and amounts.
-    fn duration_literal(&mut self) -> String {
-        let mut literal = self.pick(&["", "-", "+"]).to_string();
-        for unit in ["w", "d", "h", "m", "s"] {
-            if self.below(2) == 0 {
-                let amount = self.pick(&["0", "1", "4", "30", "90", "100000", "999999999999"]);
-                literal.push_str(amount);
-                literal.push_str(unit);
+/// A well-formed duration literal with random units and amounts.
+fn duration_literal() -> impl Strategy<Value = String> {
+    let amount = select(&["0", "1", "4", "30", "90", "100000", "999999999999"][..]);
+    (
+        select(&["", "-", "+"][..]),
+        prop::collection::vec(prop::option::of(amount), 5),
+    )
+        .prop_map(|(sign, amounts)| {
+            let mut literal = sign.to_string();
+            for (unit, amount) in ["w", "d", "h", "m", "s"].iter().zip(amounts) {
+                if let Some(amount) = amount {
+                    literal.push_str(amount);
+                    literal.push_str(unit);
+                }
             }
-        }
-        if literal.trim_start_matches(['-', '+']).is_empty() {
-            literal.push_str("1h");
-        }
-        literal
-    }
-
-    /// A copy of `text` with one character deleted, replaced or inserted.
-    fn mutate(&mut self, text: &str, alphabet: &[&str]) -> String {
-        let chars: Vec<char> = text.chars().collect();
-        let at = self.below(chars.len() + 1);
-        let (before, after) = chars.split_at(at.min(chars.len()));
-        let before: String = before.iter().collect();
-        let after: String = after.iter().collect();
-        let insert = *self.pick(alphabet);
-        match self.below(3) {
-            0 => format!("{before}{}", after.chars().skip(1).collect::<String>()),
-            1 => format!(
-                "{before}{insert}{}",
-                after.chars().skip(1).collect::<String>()
-            ),
-            _ => format!("{before}{insert}{after}"),
-        }
-    }
+            if literal.trim_start_matches(['-', '+']).is_empty() {
+                literal.push_str("1h");
+            }
+            literal
+        })
 }
 
 const DATE_ALPHABET: &[&str] = &[
@@ -307,114 +293,138 @@ fn known_garbage_is_rejected_by_every_parser() {
     }
 }
 
+const SEEDS: &[&str] = &[
+    "2018-07-24T19:14:36.24",
+    "2024-03-10T02:30:00",
+    "2024-11-03T01:30:00.1234567-05:00",
+    "2024-03-10",
+    "01/15/2025 9:05 AM",
+    "Wednesday, January 15th 2025",
+    "2025-01-15T09:00:00Z",
+    "1736949600.123",
+    "Week of Jan 15",
+    "1w2d3h4m5s",
+    "America/New_York",
+    "YYYY-MM-DD [at] h:mm A Z",
+];
+
 #[test]
-fn mutated_valid_inputs_never_panic() {
-    let mut scrambler = Scrambler(0x5EED_0001);
+fn every_prefix_of_valid_inputs_is_handled() {
     let formats = sample_formats();
     let zone = resolve_zone("America/New_York").unwrap();
-    let seeds = [
-        "2018-07-24T19:14:36.24",
-        "2024-03-10T02:30:00",
-        "2024-11-03T01:30:00.1234567-05:00",
-        "2024-03-10",
-        "01/15/2025 9:05 AM",
-        "Wednesday, January 15th 2025",
-        "2025-01-15T09:00:00Z",
-        "1736949600.123",
-        "Week of Jan 15",
-        "1w2d3h4m5s",
-        "America/New_York",
-        "YYYY-MM-DD [at] h:mm A Z",
-    ];
-    for seed in seeds {
-        // Every prefix, on character boundaries.
+    for seed in SEEDS {
         for (end, _) in seed.char_indices() {
             exercise_every_parser(seed.get(..end).unwrap(), &formats, &zone);
-        }
-        for _ in 0..150 {
-            let mutated = scrambler.mutate(seed, DATE_ALPHABET);
-            exercise_every_parser(&mutated, &formats, &zone);
         }
     }
 }
 
-#[test]
-fn arbitrary_bytes_and_unicode_never_panic() {
-    let mut scrambler = Scrambler(0x5EED_0002);
-    let formats = sample_formats();
-    let zone = resolve_zone("Australia/Lord_Howe").unwrap();
-    for _ in 0..400 {
-        let bytes = scrambler.random_bytes();
-        exercise_every_parser(&bytes, &formats, &zone);
-        let unicode = scrambler.random_unicode();
-        exercise_every_parser(&unicode, &formats, &zone);
-        let date_like = scrambler.text_from_alphabet(DATE_ALPHABET, 12);
-        exercise_every_parser(&date_like, &formats, &zone);
+proptest! {
+    #![proptest_config(config(1_800, 0x5EED_0001))]
+    #[test]
+    fn mutated_valid_inputs_never_panic(
+        seed in select(SEEDS),
+        at in any::<Index>(),
+        insert in select(DATE_ALPHABET),
+        how in 0u8..3,
+    ) {
+        let zone = resolve_zone("America/New_York").unwrap();
+        exercise_every_parser(&mutate(seed, at, insert, how), &sample_formats(), &zone);
     }
+}
+
+proptest! {
+    #![proptest_config(config(1_200, 0x5EED_0002))]
+    #[test]
+    fn arbitrary_bytes_and_unicode_never_panic(
+        input in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..40)
+                .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+            prop::collection::vec(any::<char>(), 0..24).prop_map(|c| c.into_iter().collect()),
+            text_from(DATE_ALPHABET, 12),
+        ],
+    ) {
+        let zone = resolve_zone("Australia/Lord_Howe").unwrap();
+        exercise_every_parser(&input, &sample_formats(), &zone);
+    }
+}
+
+/// Random formats: those that compile format every extreme value and parse what
+/// they wrote and random text, in a random zone. Returns whether it compiled.
+fn exercise_format(source: &str, zone: usize, input: &str) -> bool {
+    let Ok(format) = MomentFormat::compile(source) else {
+        return false;
+    };
+    let zones = zones();
+    let zone = &zones[zone % zones.len()];
+    for value in &extreme_values() {
+        let mut text = String::new();
+        must_not_panic(source, "(formatting an extreme value)", || {
+            format.format_into(value, &mut text);
+        });
+        must_not_panic(source, &text, || {
+            let _ = format.parse(&text, zone);
+        });
+    }
+    must_not_panic(source, input, || {
+        let _ = format.parse(input, zone);
+    });
+    true
 }
 
 #[test]
 fn random_formats_compile_format_and_parse_without_panicking() {
-    let mut scrambler = Scrambler(0x5EED_0003);
-    let values = extreme_values();
-    let zones = zones();
-    let mut compiled = 0;
-    for _ in 0..400 {
-        let source = scrambler.text_from_alphabet(FORMAT_ALPHABET, 10);
-        let Ok(format) = MomentFormat::compile(&source) else {
-            continue;
-        };
-        compiled += 1;
-        for value in &values {
-            let mut text = String::new();
-            must_not_panic(&source, "(formatting an extreme value)", || {
-                format.format_into(value, &mut text);
-            });
-            let zone = scrambler.pick(&zones);
-            must_not_panic(&source, &text, || {
-                let _ = format.parse(&text, zone);
-            });
-        }
-        let random_input = scrambler.text_from_alphabet(DATE_ALPHABET, 12);
-        must_not_panic(&source, &random_input, || {
-            let _ = format.parse(&random_input, scrambler.pick(&zones));
-        });
-    }
+    let mut runner = proptest::test_runner::TestRunner::new(config(400, 0x5EED_0003));
+    let compiled = std::cell::Cell::new(0);
+    runner
+        .run(
+            &(
+                text_from(FORMAT_ALPHABET, 10),
+                any::<usize>(),
+                text_from(DATE_ALPHABET, 12),
+            ),
+            |(source, zone, input)| {
+                if exercise_format(&source, zone, &input) {
+                    compiled.set(compiled.get() + 1);
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
     assert!(
-        compiled > 50,
-        "too few random formats compiled ({compiled}) to mean anything"
+        compiled.get() > 50,
+        "too few random formats compiled ({}) to mean anything",
+        compiled.get()
     );
 }
 
 #[test]
 fn random_durations_and_extreme_arithmetic_never_panic() {
-    let mut scrambler = Scrambler(0x5EED_0004);
+    let mut runner = proptest::test_runner::TestRunner::new(config(600, 0x5EED_0004));
     let values = extreme_values();
-    let zones = zones();
-    let mut parsed = 0;
-    for _ in 0..600 {
-        let input = if scrambler.below(4) == 0 {
-            scrambler.text_from_alphabet(DURATION_ALPHABET, 6)
-        } else {
-            scrambler.duration_literal()
-        };
-        let Ok(duration) = parse_duration_literal(&input) else {
-            continue;
-        };
-        parsed += 1;
-        let value = scrambler.pick(&values);
-        must_not_panic("add_duration", &input, || {
-            let _ = add_duration(value, &duration);
-            let _ = add_duration(value, &duration.negated());
-            let _ = duration.to_string();
-        });
-    }
+    let parsed = std::cell::Cell::new(0);
+    let input = prop_oneof![1 => text_from(DURATION_ALPHABET, 6), 3 => duration_literal()];
+    runner
+        .run(&(input, any::<Index>()), |(input, value)| {
+            if let Ok(duration) = parse_duration_literal(&input) {
+                parsed.set(parsed.get() + 1);
+                let value = value.get(&values);
+                must_not_panic("add_duration", &input, || {
+                    let _ = add_duration(value, &duration);
+                    let _ = add_duration(value, &duration.negated());
+                    let _ = duration.to_string();
+                });
+            }
+            Ok(())
+        })
+        .unwrap();
     assert!(
-        parsed > 50,
-        "too few random durations parsed ({parsed}) to mean anything"
+        parsed.get() > 50,
+        "too few random durations parsed ({}) to mean anything",
+        parsed.get()
     );
     for value in &values {
-        for zone in &zones {
+        for zone in &zones() {
             must_not_panic("zone change", &value.to_string(), || {
                 let _ = convert_to_zone(value, zone);
                 let _ = reinterpret_in_zone(value, zone);
@@ -425,27 +435,28 @@ fn random_durations_and_extreme_arithmetic_never_panic() {
     }
 }
 
-#[test]
-fn autotask_wire_round_trips_for_scattered_instants() {
-    let mut scrambler = Scrambler(0x5EED_0005);
-    for _ in 0..2_000 {
+proptest! {
+    #![proptest_config(config(2_000, 0x5EED_0005))]
+    #[test]
+    fn autotask_wire_round_trips_for_scattered_instants(
         // Instants between 1900 and 2100 at 100 ns (.NET tick) precision.
-        let seconds = -2_208_988_800 + (scrambler.next() % 6_311_390_400) as i64;
-        let ticks = (scrambler.next() % 10_000_000) as i32;
+        seconds in -2_208_988_800i64..4_102_401_600,
+        ticks in 0i32..10_000_000,
+    ) {
         let instant = Timestamp::new(seconds, ticks * 100).unwrap();
         let value = instant.to_zoned_datetime(resolve_zone("America/New_York").unwrap());
         let wire = format_autotask_datetime(&value);
         let (parsed, adjustment) = parse_autotask_datetime(&wire).unwrap();
-        assert_eq!(format_autotask_datetime(&parsed), wire);
+        prop_assert_eq!(format_autotask_datetime(&parsed), wire.clone());
         if adjustment.is_none() {
-            assert_eq!(parsed.timestamp(), instant, "{wire}");
+            prop_assert_eq!(parsed.timestamp(), instant, "{}", wire);
         } else {
             // Only the repeated hour of a fall-back day is lossy on the wire.
-            assert!(
+            prop_assert!(
                 matches!(adjustment, Some(super::DstAdjustment::Fold { .. })),
-                "{wire}: {adjustment:?}"
+                "{}: {:?}", wire, adjustment
             );
-            assert!(parsed.timestamp() <= instant);
+            prop_assert!(parsed.timestamp() <= instant);
         }
     }
 }
