@@ -45,6 +45,18 @@ pub struct Checked {
 pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
     let mut checker = Checker::new(schemas.as_ref());
     checker.declare_tables(file);
+    let runs = |item: &ast::Item| matches!(item, ast::Item::Mapping(_) | ast::Item::OnEvent(_));
+    if !file.items.iter().any(runs) {
+        // Often an empty or truncated save, or a file of tables meant for another name.
+        checker.report(
+            Diagnostic::new(
+                Code::NothingToRun,
+                crate::diagnostics::Span::new(0, 0),
+                "this file holds no `mapping` and no `on` rule: there is nothing to run",
+            )
+            .with_help("add a `mapping \"…\" { … }` or an `on workorder.… { … }` block"),
+        );
+    }
     let mut mappings = Vec::new();
     let mut outbound = Vec::new();
     let mut names: HashMap<&str, crate::diagnostics::Span> = HashMap::new();

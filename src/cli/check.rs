@@ -26,9 +26,6 @@ pub fn run(args: Args) -> u8 {
 fn check(args: &Args) -> Result<u8, UsageError> {
     let schemas = inputs::schemas(args.schema.as_deref())?;
     let files = inputs::mapping_files(&args.paths)?;
-    if files.is_empty() {
-        return Err(UsageError("no `.fmap` files found".into()));
-    }
     let mut results = Vec::new();
     for file in &files {
         let (source, not_utf8) = inputs::read_mapping(file)?;

@@ -32,7 +32,20 @@ pub fn read_mapping(path: &Path) -> Result<(String, Option<Diagnostic>), UsageEr
         Ok(text) => Ok((text, None)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // A binary file must not write its bytes into the terminal: the excerpt stops a
+            // little after the first bad byte, and control characters show as `?` (one byte
+            // for one, so the offsets before them stay right).
+            let shown = &e.as_bytes()[..e.as_bytes().len().min(at + 40)];
+            let text: String = String::from_utf8_lossy(shown)
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\n' && c != '\t' {
+                        '?'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
             let diagnostic = Diagnostic::new(
                 Code::Syntax,
                 Span::new(at, at + 1),
@@ -61,6 +74,9 @@ pub fn mapping_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
         } else {
             return Err(UsageError(format!("{} does not exist", path.display())));
         }
+    }
+    if files.is_empty() {
+        return Err(UsageError("no `.fmap` files found".into()));
     }
     Ok(files)
 }

@@ -37,9 +37,6 @@ pub fn run(args: Args) -> u8 {
 fn execute(args: &Args) -> Result<u8, UsageError> {
     let schemas = inputs::schemas(args.schema.as_deref())?;
     let files = inputs::mapping_files(&args.paths)?;
-    if files.is_empty() {
-        return Err(UsageError("no `.fmap` files found".into()));
-    }
     let fixed = match &args.config {
         Some(path) => Some(
             LintConfig::from_toml(&inputs::read(path)?, Some(path.clone()))

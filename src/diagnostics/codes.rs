@@ -98,6 +98,7 @@ codes! {
     MissingTitle = "FM0604", Error, "the work order's title is never assigned";
     MissingSource = "FM0605", Error, "the mapping declares no source or target";
     ConflictingTargets = "FM0606", Error, "an assignment overlaps another one";
+    NothingToRun = "FM0607", Warning, "the file holds no mapping and no outbound rule";
 
     JsonnetUnsupported = "FM0801", Error, "a Jsonnet block is used where it cannot run";
     JsonnetSyntax = "FM0802", Error, "a Jsonnet block does not parse";

@@ -1394,3 +1394,35 @@ fn repeated_load_warnings_are_counted_not_repeated() {
     assert_eq!(lines.len(), 1, "{}", run.stderr);
     assert!(lines[0].ends_with("(20,000 times)"), "{}", lines[0]);
 }
+
+#[test]
+fn a_binary_file_never_writes_control_bytes_to_the_terminal() {
+    let scratch = Scratch::new("binary");
+    let mut bytes = b"\x7fELF\x02\x01\x01\x00\x00\x00\x1b[2J\x1b]0;title\x07".to_vec();
+    bytes.extend((0u8..=255).cycle().take(4096));
+    let path = scratch.write("binary.fmap", &bytes);
+    let run = fieldmap(&["check", path.to_str().unwrap()]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("not valid UTF-8"), "{}", run.stderr);
+    let controls: Vec<char> = run
+        .stderr
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(controls.is_empty(), "{controls:?}");
+    // The excerpt stops soon after the bad byte instead of printing the whole file.
+    assert!(run.stderr.len() < 2_000, "{} bytes", run.stderr.len());
+}
+
+#[test]
+fn fmt_on_a_folder_without_mappings_is_a_usage_error() {
+    let scratch = Scratch::new("no-mappings");
+    scratch.write("notes.txt", "not a mapping");
+    let run = fieldmap(&["fmt", scratch.dir.to_str().unwrap()]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("no `.fmap` files found"),
+        "{}",
+        run.stderr
+    );
+}
