@@ -996,6 +996,7 @@ async fn a_server_echoing_the_secret_every_way_never_gets_it_shown() -> TestResu
 /// A body larger than the client reads fails the call instead of filling memory.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_body_over_the_cap_fails_the_call() -> TestResult {
+    use crate::echo_server::{Echo, EchoServer};
     limited(async {
         let sim = start(SimConfig::default()).await?;
         let client = connected(
@@ -1023,6 +1024,31 @@ async fn a_body_over_the_cap_fails_the_call() -> TestResult {
         );
         let last = client.call_log().calls().pop().ok_or("no call logged")?;
         assert_eq!(last.outcome, "response too large");
+
+        // A 1.5 GB answer, announced or streamed without a length, is cut off at the cap.
+        for echo in [Echo::HugeDeclared, Echo::HugeStreamed] {
+            let server = EchoServer::start(echo);
+            let client = AutotaskClient::new(
+                demo_credentials(),
+                ClientConfig {
+                    zone_url: Some(server.url.clone()),
+                    max_response_bytes: 1024 * 1024,
+                    max_retries: 0,
+                    ..ClientConfig::default()
+                },
+            )?;
+            let started = Instant::now();
+            let error = client
+                .query_page(&QueryXml::all("Ticket"))
+                .await
+                .err()
+                .ok_or("a huge answer was read")?;
+            assert!(
+                matches!(error, ClientError::ResponseTooLarge { limit, .. } if limit == 1024 * 1024),
+                "{echo:?}: {error:?}"
+            );
+            assert!(started.elapsed() < Duration::from_secs(10), "{echo:?}");
+        }
 
         // The default holds a 500-ticket page with room to spare.
         let client = connected(&sim, fast_config(&sim)).await?;

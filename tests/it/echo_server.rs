@@ -28,6 +28,10 @@ pub enum Echo {
     /// 400 whose text puts the secret across the cut of a 200-character excerpt, after a long
     /// run of whitespace.
     AcrossTheCut,
+    /// 200 that says it is 1.5 GB long and sends 1 MiB of it.
+    HugeDeclared,
+    /// 200 without a length, chunk after chunk, up to 256 MiB or until the client hangs up.
+    HugeStreamed,
 }
 
 pub const EVERY_ECHO: [Echo; 4] = [
@@ -97,6 +101,7 @@ fn answer(echo: Echo, action: &str, authorization: &str) -> (u16, String) {
             ),
         ),
         Echo::Unparseable => (200, format!("<oops {} </", echoes(authorization))),
+        Echo::HugeDeclared | Echo::HugeStreamed => (200, String::new()),
         Echo::AcrossTheCut => (
             400,
             format!(
@@ -179,6 +184,10 @@ fn serve(mut stream: TcpStream, echo: Echo) {
             Ok(n) => request.extend_from_slice(&buffer[..n]),
         }
     }
+    if matches!(echo, Echo::HugeDeclared | Echo::HugeStreamed) {
+        huge(stream, echo);
+        return;
+    }
     let action = header("SOAPAction").trim_matches('"').to_owned();
     let action = action.rsplit('/').next().unwrap_or_default().to_owned();
     let (status, body) = answer(echo, &action, &header("Authorization"));
@@ -189,4 +198,33 @@ fn serve(mut stream: TcpStream, echo: Echo) {
     );
     let _ = stream.write_all(response.as_bytes());
     let _ = stream.flush();
+}
+
+fn huge(mut stream: TcpStream, echo: Echo) {
+    let chunk = vec![b' '; 64 * 1024];
+    if echo == Echo::HugeDeclared {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 1610612736\r\nConnection: close\r\n\r\n";
+        if stream.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        for _ in 0..16 {
+            if stream.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+        return;
+    }
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+    framed.extend_from_slice(&chunk);
+    framed.extend_from_slice(b"\r\n");
+    for _ in 0..4096 {
+        if stream.write_all(&framed).is_err() {
+            return;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
 }
