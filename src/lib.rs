@@ -46,6 +46,9 @@ pub mod ir;
 pub mod jsonnet;
 #[doc(hidden)]
 pub mod lint;
+#[cfg(feature = "client")]
+#[doc(hidden)]
+pub mod redaction;
 #[doc(hidden)]
 pub mod runtime;
 #[doc(hidden)]

@@ -19,6 +19,7 @@ use super::ttl_cache::TtlCache;
 use super::zone_info::{ZoneInfo, read_zone_info_response};
 use crate::autotask::soap::SoapError;
 use crate::autotask::wire::Operation;
+use crate::redaction::SecretForms;
 
 /// The client's own log keeps this many recent calls (its counts cover all of them).
 const CLIENT_LOG_LENGTH: usize = 1000;
@@ -35,6 +36,8 @@ pub struct AutotaskClient {
 struct Inner {
     config: ClientConfig,
     credentials: Credentials,
+    /// The secret as it may come back in an answer: as is, escaped, encoded, in a Basic header.
+    secrets: SecretForms,
     transport: Transport,
     zone_url: OnceCell<String>,
     limiter: RateLimiter,
@@ -61,7 +64,9 @@ impl AutotaskClient {
     /// A client for the user in `credentials`. Nothing is sent yet: the zone is discovered on
     /// the first call (or by [`AutotaskClient::connect`]), unless `config.zone_url` names it.
     pub fn new(credentials: Credentials, config: ClientConfig) -> Result<Self, ClientError> {
-        let transport = Transport::new(config.request_timeout)?;
+        let transport = Transport::new(config.request_timeout, config.max_response_bytes)?;
+        let mut secrets = SecretForms::new([credentials.secret.expose()]);
+        secrets.add_basic(&credentials.user, credentials.secret.expose());
         let zone_url = match &config.zone_url {
             Some(url) => OnceCell::new_with(Some(url.clone())),
             None => OnceCell::new(),
@@ -78,6 +83,7 @@ impl AutotaskClient {
             log: CallLog::keeping_last(CLIENT_LOG_LENGTH),
             zone_url,
             transport,
+            secrets,
             credentials,
             config,
         };
@@ -226,7 +232,13 @@ impl AutotaskClient {
             let answer = self
                 .inner
                 .transport
-                .post(&at, operation, credentials, request.clone())
+                .post(
+                    &at,
+                    operation,
+                    credentials,
+                    request.clone(),
+                    &self.inner.secrets,
+                )
                 .await;
             drop(permit);
             let status = match &answer {
@@ -237,7 +249,9 @@ impl AutotaskClient {
                 Err(ClientError::Unauthorized { .. }) => Some(401),
                 Err(_) => None,
             };
-            let result = answer.and_then(|answer| interpret(&answer.body, &at));
+            let result = answer
+                .and_then(|answer| interpret(&answer.body, &at))
+                .map_err(|error| self.scrubbed(error));
             self.record(ApiCall {
                 operation,
                 entity: entity.map(str::to_owned),
@@ -267,6 +281,12 @@ impl AutotaskClient {
             log.record(call.clone());
         }
         self.inner.log.record(call);
+    }
+
+    /// `error` with every form of the secret taken out of its texts. Every error a call ends
+    /// with passes through here, and so does any error made later from an answer's text.
+    pub(super) fn scrubbed(&self, error: ClientError) -> ClientError {
+        error.scrubbed(&self.inner.secrets)
     }
 
     /// Where a call of `operation` goes, for errors found after the call.

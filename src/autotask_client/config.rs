@@ -6,6 +6,9 @@ use std::time::Duration;
 /// Autotask's zone discovery endpoint; `getZoneInfo` there names the zone of each user.
 pub const DEFAULT_DISCOVERY_URL: &str = "https://webservices.autotask.net/atservices/1.6/atws.asmx";
 
+/// The default of [`ClientConfig::max_response_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// Where `getZoneInfo` is asked for the user's zone.
@@ -29,6 +32,11 @@ pub struct ClientConfig {
     pub max_concurrent_per_endpoint: usize,
     /// When the budget is used up: wait at most this long for it to free up, then fail.
     pub max_budget_wait: Duration,
+    /// The largest answer body the client reads; a longer one fails the call
+    /// (`ClientError::ResponseTooLarge`) instead of filling memory. The default holds a
+    /// 500-entity query page of wide tickets with many UDFs, or the field info of any entity,
+    /// several times over.
+    pub max_response_bytes: usize,
     /// How long entity metadata (GetFieldInfo, getUDFInfo, GetEntityInfo) stays cached.
     pub metadata_ttl: Duration,
 }
@@ -47,6 +55,7 @@ impl Default for ClientConfig {
             max_concurrent_per_endpoint: 3,
             max_budget_wait: Duration::from_secs(60),
             metadata_ttl: Duration::from_secs(3600),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

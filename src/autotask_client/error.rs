@@ -1,11 +1,13 @@
 //! Everything that can go wrong talking to Autotask, each saying which call failed where.
-//! No variant ever holds the API secret: texts that come from the server are scrubbed of it
-//! before they are stored (see `transport`).
+//! No variant ever holds the API secret: every error a call ends with passes through
+//! [`ClientError::scrubbed`], which replaces the secret in any of its forms (see
+//! [`crate::redaction`]) in every text the error holds.
 
 use std::time::Duration;
 
 use super::credentials::CredentialsError;
 use crate::autotask::soap::SoapError;
+use crate::redaction::SecretForms;
 
 /// What was being done, and against which URL: the first half of every error message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,10 @@ pub enum ClientError {
         status: u16,
         body_excerpt: Option<String>,
     },
+
+    /// The answer is longer than the client reads (`ClientConfig::max_response_bytes`).
+    #[error("{at}: the answer is larger than {limit} bytes, the most the client reads")]
+    ResponseTooLarge { at: CallSite, limit: usize },
 
     /// No answer within the per-request timeout (after the retries allowed).
     #[error("{at}: no answer within {timeout:?}")]
@@ -148,6 +154,7 @@ impl ClientError {
             | ClientError::IntegrationCode { .. }
             | ClientError::Api { .. }
             | ClientError::Xml { .. }
+            | ClientError::ResponseTooLarge { .. }
             | ClientError::ZoneDiscovery { .. }
             | ClientError::NotFound { .. }
             | ClientError::InvalidRequest(_)
@@ -169,6 +176,7 @@ impl ClientError {
             ClientError::Network { .. } => "connection failed".into(),
             ClientError::Threshold { .. } => "threshold reached".into(),
             ClientError::Xml { .. } => "unreadable response".into(),
+            ClientError::ResponseTooLarge { .. } => "response too large".into(),
             ClientError::ZoneDiscovery { .. } => "zone discovery failed".into(),
             ClientError::NotFound { .. } => "not found".into(),
             ClientError::InvalidRequest(_) => "invalid request".into(),
@@ -189,9 +197,151 @@ impl ClientError {
             | ClientError::Timeout { at, .. }
             | ClientError::Network { at, .. }
             | ClientError::Threshold { at, .. }
-            | ClientError::Xml { at, .. } => Some(at),
+            | ClientError::Xml { at, .. }
+            | ClientError::ResponseTooLarge { at, .. } => Some(at),
             _ => None,
         }
+    }
+}
+
+impl ClientError {
+    /// The same error with every form of the secret replaced in every text it holds: server
+    /// messages, fault texts, body excerpts, reader errors, transport messages, even the URL.
+    pub fn scrubbed(self, forms: &SecretForms) -> ClientError {
+        let s = |text: String| forms.scrub_owned(text);
+        let site = |at: CallSite| CallSite {
+            endpoint: s(at.endpoint),
+            entity: at.entity.map(s),
+            ..at
+        };
+        match self {
+            ClientError::Unauthorized { at } => ClientError::Unauthorized { at: site(at) },
+            ClientError::IntegrationCode { at, message } => ClientError::IntegrationCode {
+                at: site(at),
+                message: s(message),
+            },
+            ClientError::Api { at, messages } => ClientError::Api {
+                at: site(at),
+                messages: messages.into_iter().map(s).collect(),
+            },
+            ClientError::Fault {
+                at,
+                status,
+                code,
+                message,
+            } => ClientError::Fault {
+                at: site(at),
+                status,
+                code: s(code),
+                message: s(message),
+            },
+            ClientError::Http {
+                at,
+                status,
+                body_excerpt,
+            } => ClientError::Http {
+                at: site(at),
+                status,
+                body_excerpt: body_excerpt.map(s),
+            },
+            ClientError::ResponseTooLarge { at, limit } => ClientError::ResponseTooLarge {
+                at: site(at),
+                limit,
+            },
+            ClientError::Timeout { at, timeout } => ClientError::Timeout {
+                at: site(at),
+                timeout,
+            },
+            ClientError::Network {
+                at,
+                message,
+                before_sending,
+            } => ClientError::Network {
+                at: site(at),
+                message: s(message),
+                before_sending,
+            },
+            ClientError::Threshold { at, message } => ClientError::Threshold {
+                at: site(at),
+                message: s(message),
+            },
+            ClientError::Xml { at, source } => ClientError::Xml {
+                at: site(at),
+                source: Box::new(scrub_soap(*source, &s)),
+            },
+            ClientError::ZoneDiscovery {
+                user,
+                endpoint,
+                message,
+            } => ClientError::ZoneDiscovery {
+                user,
+                endpoint: s(endpoint),
+                message: s(message),
+            },
+            ClientError::InvalidRequest(message) => ClientError::InvalidRequest(s(message)),
+            ClientError::TaskFailed(message) => ClientError::TaskFailed(s(message)),
+            ClientError::Setup(message) => ClientError::Setup(s(message)),
+            other @ (ClientError::NotFound { .. } | ClientError::Credentials(_)) => other,
+        }
+    }
+}
+
+fn scrub_soap(error: SoapError, s: &impl Fn(String) -> String) -> SoapError {
+    match error {
+        SoapError::Xml {
+            position,
+            line,
+            column,
+            message,
+        } => SoapError::Xml {
+            position,
+            line,
+            column,
+            message: s(message),
+        },
+        SoapError::UnexpectedElement {
+            expected,
+            found,
+            position,
+            line,
+            column,
+        } => SoapError::UnexpectedElement {
+            expected: s(expected),
+            found: s(found),
+            position,
+            line,
+            column,
+        },
+        SoapError::Invalid {
+            position,
+            line,
+            column,
+            message,
+        } => SoapError::Invalid {
+            position,
+            line,
+            column,
+            message: s(message),
+        },
+        SoapError::Fault {
+            code,
+            message,
+            detail,
+        } => SoapError::Fault {
+            code: s(code),
+            message: s(message),
+            detail: detail.map(s),
+        },
+        SoapError::Rejected {
+            return_code,
+            errors,
+        } => SoapError::Rejected {
+            return_code,
+            errors: errors.into_iter().map(s).collect(),
+        },
+        SoapError::UnreadableUsage { message } => SoapError::UnreadableUsage {
+            message: message.map(s),
+        },
     }
 }
 

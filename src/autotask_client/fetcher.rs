@@ -300,13 +300,13 @@ impl Fetcher {
             let report = load_query_response(&page.xml, &self.schemas, &mut fetched.records)
                 .map_err(|e| {
                     let at = client.call_site(Operation::Query, Some(entity));
-                    match e {
+                    client.scrubbed(match e {
                         LoadError::Soap(source) => ClientError::Xml {
                             at,
                             source: Box::new(source),
                         },
                         LoadError::Api { messages, .. } => ClientError::Api { at, messages },
-                    }
+                    })
                 })?;
             fetched.issues.extend(report.issues);
         }

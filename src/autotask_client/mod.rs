@@ -47,7 +47,7 @@ mod zone_info;
 
 pub use call_log::{ApiCall, CallLog};
 pub use client::AutotaskClient;
-pub use config::{ClientConfig, DEFAULT_DISCOVERY_URL};
+pub use config::{ClientConfig, DEFAULT_DISCOVERY_URL, DEFAULT_MAX_RESPONSE_BYTES};
 pub use credentials::{
     CredentialValues, Credentials, CredentialsError, ENV_INTEGRATION_CODE, ENV_SECRET, ENV_USER,
     ENV_ZONE_URL, Secret,

@@ -99,13 +99,13 @@ pub async fn poll_mapping(
             let report = load_query_response(&page.xml, &program.schemas, &mut poll.records)
                 .map_err(|e| {
                     let at = client.call_site(Operation::Query, Some(&plan.source));
-                    match e {
+                    client.scrubbed(match e {
                         LoadError::Soap(source) => ClientError::Xml {
                             at,
                             source: Box::new(source),
                         },
                         LoadError::Api { messages, .. } => ClientError::Api { at, messages },
-                    }
+                    })
                 })?;
             found.matched.extend(
                 report

@@ -101,9 +101,11 @@ impl AutotaskClient {
         let mut entities = Vec::new();
         for page in pages {
             let mut collector = EntityCollector::default();
-            read_query_response(&page.xml, &mut collector).map_err(|e| ClientError::Xml {
-                at: self.call_site(Operation::Query, entity),
-                source: Box::new(e),
+            read_query_response(&page.xml, &mut collector).map_err(|e| {
+                self.scrubbed(ClientError::Xml {
+                    at: self.call_site(Operation::Query, entity),
+                    source: Box::new(e),
+                })
             })?;
             entities.extend(collector.into_entities());
         }

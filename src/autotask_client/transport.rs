@@ -1,5 +1,7 @@
 //! One HTTP POST of a SOAP envelope, and what its status means: 200 is an answer to read,
 //! 401 is a bad user or secret, 500 is usually a SOAP fault, anything else an HTTP error.
+//! Bodies are read up to a size cap; every text taken from an answer is scrubbed of the secret
+//! whole, before it is collapsed or cut for a message.
 
 use std::time::Duration;
 
@@ -8,6 +10,7 @@ use super::credentials::Credentials;
 use super::error::{CallSite, ClientError, classify_fault};
 use crate::autotask::soap::SoapError;
 use crate::autotask::wire::Operation;
+use crate::redaction::SecretForms;
 
 /// How much of an unexpected body an error message quotes.
 const EXCERPT_CHARS: usize = 200;
@@ -16,6 +19,7 @@ const EXCERPT_CHARS: usize = 200;
 pub struct Transport {
     http: reqwest::Client,
     timeout: Duration,
+    max_bytes: usize,
 }
 
 /// An answer with status 200.
@@ -28,22 +32,28 @@ pub struct HttpAnswer {
 impl Transport {
     /// Builds the HTTP client. TLS goes through rustls with the ring provider, installed here
     /// once for the process (installing it again is harmless and ignored).
-    pub fn new(timeout: Duration) -> Result<Transport, ClientError> {
+    pub fn new(timeout: Duration, max_bytes: usize) -> Result<Transport, ClientError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .user_agent(concat!("fieldmap/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Setup(error_chain(&e)))?;
-        Ok(Transport { http, timeout })
+        Ok(Transport {
+            http,
+            timeout,
+            max_bytes,
+        })
     }
 
-    /// Posts `envelope` to `at.endpoint`; with `credentials`, Basic auth goes along.
+    /// Posts `envelope` to `at.endpoint`; with `credentials`, Basic auth goes along. Texts
+    /// from the answer are scrubbed of every form in `secrets`.
     pub async fn post(
         &self,
         at: &CallSite,
         operation: Operation,
         credentials: Option<&Credentials>,
         envelope: String,
+        secrets: &SecretForms,
     ) -> Result<HttpAnswer, ClientError> {
         let mut request = self
             .http
@@ -55,20 +65,33 @@ impl Transport {
         if let Some(credentials) = credentials {
             request = request.basic_auth(&credentials.user, Some(credentials.secret.expose()));
         }
-        let scrub = |text: String| match credentials {
-            Some(c) => scrub_secret(text, c.secret.expose()),
-            None => text,
-        };
-        let response = request
+        let scrub = |text: String| secrets.scrub_owned(text);
+        let mut response = request
             .send()
             .await
             .map_err(|e| self.send_error(at, &e, scrub))?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
+        let too_large = || ClientError::ResponseTooLarge {
+            at: at.clone(),
+            limit: self.max_bytes,
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > self.max_bytes as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
             .map_err(|e| self.send_error(at, &e, scrub))?
-            .to_vec();
+        {
+            if body.len() + chunk.len() > self.max_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         match status {
             200 => Ok(HttpAnswer { status, body }),
             401 => Err(ClientError::Unauthorized { at: at.clone() }),
@@ -79,7 +102,7 @@ impl Transport {
                 _ => ClientError::Http {
                     at: at.clone(),
                     status,
-                    body_excerpt: excerpt(&body).map(scrub),
+                    body_excerpt: excerpt(&body, secrets),
                 },
             }),
         }
@@ -120,24 +143,10 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// The start of a body that is not SOAP, on one line, for an error message.
-fn excerpt(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.is_empty() {
-        return None;
-    }
-    Some(match one_line.char_indices().nth(EXCERPT_CHARS) {
-        Some((cut, _)) => format!("{}…", &one_line[..cut]),
-        None => one_line,
-    })
-}
-
-/// Server texts end up in errors; a server that echoes the request must not leak the secret.
-pub(crate) fn scrub_secret(text: String, secret: &str) -> String {
-    if secret.is_empty() || !text.contains(secret) {
-        text
-    } else {
-        text.replace(secret, "[redacted]")
-    }
+/// The start of a body that is not SOAP, on one line, for an error message: scrubbed whole,
+/// then collapsed and cut, so no part of a secret survives at the cut.
+fn excerpt(body: &[u8], secrets: &SecretForms) -> Option<String> {
+    let text = secrets.scrub(&String::from_utf8_lossy(body));
+    let excerpt = crate::redaction::excerpt(&text, EXCERPT_CHARS);
+    (!excerpt.is_empty()).then_some(excerpt)
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use fieldmap::autotask_client::{
     AutotaskClient, CallLog, ClientConfig, CredentialValues, Credentials, DEFAULT_DISCOVERY_URL,
-    Secret,
+    DEFAULT_MAX_RESPONSE_BYTES, Secret,
 };
 
 use super::UsageError;
@@ -51,6 +51,9 @@ pub struct ConnectionArgs {
     /// threshold).
     #[arg(long, value_name = "N", default_value_t = 4)]
     max_retries: u32,
+    /// The largest answer read, in MiB; a larger one fails the call.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_RESPONSE_BYTES / (1024 * 1024))]
+    max_response_mib: usize,
 }
 
 impl ConnectionArgs {
@@ -79,6 +82,7 @@ impl ConnectionArgs {
             zone_url,
             request_timeout: Duration::from_secs(self.timeout.max(1)),
             max_retries: self.max_retries,
+            max_response_bytes: self.max_response_mib.max(1).saturating_mul(1024 * 1024),
             ..ClientConfig::default()
         };
         AutotaskClient::new(credentials, config).map_err(|e| UsageError(e.to_string()))

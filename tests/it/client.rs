@@ -939,6 +939,129 @@ async fn the_secret_never_shows() -> TestResult {
     .await
 }
 
+/// A server that answers 200 with ATWS errors, a fault or no XML at all, or 400 with a long
+/// body, each echoing the secret raw, XML-escaped, percent-encoded, in Base64 and as the Basic
+/// header it received: no error text and no call-log line shows it in any form.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_echoing_the_secret_every_way_never_gets_it_shown() -> TestResult {
+    use crate::echo_server::{EVERY_ECHO, Echo, EchoServer, SECRET, USER, assert_clean};
+    limited(async {
+        for echo in EVERY_ECHO {
+            let server = EchoServer::start(echo);
+            let client = AutotaskClient::new(
+                Credentials::new(USER, SECRET, DEMO_INTEGRATION_CODE),
+                ClientConfig {
+                    zone_url: Some(server.url.clone()),
+                    request_timeout: Duration::from_secs(5),
+                    max_retries: 0,
+                    ..ClientConfig::default()
+                },
+            )?;
+            let errors = [
+                client
+                    .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
+                    .await
+                    .err(),
+                client.field_info("Ticket").await.err(),
+                client.threshold_and_usage().await.err(),
+                client.entity_info().await.err(),
+                client.create(&[new_ticket("echo", 1)]).await.err(),
+            ];
+            // A metadata answer whose result element holds no fields reads as empty; the
+            // query always fails.
+            assert!(errors[0].is_some(), "{echo:?}: the query succeeded");
+            for error in errors.iter().flatten() {
+                assert_clean(&format!("{echo:?}"), &error.to_string());
+                assert_clean(&format!("{echo:?} (Debug)"), &format!("{error:?}"));
+            }
+            if matches!(echo, Echo::AtwsErrors | Echo::FaultIn200) {
+                let text = errors[0]
+                    .as_ref()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                assert!(text.contains("[redacted]"), "{echo:?}: {text}");
+            }
+            let calls = client.call_log().calls();
+            assert_eq!(calls.len(), errors.len(), "{echo:?}: {calls:?}");
+            for call in calls {
+                assert_clean(&format!("{echo:?} call log"), &call.to_string());
+                assert_clean(&format!("{echo:?} call log"), &format!("{call:?}"));
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// A body larger than the client reads fails the call instead of filling memory.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_over_the_cap_fails_the_call() -> TestResult {
+    use crate::echo_server::{Echo, EchoServer};
+    limited(async {
+        let sim = start(SimConfig::default()).await?;
+        let client = connected(
+            &sim,
+            ClientConfig {
+                max_response_bytes: 4 * 1024,
+                max_retries: 0,
+                ..fast_config(&sim)
+            },
+        )
+        .await?;
+        let error = client
+            .field_info("Ticket")
+            .await
+            .err()
+            .ok_or("a 4 KiB cap holds no Ticket field info")?;
+        assert!(
+            matches!(error, ClientError::ResponseTooLarge { limit: 4096, .. }),
+            "{error:?}"
+        );
+        assert!(!error.is_retryable());
+        assert!(
+            error.to_string().contains("larger than 4096 bytes"),
+            "{error}"
+        );
+        let last = client.call_log().calls().pop().ok_or("no call logged")?;
+        assert_eq!(last.outcome, "response too large");
+
+        // A 1.5 GB answer, announced or streamed without a length, is cut off at the cap.
+        for echo in [Echo::HugeDeclared, Echo::HugeStreamed] {
+            let server = EchoServer::start(echo);
+            let client = AutotaskClient::new(
+                demo_credentials(),
+                ClientConfig {
+                    zone_url: Some(server.url.clone()),
+                    max_response_bytes: 1024 * 1024,
+                    max_retries: 0,
+                    ..ClientConfig::default()
+                },
+            )?;
+            let started = Instant::now();
+            let error = client
+                .query_page(&QueryXml::all("Ticket"))
+                .await
+                .err()
+                .ok_or("a huge answer was read")?;
+            assert!(
+                matches!(error, ClientError::ResponseTooLarge { limit, .. } if limit == 1024 * 1024),
+                "{echo:?}: {error:?}"
+            );
+            assert!(started.elapsed() < Duration::from_secs(10), "{echo:?}");
+        }
+
+        // The default holds a 500-ticket page with room to spare.
+        let client = connected(&sim, fast_config(&sim)).await?;
+        create_tickets(&client, 500).await?;
+        let page = client.query_page(&QueryXml::all("Ticket")).await?;
+        assert_eq!(page.entity_count, 500);
+        assert!(page.xml.len() * 8 < ClientConfig::default().max_response_bytes);
+        sim.shutdown().await;
+        Ok(())
+    })
+    .await
+}
+
 /// A broker shares one client and one fetcher between tasks, and spawns their futures.
 #[tokio::test(flavor = "multi_thread")]
 async fn client_and_fetcher_work_from_spawned_tasks() -> TestResult {

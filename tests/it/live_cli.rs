@@ -117,3 +117,58 @@ async fn pull_check_run_and_poll_against_the_simulator() {
     let _ = std::fs::remove_dir_all(&dir);
     sim.shutdown().await;
 }
+
+/// `schema pull`, `run --ticket-id` and `poll` against a server that echoes the secret every
+/// way it can: the commands fail, and neither stdout nor stderr shows the secret in any form.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_command_prints_a_secret_the_server_echoes() {
+    use crate::echo_server::{EVERY_ECHO, EchoServer, SECRET, USER, assert_clean};
+    let dir = std::env::temp_dir().join(format!("fieldmap-echo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("tenant.json").display().to_string();
+    let outputs = tokio::task::spawn_blocking(move || {
+        let mut outputs = Vec::new();
+        for echo in EVERY_ECHO {
+            let server = EchoServer::start(echo);
+            for args in [
+                &["schema", "pull", "--out", &out][..],
+                &[
+                    "run",
+                    "mappings/dispatch-service-ticket.fmap",
+                    "--ticket-id",
+                    "9137",
+                ],
+                &["poll", "mappings/dispatch-service-ticket.fmap"],
+            ] {
+                let output = Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+                    .args(args)
+                    .args(["--zone-url", &server.url, "--max-retries", "0"])
+                    .current_dir(env!("CARGO_MANIFEST_DIR"))
+                    .env("NO_COLOR", "1")
+                    .env("AUTOTASK_USER", USER)
+                    .env("AUTOTASK_SECRET", SECRET)
+                    .env("AUTOTASK_INTEGRATION_CODE", DEMO_INTEGRATION_CODE)
+                    .output()
+                    .expect("the binary runs");
+                outputs.push((format!("{echo:?} {}", args.join(" ")), output));
+            }
+        }
+        outputs
+    })
+    .await
+    .unwrap();
+    for (what, output) in outputs {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.status.success(), "{what}: {text}");
+        assert!(
+            text.contains("Autotask") || text.contains("atws"),
+            "{what}: {text}"
+        );
+        assert_clean(&what, &text);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,6 +6,7 @@ mod broker_store;
 mod cli;
 mod client;
 mod docs;
+mod echo_server;
 mod edge_cases;
 mod examples;
 mod fieldnation;

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use fieldmap::autotask::simulator::{
-    CallRecord, DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_USER, Fault, SimConfig, SimError,
-    SimHandle, THRESHOLD_EXCEEDED_MESSAGE, serve,
+    ACTION_CHARS_KEPT, CallRecord, DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_USER, Fault,
+    SimConfig, SimError, SimHandle, THRESHOLD_EXCEEDED_MESSAGE, serve,
 };
 use fieldmap::autotask::soap::{
     CollectedEntity, EntityCollector, QueryOutcome, SoapError, WriteOperation, WriteOutcome,
@@ -459,6 +459,32 @@ async fn get_zone_info_needs_no_auth_and_answers_the_zone_url() {
     let code: i32 = reply.texts("ErrorCode")[0].parse().unwrap();
     assert!(code < 0, "{}", reply.body);
     assert!(reply.texts("URL").is_empty());
+    sim.shutdown().await;
+}
+
+/// Unauthenticated requests with a 60 KB `SOAPAction` each used to be kept whole, forever
+/// (+180 MB per 3,000): the call log keeps the start of an unknown action only.
+#[tokio::test]
+async fn a_huge_unknown_soap_action_is_logged_short() {
+    let sim = start().await;
+    let huge = "A".repeat(60 * 1024);
+    for _ in 0..20 {
+        let reply = http(
+            sim.addr(),
+            &format!("POST /atservices/1.6/atws.asmx HTTP/1.1\r\nSOAPAction: \"{huge}\""),
+            b"<x/>",
+        )
+        .await;
+        assert_eq!(reply.status, 401);
+    }
+    let calls = sim.calls();
+    assert_eq!(calls.len(), 20);
+    assert!(
+        calls.iter().all(|c| c.action.len() == ACTION_CHARS_KEPT),
+        "{:?}",
+        calls[0].action.len()
+    );
+    assert_eq!(sim.request_count(), 20);
     sim.shutdown().await;
 }
 

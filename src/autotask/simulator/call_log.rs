@@ -1,5 +1,7 @@
-//! What clients asked for, so tests can count API calls.
+//! What clients asked for, so tests can count API calls. Bounded: a simulator that runs for
+//! days (or is flooded) keeps the most recent calls only, each with a short action text.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -7,18 +9,32 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallRecord {
     /// The operation the `SOAPAction` header names (`query`, `update`,
-    /// `getZoneInfo`…), or the header's text when it names none; empty
-    /// when there was no header.
+    /// `getZoneInfo`…), or the start of the header's text (at most
+    /// [`ACTION_CHARS_KEPT`] characters) when it names none; empty when
+    /// there was no header.
     pub action: String,
     /// The entity type: QueryXML's `<entity>`, the first `Entity`'s
     /// `xsi:type` of a write, `psObjectType`/`psTable` of metadata calls.
     pub entity: Option<String>,
 }
 
+/// How many calls the log keeps; older ones are dropped (the request count covers all).
+pub const CALLS_KEPT: usize = 10_000;
+/// How much of a `SOAPAction` header that names no operation a call record keeps.
+pub const ACTION_CHARS_KEPT: usize = 100;
+
 #[derive(Debug, Default)]
 pub(super) struct CallLog {
     requests: AtomicU64,
-    calls: Mutex<Vec<CallRecord>>,
+    calls: Mutex<VecDeque<CallRecord>>,
+}
+
+/// The start of an unrecognised `SOAPAction` text, for a call record.
+pub(super) fn action_kept(text: &str) -> String {
+    match text.char_indices().nth(ACTION_CHARS_KEPT) {
+        Some((cut, _)) => text[..cut].to_owned(),
+        None => text.to_owned(),
+    }
 }
 
 impl CallLog {
@@ -28,10 +44,11 @@ impl CallLog {
     }
 
     pub(super) fn record(&self, call: CallRecord) {
-        self.calls
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(call);
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        if calls.len() >= CALLS_KEPT {
+            calls.pop_front();
+        }
+        calls.push_back(call);
     }
 
     pub(super) fn request_count(&self) -> u64 {
@@ -39,11 +56,35 @@ impl CallLog {
     }
 
     pub(super) fn calls(&self) -> Vec<CallRecord> {
-        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        calls.iter().cloned().collect()
     }
 
     pub(super) fn reset(&self) {
         self.requests.store(0, Ordering::Relaxed);
         self.calls.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_the_last_calls_with_short_actions() {
+        let log = CallLog::default();
+        let long = "x".repeat(60_000);
+        for _ in 0..CALLS_KEPT + 5 {
+            log.count_request();
+            log.record(CallRecord {
+                action: action_kept(&long),
+                entity: None,
+            });
+        }
+        let calls = log.calls();
+        assert_eq!(calls.len(), CALLS_KEPT);
+        assert_eq!(calls[0].action.len(), ACTION_CHARS_KEPT);
+        assert_eq!(log.request_count(), (CALLS_KEPT + 5) as u64);
+        assert_eq!(action_kept("é".repeat(200).as_str()).chars().count(), 100);
     }
 }

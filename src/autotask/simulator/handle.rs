@@ -116,7 +116,8 @@ impl SimHandle {
         self.state.calls.request_count()
     }
 
-    /// Every request to the endpoint, in arrival order.
+    /// The requests to the endpoint, in arrival order: the most recent
+    /// [`CALLS_KEPT`](super::CALLS_KEPT) of them.
     pub fn calls(&self) -> Vec<CallRecord> {
         self.state.calls.calls()
     }

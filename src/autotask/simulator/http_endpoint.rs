@@ -15,7 +15,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::basic_auth::basic_credentials;
-use super::call_log::CallRecord;
+use super::call_log::{CallRecord, action_kept};
 use super::entity_input::WriteMode;
 use super::fault_injection::{Fault, TIMEOUT_HOLD};
 use super::http_reply::{plain, soap_answer, soap_fault, unauthorized};
@@ -75,11 +75,12 @@ pub(super) async fn handle_request(
     state.calls.record(CallRecord {
         action: operation.map_or_else(
             || {
-                soap_action
-                    .as_deref()
-                    .map(soap_action_text)
-                    .unwrap_or_default()
-                    .to_owned()
+                action_kept(
+                    soap_action
+                        .as_deref()
+                        .map(soap_action_text)
+                        .unwrap_or_default(),
+                )
             },
             |operation| operation.element().to_owned(),
         ),

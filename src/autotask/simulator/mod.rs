@@ -87,7 +87,7 @@ mod usage_window;
 mod wire_value;
 mod write_rules;
 
-pub use call_log::CallRecord;
+pub use call_log::{ACTION_CHARS_KEPT, CALLS_KEPT, CallRecord};
 pub use config::{DEFAULT_THRESHOLD, DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_USER, SimConfig};
 pub use error::SimError;
 pub use fault_injection::{Fault, TIMEOUT_HOLD};

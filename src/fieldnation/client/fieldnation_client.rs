@@ -469,7 +469,10 @@ impl FieldNationClient {
     fn classify(&self, at: &CallSite, answer: &Answer) -> FnError {
         let scrub = |text: &str| self.inner.redactor.scrub(text);
         let (message, problems) = read_error_body(&answer.body);
-        let message = scrub(&message.unwrap_or_else(|| excerpt(&answer.body)));
+        let message = match message {
+            Some(message) => scrub(&message),
+            None => excerpt(&answer.body, &self.inner.redactor),
+        };
         let at = at.clone();
         let status = answer.status;
         match status {

@@ -4,22 +4,22 @@
 
 use std::sync::{Mutex, PoisonError};
 
-/// The replacement for a secret.
-pub(super) const REDACTED: &str = "[redacted]";
+use crate::redaction::REDACTED;
+use crate::redaction::SecretForms;
 /// Tokens remembered for scrubbing besides the credentials: the current one and a few before
 /// it, which may still turn up in late answers.
 const TOKENS_KEPT: usize = 4;
 
 #[derive(Debug)]
 pub(super) struct Redactor {
-    fixed: Vec<String>,
+    fixed: SecretForms,
     tokens: Mutex<Vec<String>>,
 }
 
 impl Redactor {
     pub(super) fn new(secrets: Vec<String>) -> Self {
         Redactor {
-            fixed: secrets.into_iter().filter(|s| !s.is_empty()).collect(),
+            fixed: SecretForms::new(secrets.iter().map(String::as_str)),
             tokens: Mutex::new(Vec::new()),
         }
     }
@@ -39,12 +39,7 @@ impl Redactor {
 
     /// `text` with every known secret and any `access_token=` query value replaced.
     pub(super) fn scrub(&self, text: &str) -> String {
-        let mut out = scrub_query_token(text);
-        for secret in &self.fixed {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
-            }
-        }
+        let mut out = self.fixed.scrub_owned(scrub_query_token(text));
         let tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
         for token in tokens.iter() {
             if out.contains(token.as_str()) {

@@ -128,13 +128,11 @@ pub(super) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// The start of a body, on one line, for an error message.
-pub(super) fn excerpt(body: &[u8]) -> String {
+/// The start of a body, on one line, for an error message, scrubbed before it is cut.
+pub(super) fn excerpt(body: &[u8], redactor: &Redactor) -> String {
     const EXCERPT_CHARS: usize = 200;
-    let text = String::from_utf8_lossy(body);
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match one_line.char_indices().nth(EXCERPT_CHARS) {
-        Some((cut, _)) => format!("{}…", &one_line[..cut]),
-        None => one_line,
-    }
+    crate::redaction::excerpt(
+        &redactor.scrub(&String::from_utf8_lossy(body)),
+        EXCERPT_CHARS,
+    )
 }
