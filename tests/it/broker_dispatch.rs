@@ -50,8 +50,9 @@ fn schemas() -> Arc<Schemas> {
     SCHEMAS.clone()
 }
 
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
 fn unique_file() -> PathBuf {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
     std::env::temp_dir().join(format!(
         "fieldmap_dispatch_{}_{}.db",
         std::process::id(),
@@ -67,7 +68,8 @@ struct Rig {
     program: Arc<Program>,
     dispatcher: Dispatcher,
     clock: Clock,
-    file: PathBuf,
+    /// The SQLite file; `None` on PostgreSQL, where the schema is dropped instead.
+    file: Option<PathBuf>,
 }
 
 impl Rig {
@@ -75,10 +77,20 @@ impl Rig {
     /// `fn_retries` times within a job.
     async fn start(fn_retries: u32) -> Result<Rig, BoxError> {
         let source: Arc<str> = format!("{DISPATCH_TICKET}\n{STATUS_SYNC}").into();
-        Rig::with_mapping(source, fn_retries).await
+        Rig::with_mapping(source, fn_retries, false).await
     }
 
-    async fn with_mapping(source: Arc<str>, fn_retries: u32) -> Result<Rig, BoxError> {
+    /// As [`Rig::start`], on a PostgreSQL schema of its own.
+    async fn on_postgres() -> Result<Rig, BoxError> {
+        let source: Arc<str> = format!("{DISPATCH_TICKET}\n{STATUS_SYNC}").into();
+        Rig::with_mapping(source, 2, true).await
+    }
+
+    async fn with_mapping(
+        source: Arc<str>,
+        fn_retries: u32,
+        postgres: bool,
+    ) -> Result<Rig, BoxError> {
         let program = Arc::new(
             fieldmap::compile(&source, schemas()).map_err(|f| format!("{:?}", f.diagnostics))?,
         );
@@ -111,16 +123,29 @@ impl Rig {
                 ..fn_client::ClientConfig::default()
             },
         )?;
-        let file = unique_file();
         let clock = Clock::manual(jiff::Timestamp::now());
-        let store = Store::open_with(
-            &format!("sqlite:{}", file.display()),
-            Options {
+        let (store, file) = if postgres {
+            let url = std::env::var("FIELDMAP_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+            let options = Options {
+                schema: Some(format!(
+                    "fm_dispatch_{}_{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::SeqCst)
+                )),
                 clock: clock.clone(),
                 ..Options::default()
-            },
-        )
-        .await?;
+            };
+            (Store::open_with(&url, options).await?, None)
+        } else {
+            let file = unique_file();
+            let options = Options {
+                clock: clock.clone(),
+                ..Options::default()
+            };
+            let url = format!("sqlite:{}", file.display());
+            (Store::open_with(&url, options).await?, Some(file))
+        };
         let dispatcher = Dispatcher::new(
             program.clone(),
             store,
@@ -190,8 +215,13 @@ impl Rig {
     async fn finish(self) {
         self.autotask.shutdown().await;
         self.fieldnation.shutdown().await;
+        let Some(file) = &self.file else {
+            let dropped = self.dispatcher.store().drop_schema().await;
+            assert!(dropped.is_ok(), "{dropped:?}");
+            return;
+        };
         for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.file.clone().into_os_string();
+            let mut path = file.clone().into_os_string();
             path.push(suffix);
             let _ = std::fs::remove_file(path);
         }
@@ -476,7 +506,7 @@ async fn exhausted_retries_become_a_dead_letter() -> TestResult {
 async fn a_refused_body_is_a_dead_letter_naming_the_rule_and_line() -> TestResult {
     limited(async {
         let source: Arc<str> = "mapping \"Bad type\" {\n  source autotask.Ticket\n  target fieldnation.WorkOrder\n  title = Title\n  types_of_work[0].id = AccountID\n  types_of_work[0].isPrimary = true\n}\n".into();
-        let rig = Rig::with_mapping(source, 2).await?;
+        let rig = Rig::with_mapping(source, 2, false).await?;
         let job = rig
             .store()
             .enqueue(DispatchRequest::new("Bad type", "Ticket", TICKET).job())
@@ -621,6 +651,42 @@ async fn events_leased_together_apply_in_timestamp_order() -> TestResult {
             Some(Outcome::EventApplied { notes: 1, .. })
         ));
         assert_eq!(rig.ticket(TICKET).await?.field("Status"), Some(COMPLETE));
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dispatch_and_sync_back_run_the_same_on_postgres() -> TestResult {
+    limited(async {
+        let rig = Rig::on_postgres().await?;
+        let work_order_id = dispatched(&rig).await?;
+        let again = rig.enqueue_dispatch(TICKET).await?;
+        assert_eq!(
+            rig.run(again).await?,
+            Outcome::AlreadyDispatched { work_order_id }
+        );
+        let approved = event(APPROVED, work_order_id, "2026-01-16T09:15:00-06:00")?;
+        for delivery in ["d-approved", "d-approved"] {
+            rig.enqueue_event(delivery, approved.clone()).await?;
+            rig.dispatcher.run_once(50).await?;
+        }
+        let late = rig
+            .enqueue_event(
+                "d-late",
+                event(ASSIGNED, work_order_id, "2026-01-14T17:05:12-06:00")?,
+            )
+            .await?;
+        assert_eq!(rig.run(late).await?, Outcome::StaleEvent { work_order_id });
+        assert_eq!(rig.ticket(TICKET).await?.field("Status"), Some(COMPLETE));
+        let notes = rig
+            .autotask_calls()
+            .iter()
+            .filter(|c| *c == "create TicketNote")
+            .count();
+        assert_eq!(notes, 1, "one note for the delivery, however often it runs");
+        assert_eq!(rig.fieldnation.work_order_count(), 1);
         rig.finish().await;
         Ok(())
     })
