@@ -2,17 +2,20 @@
 //! created again), then one fetch per mapping for all its records (one ticket query, one per
 //! related type), the trigger re-checked on the fresh record (a stale webhook does nothing),
 //! the body written by `evaluate_to_json`, the create through the marker (an unknown outcome
-//! is looked up, never created blindly), and the correlation stored in the transaction that
+//! is looked up, never created blindly; so is every attempt after the first, whose worker may
+//! have created the work order and died), and the correlation stored in the transaction that
 //! completes the job.
 
 use std::collections::BTreeMap;
+
+use jiff::tz::TimeZone;
 
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
 use super::job_payload::DispatchRequest;
 use super::problem_trace::trace_problems;
 use super::store::{Effect, Leased, NewCorrelation, StoreError};
-use crate::fieldnation::client::Marker;
+use crate::fieldnation::client::{CreateOutcome, FnError, Marker, WorkOrder};
 use crate::ir::MappingProgram;
 use crate::runtime::issue::Issue;
 use crate::stdlib::context::EvalContext;
@@ -144,11 +147,26 @@ impl Dispatcher {
             return self.fail(leased, Failure::Permanent(reason), report).await;
         }
         let marker = Marker::for_record(self.config.marker_field, &request.entity, request.id);
-        match self
-            .fieldnation
-            .create_work_order_once(&body, &marker)
-            .await
-        {
+        let earlier = match self.created_by_earlier_attempt(leased, &marker).await {
+            Ok(found) => found,
+            Err(error) => {
+                return self
+                    .fail(leased, Failure::fieldnation(&error, ""), report)
+                    .await;
+            }
+        };
+        let created = match earlier {
+            Some(work_order) => Ok(CreateOutcome {
+                work_order,
+                found_by_marker: true,
+            }),
+            None => {
+                self.fieldnation
+                    .create_work_order_once(&body, &marker)
+                    .await
+            }
+        };
+        match created {
             Ok(created) => {
                 let work_order_id = i64::try_from(created.work_order.id).unwrap_or(i64::MAX);
                 let effect = Effect::Correlate(NewCorrelation {
@@ -170,6 +188,22 @@ impl Dispatcher {
                     .await
             }
         }
+    }
+
+    /// A job leased before may have created its work order and then lost its worker (a crash,
+    /// a lease that ran out) before the correlation was stored: on every attempt after the
+    /// first, the work order is looked up by its marker before anything is created.
+    async fn created_by_earlier_attempt(
+        &self,
+        leased: &Leased,
+        marker: &Marker,
+    ) -> Result<Option<WorkOrder>, FnError> {
+        if leased.job.attempts <= 1 {
+            return Ok(None);
+        }
+        let created = leased.job.created.to_zoned_datetime(TimeZone::UTC).date();
+        let since = created.yesterday().unwrap_or(created);
+        self.fieldnation.find_by_marker(marker, since).await
     }
 
     /// Whether any trigger holds on the record (a mapping without triggers always applies).

@@ -692,3 +692,46 @@ async fn dispatch_and_sync_back_run_the_same_on_postgres() -> TestResult {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_that_died_after_its_create_leaves_no_duplicate() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let job = rig.enqueue_dispatch(TICKET).await?;
+        // A worker leases the job, creates the work order and dies before completing it.
+        let lost = rig
+            .store()
+            .lease("crashed", &[], 1, Duration::from_secs(60))
+            .await?;
+        assert_eq!(lost.len(), 1);
+        let client = FieldNationClient::new(
+            fn_client::Credentials::client(fn_sim::DEMO_CLIENT_ID, fn_sim::DEMO_CLIENT_SECRET),
+            fn_client::ClientConfig {
+                base_url: rig.fieldnation.base_url(),
+                ..fn_client::ClientConfig::default()
+            },
+        )?;
+        let marker = fn_client::Marker::for_record(MARKER_FIELD, "Ticket", TICKET);
+        let body = br#"{"title": "created by the worker that died"}"#;
+        let first = client.create_work_order_once(body, &marker).await?;
+        // Its lease runs out; this worker takes the job over.
+        assert!(rig.dispatcher.run_once(50).await?.is_empty());
+        rig.clock.advance(Duration::from_secs(61));
+        assert_eq!(
+            rig.run(job).await?,
+            Outcome::Dispatched {
+                work_order_id: i64::try_from(first.work_order.id)?,
+                found_by_marker: true
+            }
+        );
+        assert_eq!(rig.fieldnation.work_order_count(), 1);
+        let correlation = rig.store().correlation("Ticket", TICKET, MAPPING).await?;
+        assert_eq!(
+            correlation.map(|c| c.work_order_id),
+            Some(i64::try_from(first.work_order.id)?)
+        );
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
