@@ -2,6 +2,7 @@
 
 mod architecture;
 mod body;
+mod broker_dispatch;
 mod broker_store;
 mod cli;
 mod client;

@@ -1,0 +1,250 @@
+//! Dispatch jobs, as a batch: the correlation first (a record already dispatched is not
+//! created again), then one fetch per mapping for all its records (one ticket query, one per
+//! related type), the trigger re-checked on the fresh record (a stale webhook does nothing),
+//! the body written by `evaluate_to_json`, the create through the marker (an unknown outcome
+//! is looked up, never created blindly; so is every attempt after the first, whose worker may
+//! have created the work order and died), and the correlation stored in the transaction that
+//! completes the job.
+
+use std::collections::BTreeMap;
+
+use jiff::tz::TimeZone;
+
+use super::dispatcher::{Dispatcher, Outcome, RunReport};
+use super::failure::Failure;
+use super::job_payload::DispatchRequest;
+use super::problem_trace::trace_problems;
+use super::store::{Effect, Leased, NewCorrelation, StoreError};
+use crate::fieldnation::client::{CreateOutcome, FnError, Marker, WorkOrder};
+use crate::ir::MappingProgram;
+use crate::runtime::issue::Issue;
+use crate::stdlib::context::EvalContext;
+use crate::value::record::{Record, RecordSet};
+
+impl Dispatcher {
+    pub(super) async fn dispatch_batch(
+        &self,
+        jobs: Vec<Leased>,
+        ctx: &EvalContext,
+        report: &mut RunReport,
+    ) -> Result<(), StoreError> {
+        // By mapping, so that each mapping's records are fetched together.
+        let mut batches: BTreeMap<usize, Vec<(Leased, DispatchRequest)>> = BTreeMap::new();
+        for leased in jobs {
+            let (index, request) = match self.read_request(&leased.job.payload) {
+                Ok(read) => read,
+                Err(reason) => {
+                    self.fail(&leased, Failure::Permanent(reason), report)
+                        .await?;
+                    continue;
+                }
+            };
+            let known = self
+                .store
+                .correlation(&request.entity, request.id, &request.mapping)
+                .await?;
+            if let Some(correlation) = known {
+                let outcome = Outcome::AlreadyDispatched {
+                    work_order_id: correlation.work_order_id,
+                };
+                self.finish(&leased, outcome, Vec::new(), report).await?;
+                continue;
+            }
+            batches.entry(index).or_default().push((leased, request));
+        }
+        for (index, batch) in batches {
+            let Some(mapping) = self.program.mappings().get(index) else {
+                continue;
+            };
+            let ids: Vec<i64> = batch.iter().map(|(_, r)| r.id).collect();
+            let fetched = match self.fetcher.fetch_many(mapping.plan(), &ids).await {
+                Ok(f) => f,
+                Err(error) => {
+                    let failure = Failure::autotask(&error);
+                    for (leased, _) in &batch {
+                        self.fail(leased, failure.clone(), report).await?;
+                    }
+                    continue;
+                }
+            };
+            for (leased, request) in &batch {
+                self.dispatch_one(
+                    index,
+                    mapping,
+                    &fetched.records,
+                    leased,
+                    request,
+                    ctx,
+                    report,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The mapping's index and the request, or why the payload cannot be dispatched.
+    fn read_request(&self, payload: &str) -> Result<(usize, DispatchRequest), String> {
+        let request = DispatchRequest::parse(payload)?;
+        let index = self
+            .program
+            .mapping_index(&request.mapping)
+            .ok_or_else(|| format!("the program has no mapping named {:?}", request.mapping))?;
+        let source = self.program.mappings()[index].source();
+        if source != request.entity {
+            return Err(format!(
+                "mapping {:?} dispatches {source} records, not {}",
+                request.mapping, request.entity
+            ));
+        }
+        Ok((index, request))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn dispatch_one(
+        &self,
+        index: usize,
+        mapping: &MappingProgram,
+        records: &RecordSet,
+        leased: &Leased,
+        request: &DispatchRequest,
+        ctx: &EvalContext,
+        report: &mut RunReport,
+    ) -> Result<(), StoreError> {
+        let Some(record) = records.get(&request.entity, request.id) else {
+            return self
+                .finish(leased, Outcome::SourceMissing, Vec::new(), report)
+                .await;
+        };
+        match self.triggered(index, mapping, record, ctx) {
+            Ok(true) => {}
+            Ok(false) => {
+                return self
+                    .finish(leased, Outcome::NotTriggered, Vec::new(), report)
+                    .await;
+            }
+            Err(reason) => return self.fail(leased, Failure::Permanent(reason), report).await,
+        }
+        let mut body = Vec::new();
+        let evaluation = match self
+            .program
+            .evaluate_to_json(records, request.id, ctx, index, &mut body)
+        {
+            Ok(e) => e,
+            Err(error) => {
+                let reason = format!("the mapping cannot evaluate: {error}");
+                return self.fail(leased, Failure::Permanent(reason), report).await;
+            }
+        };
+        if evaluation.has_errors() {
+            let reason = format!(
+                "mapping {:?} found errors in {} {}; no work order was sent:\n{}",
+                mapping.name(),
+                request.entity,
+                request.id,
+                self.describe_issues(&evaluation.issues)
+            );
+            return self.fail(leased, Failure::Permanent(reason), report).await;
+        }
+        let marker = Marker::for_record(self.config.marker_field, &request.entity, request.id);
+        let earlier = match self.created_by_earlier_attempt(leased, &marker).await {
+            Ok(found) => found,
+            Err(error) => {
+                return self
+                    .fail(leased, Failure::fieldnation(&error, ""), report)
+                    .await;
+            }
+        };
+        let created = match earlier {
+            Some(work_order) => Ok(CreateOutcome {
+                work_order,
+                found_by_marker: true,
+            }),
+            None => {
+                self.fieldnation
+                    .create_work_order_once(&body, &marker)
+                    .await
+            }
+        };
+        match created {
+            Ok(created) => {
+                let work_order_id = i64::try_from(created.work_order.id).unwrap_or(i64::MAX);
+                let effect = Effect::Correlate(NewCorrelation {
+                    source_entity: request.entity.clone(),
+                    source_id: request.id,
+                    mapping: request.mapping.clone(),
+                    work_order_id,
+                });
+                let outcome = Outcome::Dispatched {
+                    work_order_id,
+                    found_by_marker: created.found_by_marker,
+                };
+                self.finish(leased, outcome, vec![effect], report).await
+            }
+            Err(error) => {
+                let source = self.config.mapping_source.as_deref();
+                let trace = trace_problems(mapping, error.problems(), source);
+                self.fail(leased, Failure::fieldnation(&error, &trace), report)
+                    .await
+            }
+        }
+    }
+
+    /// A job leased before may have created its work order and then lost its worker (a crash,
+    /// a lease that ran out) before the correlation was stored: on every attempt after the
+    /// first, the work order is looked up by its marker before anything is created.
+    async fn created_by_earlier_attempt(
+        &self,
+        leased: &Leased,
+        marker: &Marker,
+    ) -> Result<Option<WorkOrder>, FnError> {
+        if leased.job.attempts <= 1 {
+            return Ok(None);
+        }
+        let created = leased.job.created.to_zoned_datetime(TimeZone::UTC).date();
+        let since = created.yesterday().unwrap_or(created);
+        self.fieldnation.find_by_marker(marker, since).await
+    }
+
+    /// Whether any trigger holds on the record (a mapping without triggers always applies).
+    fn triggered(
+        &self,
+        index: usize,
+        mapping: &MappingProgram,
+        record: &Record,
+        ctx: &EvalContext,
+    ) -> Result<bool, String> {
+        if mapping.triggers().is_empty() {
+            return Ok(true);
+        }
+        for trigger in 0..mapping.triggers().len() {
+            match self.program.trigger_holds(index, trigger, record, ctx) {
+                Some(Ok(true)) => return Ok(true),
+                Some(Ok(false)) | None => {}
+                Some(Err(reason)) => {
+                    return Err(format!(
+                        "trigger {} cannot be evaluated: {reason}",
+                        trigger + 1
+                    ));
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// The issues, one a line, with the line of the rule each came from.
+    fn describe_issues(&self, issues: &[Issue]) -> String {
+        let source = self.config.mapping_source.as_deref();
+        issues
+            .iter()
+            .map(|issue| match (issue.span, source) {
+                (Some(span), Some(text)) => {
+                    let (line, column) = span.line_col(text);
+                    format!("  line {line}, column {column}: {}", issue.message)
+                }
+                _ => format!("  {}", issue.message),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

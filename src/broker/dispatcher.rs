@@ -1,0 +1,248 @@
+//! The worker: leases due jobs from the store and runs them. Dispatch jobs are fetched from
+//! Autotask together, mapped and created in Field Nation ([`super::dispatch_batch`]); event
+//! jobs are applied back to their record ([`super::sync_back`]). Every job ends completed,
+//! retried on the schedule, or a dead letter with the whole reason.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::failure::Failure;
+use super::retry_policy::RetryPolicy;
+use super::store::{JobKind, Lease, Leased, Store, StoreError};
+use crate::autotask_client::Fetcher;
+use crate::fieldnation::client::FieldNationClient;
+use crate::ir::Program;
+use crate::stdlib::context::EvalContext;
+
+/// How a dispatcher works.
+#[derive(Debug, Clone)]
+pub struct DispatcherConfig {
+    /// The name the dispatcher leases jobs under.
+    pub worker: String,
+    /// How long a leased job stays this worker's before another may take it.
+    pub lease_for: Duration,
+    /// When failed jobs run again.
+    pub retry: RetryPolicy,
+    /// The Field Nation custom field that holds each work order's source record
+    /// (`Ticket:9137`), to find a create whose answer was lost.
+    pub marker_field: u64,
+    /// The mapping file's text, to name lines in dead letters; `None`: byte offsets.
+    pub mapping_source: Option<Arc<str>>,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        DispatcherConfig {
+            worker: "broker".into(),
+            lease_for: Duration::from_secs(120),
+            retry: RetryPolicy::default(),
+            marker_field: 145,
+            mapping_source: None,
+        }
+    }
+}
+
+/// The dispatch core: the compiled program, the store and both clients.
+pub struct Dispatcher {
+    pub(super) program: Arc<Program>,
+    pub(super) store: Store,
+    pub(super) fetcher: Arc<Fetcher>,
+    pub(super) fieldnation: FieldNationClient,
+    pub(super) config: DispatcherConfig,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("store", &self.store)
+            .field("worker", &self.config.worker)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What became of one job in a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A work order was created (or, after a lost answer, found by its marker) and the
+    /// correlation stored.
+    Dispatched {
+        work_order_id: i64,
+        found_by_marker: bool,
+    },
+    /// The record already had a work order for the mapping: nothing was created.
+    AlreadyDispatched { work_order_id: i64 },
+    /// No trigger holds on the fresh record (a stale webhook): nothing was done.
+    NotTriggered,
+    /// The record no longer exists in Autotask: nothing was done.
+    SourceMissing,
+    /// An event was applied to the record of its work order.
+    EventApplied {
+        work_order_id: i64,
+        /// Whether the record was updated (no update is sent when nothing changes).
+        updated: bool,
+        /// Notes created (none when this delivery's notes were created before).
+        notes: usize,
+    },
+    /// An event about a work order no correlation knows: logged and ignored.
+    UnknownWorkOrder { work_order_id: i64 },
+    /// An event older than the last one applied to its work order: skipped.
+    StaleEvent { work_order_id: i64 },
+    /// The job failed and runs again later.
+    Retried { reason: String },
+    /// The job failed for good.
+    DeadLettered { reason: String },
+    /// Another worker took the job after this one's lease ran out: left to it.
+    LeaseLost,
+}
+
+/// What one [`Dispatcher::run_once`] did, job by job.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// `(job id, outcome)`, in the order the jobs finished.
+    pub outcomes: Vec<(i64, Outcome)>,
+}
+
+impl RunReport {
+    /// How many jobs were leased and finished (one way or another).
+    pub fn len(&self) -> usize {
+        self.outcomes.len()
+    }
+
+    /// Whether no job was due.
+    pub fn is_empty(&self) -> bool {
+        self.outcomes.is_empty()
+    }
+
+    /// The outcome of job `id`.
+    pub fn outcome(&self, id: i64) -> Option<&Outcome> {
+        self.outcomes.iter().find(|(j, _)| *j == id).map(|(_, o)| o)
+    }
+}
+
+impl Dispatcher {
+    /// A dispatcher. `fetcher` must load records with `program`'s schemas.
+    pub fn new(
+        program: Arc<Program>,
+        store: Store,
+        fetcher: Arc<Fetcher>,
+        fieldnation: FieldNationClient,
+        config: DispatcherConfig,
+    ) -> Self {
+        Dispatcher {
+            program,
+            store,
+            fetcher,
+            fieldnation,
+            config,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Leases up to `max_jobs` due dispatch and event jobs and runs them: the dispatches as
+    /// one batch (one Autotask query per entity type), then the events in the order of their
+    /// Field Nation timestamps.
+    ///
+    /// # Errors
+    ///
+    /// The store failed; jobs already leased then come back when their lease runs out.
+    pub async fn run_once(&self, max_jobs: u32) -> Result<RunReport, StoreError> {
+        let leased = self
+            .store
+            .lease(
+                &self.config.worker,
+                &[JobKind::Dispatch, JobKind::Event],
+                max_jobs,
+                self.config.lease_for,
+            )
+            .await?;
+        let (dispatches, events): (Vec<Leased>, Vec<Leased>) = leased
+            .into_iter()
+            .partition(|l| l.job.kind == JobKind::Dispatch);
+        let mut report = RunReport::default();
+        let ctx = EvalContext::current();
+        self.dispatch_batch(dispatches, &ctx, &mut report).await?;
+        self.sync_back(events, &ctx, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Completes a job with no effects.
+    pub(super) async fn finish(
+        &self,
+        leased: &Leased,
+        outcome: Outcome,
+        effects: Vec<super::store::Effect>,
+        report: &mut RunReport,
+    ) -> Result<(), StoreError> {
+        let outcome = match self.store.complete(leased.lease, effects).await {
+            Ok(()) => outcome,
+            Err(StoreError::LeaseLost { .. }) => Outcome::LeaseLost,
+            Err(StoreError::Conflict(reason)) => {
+                return self
+                    .give_up(
+                        leased.lease,
+                        &format!("completing the job conflicts with the store: {reason}"),
+                        report,
+                    )
+                    .await;
+            }
+            Err(e) => return Err(e),
+        };
+        report.outcomes.push((leased.job.id, outcome));
+        Ok(())
+    }
+
+    /// Retries a failed job on the schedule, or buries it when it failed for good or its
+    /// retries are used up.
+    pub(super) async fn fail(
+        &self,
+        leased: &Leased,
+        failure: Failure,
+        report: &mut RunReport,
+    ) -> Result<(), StoreError> {
+        let attempts = leased.job.attempts;
+        let next = match &failure {
+            Failure::Retryable(_) => self
+                .config
+                .retry
+                .next_run(attempts, self.store.clock().now()),
+            Failure::Permanent(_) => None,
+        };
+        match (failure, next) {
+            (Failure::Retryable(reason), Some(at)) => {
+                let outcome = match self.store.retry(leased.lease, at, &reason).await {
+                    Ok(()) => Outcome::Retried { reason },
+                    Err(StoreError::LeaseLost { .. }) => Outcome::LeaseLost,
+                    Err(e) => return Err(e),
+                };
+                report.outcomes.push((leased.job.id, outcome));
+                Ok(())
+            }
+            (Failure::Retryable(reason), None) => {
+                let reason = format!("gave up after {attempts} attempts; the last: {reason}");
+                self.give_up(leased.lease, &reason, report).await
+            }
+            (Failure::Permanent(reason), _) => self.give_up(leased.lease, &reason, report).await,
+        }
+    }
+
+    async fn give_up(
+        &self,
+        lease: Lease,
+        reason: &str,
+        report: &mut RunReport,
+    ) -> Result<(), StoreError> {
+        let outcome = match self.store.dead_letter(lease, reason).await {
+            Ok(()) => Outcome::DeadLettered {
+                reason: reason.to_owned(),
+            },
+            Err(StoreError::LeaseLost { .. }) => Outcome::LeaseLost,
+            Err(e) => return Err(e),
+        };
+        report.outcomes.push((lease.job_id, outcome));
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! What dispatch and event jobs carry: the payload JSON written at intake and read by the
+//! worker. A dispatch names the record only (the worker always fetches it fresh); an event
+//! carries Field Nation's webhook body as it came, with its delivery id.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use super::store::{JobKind, NewJob};
+
+/// A `Dispatch` job's payload: which record to map with which mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DispatchRequest {
+    /// The mapping's name (`mapping "…"`).
+    pub mapping: String,
+    /// The Autotask entity: `Ticket`, `Task`, `ServiceCall`.
+    pub entity: String,
+    /// The record's id.
+    pub id: i64,
+}
+
+impl DispatchRequest {
+    /// A request to dispatch record `entity` `id` with `mapping`.
+    pub fn new(mapping: impl Into<String>, entity: impl Into<String>, id: i64) -> Self {
+        DispatchRequest {
+            mapping: mapping.into(),
+            entity: entity.into(),
+            id,
+        }
+    }
+
+    /// The job's key: one open dispatch job per record and mapping (`Ticket:9137 Dispatch…`).
+    pub fn key(&self) -> String {
+        format!("{}:{} {}", self.entity, self.id, self.mapping)
+    }
+
+    /// The job to enqueue, due now.
+    pub fn job(&self) -> NewJob {
+        NewJob::new(JobKind::Dispatch, self.key(), to_text(self))
+    }
+
+    /// Reads a job's payload.
+    ///
+    /// # Errors
+    ///
+    /// The payload is not a dispatch request.
+    pub fn parse(payload: &str) -> Result<Self, String> {
+        serde_json::from_str(payload).map_err(|e| format!("unreadable dispatch payload: {e}"))
+    }
+}
+
+/// An `Event` job's payload: a Field Nation webhook v3 body and the delivery that brought it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDelivery {
+    /// `X-FN-Delivery-Id`: a note is created once per delivery.
+    pub delivery_id: String,
+    /// The webhook body, parsed.
+    pub body: Json,
+}
+
+impl EventDelivery {
+    /// A delivery of `body`.
+    pub fn new(delivery_id: impl Into<String>, body: Json) -> Self {
+        EventDelivery {
+            delivery_id: delivery_id.into(),
+            body,
+        }
+    }
+
+    /// The job to enqueue (keyed by the delivery id), due now.
+    pub fn job(&self) -> NewJob {
+        NewJob::new(JobKind::Event, self.delivery_id.clone(), to_text(self))
+    }
+
+    /// Reads a job's payload.
+    ///
+    /// # Errors
+    ///
+    /// The payload is not an event delivery.
+    pub fn parse(payload: &str) -> Result<Self, String> {
+        serde_json::from_str(payload).map_err(|e| format!("unreadable event payload: {e}"))
+    }
+
+    /// The work order the event is about: `workorder.id`, else `event.params.work_order_id`.
+    pub fn work_order_id(&self) -> Option<i64> {
+        self.body
+            .pointer("/workorder/id")
+            .or_else(|| self.body.pointer("/event/params/work_order_id"))
+            .and_then(Json::as_i64)
+    }
+
+    /// Field Nation's time of the event (`timestamp`, with its offset).
+    pub fn timestamp(&self) -> Option<Timestamp> {
+        self.body.get("timestamp")?.as_str()?.parse().ok()
+    }
+
+    /// The event's name, e.g. `workorder.status.assigned`.
+    pub fn name(&self) -> Option<&str> {
+        crate::runtime::outbound::event_name(&self.body)
+    }
+
+    /// The marker that says this delivery's notes were created.
+    pub fn note_marker(&self) -> String {
+        format!("note:{}", self.delivery_id)
+    }
+}
+
+fn to_text(value: &impl Serialize) -> String {
+    // Both payloads are plain structs of strings, numbers and JSON: serializing cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_round_trip_and_name_their_record() {
+        let request = DispatchRequest::new("Dispatch", "Ticket", 9137);
+        let job = request.job();
+        assert_eq!(job.key, "Ticket:9137 Dispatch");
+        assert_eq!(DispatchRequest::parse(&job.payload), Ok(request));
+        assert!(DispatchRequest::parse("{}").is_err());
+
+        let body = serde_json::json!({
+            "event": {"name": "workorder.status.assigned", "params": {"work_order_id": 7}},
+            "timestamp": "2025-01-16T09:15:00-06:00",
+        });
+        let delivery = EventDelivery::new("d-1", body);
+        let job = delivery.job();
+        assert_eq!((job.kind, job.key.as_str()), (JobKind::Event, "d-1"));
+        let read = EventDelivery::parse(&job.payload);
+        assert_eq!(read.as_ref().ok(), Some(&delivery));
+        assert_eq!(delivery.work_order_id(), Some(7));
+        assert_eq!(delivery.name(), Some("workorder.status.assigned"));
+        assert_eq!(
+            delivery.timestamp().map(|t| t.to_string()),
+            Some("2025-01-16T15:15:00Z".into())
+        );
+        assert_eq!(delivery.note_marker(), "note:d-1");
+    }
+}

@@ -1,0 +1,166 @@
+//! Event jobs: a Field Nation event applied back to the record its work order came from. The
+//! correlation names the record (an event for a work order it does not know is ignored, never
+//! applied to some other record); an event older than the last one applied is skipped; the
+//! mapping's `on` rules give the changes; the record is updated by read-modify-write unless
+//! nothing changes, and the notes are created once per delivery, across retries.
+
+use serde_json::Value as Json;
+
+use super::dispatcher::{Dispatcher, Outcome, RunReport};
+use super::failure::Failure;
+use super::job_payload::EventDelivery;
+use super::store::{Effect, Leased, StoreError};
+use crate::autotask::load_query_response;
+use crate::runtime::outbound::{AutotaskChanges, FieldChange};
+use crate::stdlib::context::EvalContext;
+use crate::value::record::RecordSet;
+
+impl Dispatcher {
+    pub(super) async fn sync_back(
+        &self,
+        jobs: Vec<Leased>,
+        ctx: &EvalContext,
+        report: &mut RunReport,
+    ) -> Result<(), StoreError> {
+        let mut readable = Vec::with_capacity(jobs.len());
+        for leased in jobs {
+            match EventDelivery::parse(&leased.job.payload) {
+                Ok(delivery) => readable.push((leased, delivery)),
+                Err(reason) => {
+                    self.fail(&leased, Failure::Permanent(reason), report)
+                        .await?;
+                }
+            }
+        }
+        // Per work order, events apply in the order Field Nation stamped them.
+        readable.sort_by_key(|(leased, delivery)| (delivery.timestamp(), leased.job.id));
+        for (leased, delivery) in &readable {
+            self.apply_event(leased, delivery, ctx, report).await?;
+        }
+        Ok(())
+    }
+
+    async fn apply_event(
+        &self,
+        leased: &Leased,
+        delivery: &EventDelivery,
+        ctx: &EvalContext,
+        report: &mut RunReport,
+    ) -> Result<(), StoreError> {
+        let (Some(work_order_id), Some(event_at)) =
+            (delivery.work_order_id(), delivery.timestamp())
+        else {
+            let reason = "the event names no work order id or has no timestamp".to_owned();
+            return self.fail(leased, Failure::Permanent(reason), report).await;
+        };
+        let Some(correlation) = self.store.correlation_for_work_order(work_order_id).await? else {
+            let outcome = Outcome::UnknownWorkOrder { work_order_id };
+            return self.finish(leased, outcome, Vec::new(), report).await;
+        };
+        if correlation
+            .last_event_at
+            .is_some_and(|last| event_at < last)
+        {
+            let outcome = Outcome::StaleEvent { work_order_id };
+            return self.finish(leased, outcome, Vec::new(), report).await;
+        }
+        if correlation.source_entity != "Ticket" {
+            let reason = format!(
+                "events are applied to tickets only so far; work order {work_order_id} came from {} {}",
+                correlation.source_entity, correlation.source_id
+            );
+            return self.fail(leased, Failure::Permanent(reason), report).await;
+        }
+        let changes = match self
+            .event_changes(
+                &correlation.source_entity,
+                correlation.source_id,
+                delivery,
+                ctx,
+            )
+            .await
+        {
+            Ok(c) => c,
+            Err(failure) => return self.fail(leased, failure, report).await,
+        };
+        let client = self.fetcher.client();
+        let schemas = self.program.schemas();
+        let updates: Vec<FieldChange> = changes
+            .updates
+            .iter()
+            .filter(|change| !unchanged(change))
+            .cloned()
+            .collect();
+        let updated = !updates.is_empty();
+        if updated {
+            let fields_only = AutotaskChanges {
+                updates,
+                notes: Vec::new(),
+                ..changes.clone()
+            };
+            if let Err(error) = client.apply_changes(schemas, &fields_only).await {
+                return self.fail(leased, Failure::autotask(&error), report).await;
+            }
+        }
+        let mut notes = 0;
+        let marker = delivery.note_marker();
+        if !changes.notes.is_empty() && !self.store.is_applied(&marker).await? {
+            match client.create_ticket_notes(schemas, &changes.notes).await {
+                Ok(ids) => notes = ids.len(),
+                Err(error) => return self.fail(leased, Failure::autotask(&error), report).await,
+            }
+            // Right away, not with the completion: a crash before it repeats no note.
+            self.store
+                .mark_applied(&marker, Some(leased.job.id))
+                .await?;
+        }
+        let effect = Effect::Synced {
+            work_order_id,
+            event_at: Some(event_at),
+        };
+        let outcome = Outcome::EventApplied {
+            work_order_id,
+            updated,
+            notes,
+        };
+        self.finish(leased, outcome, vec![effect], report).await
+    }
+
+    /// Reads the record fresh and asks the mapping's `on` rules what the event changes.
+    async fn event_changes(
+        &self,
+        entity: &str,
+        id: i64,
+        delivery: &EventDelivery,
+        ctx: &EvalContext,
+    ) -> Result<AutotaskChanges, Failure> {
+        let pages = self
+            .fetcher
+            .client()
+            .query_by_ids(entity, &[id])
+            .await
+            .map_err(|e| Failure::autotask(&e))?;
+        let mut records = RecordSet::new();
+        for page in &pages {
+            load_query_response(&page.xml, self.program.schemas(), &mut records)
+                .map_err(|e| Failure::Permanent(format!("reading {entity} {id}: {e}")))?;
+        }
+        let record = records
+            .get(entity, id)
+            .ok_or_else(|| Failure::Permanent(format!("{entity} {id} no longer exists")))?;
+        self.program
+            .on_event(&delivery.body, record, ctx, None)
+            .map_err(|e| Failure::Permanent(format!("the event cannot be applied: {e}")))
+    }
+}
+
+/// Whether a change sets the value the record already has. Conservative: a value whose old
+/// form cannot be compared (a date-time, say) counts as a change.
+fn unchanged(change: &FieldChange) -> bool {
+    match &change.previous {
+        Json::String(s) => *s == change.value,
+        Json::Number(n) => n.to_string() == change.value,
+        Json::Bool(b) => b.to_string() == change.value,
+        _ => false,
+    }
+}

@@ -1,0 +1,737 @@
+//! The dispatch core against both simulators in process, on a SQLite store in a temporary
+//! file: dispatch jobs become exactly one work order each, Field Nation events come back to
+//! the ticket once and in order. The store's clock is a manual one, so retries are tested
+//! without sleeping.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use fieldmap::autotask::simulator as at_sim;
+use fieldmap::autotask::soap::CollectedEntity;
+use fieldmap::autotask::wire::QueryXml;
+use fieldmap::autotask_client::{self, AutotaskClient, Fetcher, FieldEdit};
+use fieldmap::broker::store::{Clock, JobState, Options, Store};
+use fieldmap::broker::{
+    DispatchRequest, Dispatcher, DispatcherConfig, EventDelivery, Outcome, RetryPolicy,
+};
+use fieldmap::fieldnation::client::{self as fn_client, FieldNationClient};
+use fieldmap::fieldnation::simulator as fn_sim;
+use fieldmap::{EvalContext, Program, Schemas};
+use serde_json::{Value, json};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type TestResult = Result<(), BoxError>;
+
+const TEST_LIMIT: Duration = Duration::from_secs(90);
+const DISPATCH_TICKET: &str = include_str!("../../mappings/dispatch-service-ticket.fmap");
+const STATUS_SYNC: &str = include_str!("../../mappings/status-sync.fmap");
+const ASSIGNED: &str = include_str!("../../mappings/fixtures/events/assigned.json");
+const APPROVED: &str = include_str!("../../mappings/fixtures/events/approved.json");
+const MAPPING: &str = "Dispatch from service ticket";
+const TICKET: i64 = 9137;
+/// The marker custom field of the demo account.
+const MARKER_FIELD: u64 = 145;
+/// The demo tenant's "Complete - Customer Notified" status.
+const COMPLETE: &str = "29682836";
+
+async fn limited(body: impl Future<Output = TestResult>) -> TestResult {
+    tokio::time::timeout(TEST_LIMIT, body)
+        .await
+        .map_err(|_| format!("the test did not finish within {TEST_LIMIT:?}"))?
+}
+
+fn schemas() -> Arc<Schemas> {
+    static SCHEMAS: std::sync::LazyLock<Arc<Schemas>> = std::sync::LazyLock::new(|| {
+        Arc::new(Schemas::bundled().unwrap_or_else(|e| panic!("bundled schemas: {e}")))
+    });
+    SCHEMAS.clone()
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn unique_file() -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "fieldmap_dispatch_{}_{}.db",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ))
+}
+
+/// Both simulators, a SQLite store with a manual clock, and a dispatcher over them.
+struct Rig {
+    autotask: at_sim::SimHandle,
+    fieldnation: fn_sim::SimHandle,
+    client: AutotaskClient,
+    program: Arc<Program>,
+    dispatcher: Dispatcher,
+    clock: Clock,
+    /// The SQLite file; `None` on PostgreSQL, where the schema is dropped instead.
+    file: Option<PathBuf>,
+}
+
+impl Rig {
+    /// The dispatch mapping and the status sync, one program; Field Nation's client retries
+    /// `fn_retries` times within a job.
+    async fn start(fn_retries: u32) -> Result<Rig, BoxError> {
+        let source: Arc<str> = format!("{DISPATCH_TICKET}\n{STATUS_SYNC}").into();
+        Rig::with_mapping(source, fn_retries, false).await
+    }
+
+    /// As [`Rig::start`], on a PostgreSQL schema of its own.
+    async fn on_postgres() -> Result<Rig, BoxError> {
+        let source: Arc<str> = format!("{DISPATCH_TICKET}\n{STATUS_SYNC}").into();
+        Rig::with_mapping(source, 2, true).await
+    }
+
+    async fn with_mapping(
+        source: Arc<str>,
+        fn_retries: u32,
+        postgres: bool,
+    ) -> Result<Rig, BoxError> {
+        let program = Arc::new(
+            fieldmap::compile(&source, schemas()).map_err(|f| format!("{:?}", f.diagnostics))?,
+        );
+        let autotask = at_sim::serve(at_sim::SimConfig::default(), "127.0.0.1:0".parse()?).await?;
+        let fieldnation = fn_sim::serve(fn_sim::SimConfig::default(), 0).await?;
+        let client = AutotaskClient::new(
+            autotask_client::Credentials::new(
+                at_sim::DEMO_USER,
+                at_sim::DEMO_PASSWORD,
+                at_sim::DEMO_INTEGRATION_CODE,
+            ),
+            autotask_client::ClientConfig {
+                discovery_url: autotask.zone_url(),
+                request_timeout: Duration::from_secs(5),
+                max_retries: 2,
+                base_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(50),
+                ..autotask_client::ClientConfig::default()
+            },
+        )?;
+        let fetcher = Fetcher::new(client.clone(), program.schemas().clone());
+        let fn_client = FieldNationClient::new(
+            fn_client::Credentials::client(fn_sim::DEMO_CLIENT_ID, fn_sim::DEMO_CLIENT_SECRET),
+            fn_client::ClientConfig {
+                base_url: fieldnation.base_url(),
+                request_timeout: Duration::from_secs(5),
+                max_retries: fn_retries,
+                base_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(50),
+                ..fn_client::ClientConfig::default()
+            },
+        )?;
+        let clock = Clock::manual(jiff::Timestamp::now());
+        let (store, file) = if postgres {
+            let url = std::env::var("FIELDMAP_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+            let options = Options {
+                schema: Some(format!(
+                    "fm_dispatch_{}_{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::SeqCst)
+                )),
+                clock: clock.clone(),
+                ..Options::default()
+            };
+            (Store::open_with(&url, options).await?, None)
+        } else {
+            let file = unique_file();
+            let options = Options {
+                clock: clock.clone(),
+                ..Options::default()
+            };
+            let url = format!("sqlite:{}", file.display());
+            (Store::open_with(&url, options).await?, Some(file))
+        };
+        let dispatcher = Dispatcher::new(
+            program.clone(),
+            store,
+            Arc::new(fetcher),
+            fn_client,
+            DispatcherConfig {
+                worker: "test".into(),
+                marker_field: MARKER_FIELD,
+                mapping_source: Some(source),
+                ..DispatcherConfig::default()
+            },
+        );
+        Ok(Rig {
+            autotask,
+            fieldnation,
+            client,
+            program,
+            dispatcher,
+            clock,
+            file,
+        })
+    }
+
+    fn store(&self) -> &Store {
+        self.dispatcher.store()
+    }
+
+    async fn enqueue_dispatch(&self, id: i64) -> Result<i64, BoxError> {
+        let job = DispatchRequest::new(MAPPING, "Ticket", id).job();
+        Ok(self.store().enqueue(job).await?.job.id)
+    }
+
+    async fn enqueue_event(&self, delivery: &str, body: Value) -> Result<i64, BoxError> {
+        let job = EventDelivery::new(delivery, body).job();
+        Ok(self.store().enqueue(job).await?.job.id)
+    }
+
+    /// Runs the due jobs: the outcome of job `id`.
+    async fn run(&self, id: i64) -> Result<Outcome, BoxError> {
+        let report = self.dispatcher.run_once(50).await?;
+        Ok(report
+            .outcome(id)
+            .cloned()
+            .ok_or_else(|| format!("job {id} did not run: {report:?}"))?)
+    }
+
+    async fn ticket(&self, id: i64) -> Result<CollectedEntity, BoxError> {
+        let mut found = self
+            .client
+            .query_entities(&QueryXml::by_ids("Ticket", &[id]))
+            .await?;
+        Ok(found.pop().ok_or("the ticket is gone")?)
+    }
+
+    /// Operations the Autotask simulator saw (`query Ticket`, `create TicketNote`…).
+    fn autotask_calls(&self) -> Vec<String> {
+        self.autotask
+            .calls()
+            .iter()
+            .map(|c| match &c.entity {
+                Some(entity) => format!("{} {entity}", c.action),
+                None => c.action.clone(),
+            })
+            .collect()
+    }
+
+    async fn finish(self) {
+        self.autotask.shutdown().await;
+        self.fieldnation.shutdown().await;
+        let Some(file) = &self.file else {
+            let dropped = self.dispatcher.store().drop_schema().await;
+            assert!(dropped.is_ok(), "{dropped:?}");
+            return;
+        };
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = file.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Whether everything in `sent` is in `read` with the same value (the server adds keys).
+fn contains(read: &Value, sent: &Value, at: &str, differences: &mut Vec<String>) {
+    match (read, sent) {
+        (Value::Object(read), Value::Object(sent)) => {
+            for (key, value) in sent {
+                match read.get(key) {
+                    Some(got) => contains(got, value, &format!("{at}.{key}"), differences),
+                    None => differences.push(format!("{at}.{key}: missing")),
+                }
+            }
+        }
+        (Value::Array(read), Value::Array(sent)) if read.len() == sent.len() => {
+            for (i, (got, value)) in read.iter().zip(sent).enumerate() {
+                contains(got, value, &format!("{at}[{i}]"), differences);
+            }
+        }
+        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
+        (read, sent) if read == sent => {}
+        (read, sent) => differences.push(format!("{at}: sent {sent}, read back {read}")),
+    }
+}
+
+/// A fixture event about `work_order`, stamped `timestamp`.
+fn event(fixture: &str, work_order: i64, timestamp: &str) -> Result<Value, BoxError> {
+    let mut body: Value = serde_json::from_str(fixture)?;
+    body["workorder"]["id"] = json!(work_order);
+    body["event"]["params"]["work_order_id"] = json!(work_order);
+    body["timestamp"] = json!(timestamp);
+    Ok(body)
+}
+
+/// Dispatches the demo ticket: its work order's id.
+async fn dispatched(rig: &Rig) -> Result<i64, BoxError> {
+    let job = rig.enqueue_dispatch(TICKET).await?;
+    match rig.run(job).await? {
+        Outcome::Dispatched { work_order_id, .. } => Ok(work_order_id),
+        other => Err(format!("not dispatched: {other:?}").into()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_is_dispatched_once_end_to_end() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        // What the mapping writes for the ticket as Autotask has it now.
+        let fetcher = Fetcher::new(rig.client.clone(), rig.program.schemas().clone());
+        let plan = rig.program.mappings()[0].plan();
+        let fetched = fetcher.fetch(plan, TICKET).await?;
+        let mut expected = Vec::new();
+        rig.program.evaluate_to_json(
+            &fetched.records,
+            TICKET,
+            &EvalContext::current(),
+            MAPPING,
+            &mut expected,
+        )?;
+        let mut expected: Value = serde_json::from_slice(&expected)?;
+        let custom_fields = expected
+            .as_object_mut()
+            .and_then(|o| o.remove("custom_fields"));
+
+        rig.autotask.reset_counters();
+        let job = rig.enqueue_dispatch(TICKET).await?;
+        let outcome = rig.run(job).await?;
+        let Outcome::Dispatched {
+            work_order_id,
+            found_by_marker: false,
+        } = outcome
+        else {
+            return Err(format!("{outcome:?}").into());
+        };
+        assert_eq!(rig.fieldnation.work_order_count(), 1);
+        let created = rig
+            .fieldnation
+            .work_order(u64::try_from(work_order_id)?)
+            .ok_or("no work order")?;
+        let mut differences = Vec::new();
+        contains(&created, &expected, "$", &mut differences);
+        assert!(differences.is_empty(), "{differences:#?}");
+        // The mapping's custom fields are there, and the marker with them.
+        let fields = &created["custom_fields"]["results"][0]["results"];
+        for field in custom_fields
+            .as_ref()
+            .and_then(|c| c.pointer("/results/0/results"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let found = fields.as_array().is_some_and(|all| {
+                all.iter()
+                    .any(|f| f["id"] == field["id"] && f["value"] == field["value"])
+            });
+            assert!(found, "{field} missing from {fields}");
+        }
+        assert!(fn_client::Marker::for_record(MARKER_FIELD, "Ticket", TICKET).is_on(&created));
+
+        let correlation = rig
+            .store()
+            .correlation("Ticket", TICKET, MAPPING)
+            .await?
+            .ok_or("no correlation")?;
+        assert_eq!(correlation.work_order_id, work_order_id);
+        let job = rig.store().job(job).await?.ok_or("no job")?;
+        assert_eq!(job.state, JobState::Done);
+        // One query for the ticket, one per related type.
+        let calls = rig.autotask_calls();
+        assert_eq!(
+            calls.iter().filter(|c| *c == "query Ticket").count(),
+            1,
+            "{calls:?}"
+        );
+        for call in &calls {
+            assert_eq!(calls.iter().filter(|c| *c == call).count(), 1, "{calls:?}");
+        }
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jobs_that_arrive_together_are_fetched_together() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let mut jobs = Vec::new();
+        for id in [TICKET, 9138, 9139, 424242] {
+            jobs.push(rig.enqueue_dispatch(id).await?);
+        }
+        rig.autotask.reset_counters();
+        let report = rig.dispatcher.run_once(50).await?;
+        assert_eq!(report.len(), 4, "{report:?}");
+        assert_eq!(report.outcome(jobs[3]), Some(&Outcome::SourceMissing));
+        assert!(matches!(
+            report.outcome(jobs[0]),
+            Some(Outcome::Dispatched { .. })
+        ));
+        let calls = rig.autotask_calls();
+        for entity in ["Ticket", "Account", "Contact", "Resource"] {
+            assert!(calls.contains(&format!("query {entity}")), "{calls:?}");
+        }
+        for call in &calls {
+            assert_eq!(
+                calls.iter().filter(|c| *c == call).count(),
+                1,
+                "one query per entity type for the batch: {calls:?}"
+            );
+        }
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_job_again_creates_no_second_work_order() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let work_order_id = dispatched(&rig).await?;
+        let again = rig.enqueue_dispatch(TICKET).await?;
+        assert_eq!(
+            rig.run(again).await?,
+            Outcome::AlreadyDispatched { work_order_id }
+        );
+        assert_eq!(rig.fieldnation.work_order_count(), 1);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_whose_trigger_no_longer_holds_creates_nothing() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let job = rig.enqueue_dispatch(TICKET).await?;
+        // The service desk moved the ticket on before the job ran.
+        let ticket_schema = rig
+            .program
+            .schemas()
+            .autotask
+            .entity("Ticket")
+            .ok_or("no Ticket")?;
+        rig.client
+            .read_modify_write(ticket_schema, TICKET, &[FieldEdit::field("Status", "1")])
+            .await?;
+        assert_eq!(rig.run(job).await?, Outcome::NotTriggered);
+        assert_eq!(rig.fieldnation.work_order_count(), 0);
+        assert_eq!(
+            rig.store().correlation("Ticket", TICKET, MAPPING).await?,
+            None
+        );
+        assert_eq!(
+            rig.store().job(job).await?.map(|j| j.state),
+            Some(JobState::Done)
+        );
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_error_then_success_is_one_work_order_after_a_retry() -> TestResult {
+    limited(async {
+        // No retries inside the client: the job itself is retried.
+        let rig = Rig::start(0).await?;
+        rig.fieldnation
+            .inject(fn_sim::Endpoint::Create, fn_sim::Fault::Status(500));
+        let job = rig.enqueue_dispatch(TICKET).await?;
+        let outcome = rig.run(job).await?;
+        assert!(
+            matches!(&outcome, Outcome::Retried { reason } if reason.contains("500")),
+            "{outcome:?}"
+        );
+        let stored = rig.store().job(job).await?.ok_or("no job")?;
+        assert_eq!(stored.state, JobState::Queued);
+        let wait = stored.next_run.as_millisecond() - rig.clock.now().as_millisecond();
+        assert!((27_000..=33_000).contains(&wait), "retried in {wait} ms");
+        assert_eq!(rig.fieldnation.work_order_count(), 0);
+        // Not due yet.
+        assert!(rig.dispatcher.run_once(50).await?.is_empty());
+        rig.clock.advance(Duration::from_secs(40));
+        assert!(matches!(rig.run(job).await?, Outcome::Dispatched { .. }));
+        assert_eq!(rig.fieldnation.work_order_count(), 1);
+        assert_eq!(rig.store().job(job).await?.map(|j| j.attempts), Some(2));
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exhausted_retries_become_a_dead_letter() -> TestResult {
+    limited(async {
+        let mut rig = Rig::start(0).await?;
+        rig.dispatcher = Dispatcher::new(
+            rig.program.clone(),
+            rig.store().clone(),
+            Arc::new(Fetcher::new(rig.client.clone(), rig.program.schemas().clone())),
+            FieldNationClient::new(
+                fn_client::Credentials::client(fn_sim::DEMO_CLIENT_ID, fn_sim::DEMO_CLIENT_SECRET),
+                fn_client::ClientConfig {
+                    base_url: rig.fieldnation.base_url(),
+                    max_retries: 0,
+                    base_delay: Duration::from_millis(5),
+                    ..fn_client::ClientConfig::default()
+                },
+            )?,
+            DispatcherConfig {
+                marker_field: MARKER_FIELD,
+                retry: RetryPolicy {
+                    delays: vec![Duration::from_secs(1)],
+                    jitter: 0.0,
+                },
+                ..DispatcherConfig::default()
+            },
+        );
+        rig.fieldnation
+            .inject_times(fn_sim::Endpoint::Create, fn_sim::Fault::Status(500), 2);
+        let job = rig.enqueue_dispatch(TICKET).await?;
+        assert!(matches!(rig.run(job).await?, Outcome::Retried { .. }));
+        rig.clock.advance(Duration::from_secs(2));
+        let outcome = rig.run(job).await?;
+        assert!(
+            matches!(&outcome, Outcome::DeadLettered { reason } if reason.contains("gave up after 2 attempts") && reason.contains("500")),
+            "{outcome:?}"
+        );
+        assert_eq!(rig.fieldnation.work_order_count(), 0);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_body_is_a_dead_letter_naming_the_rule_and_line() -> TestResult {
+    limited(async {
+        let source: Arc<str> = "mapping \"Bad type\" {\n  source autotask.Ticket\n  target fieldnation.WorkOrder\n  title = Title\n  types_of_work[0].id = AccountID\n  types_of_work[0].isPrimary = true\n}\n".into();
+        let rig = Rig::with_mapping(source, 2, false).await?;
+        let job = rig
+            .store()
+            .enqueue(DispatchRequest::new("Bad type", "Ticket", TICKET).job())
+            .await?
+            .job
+            .id;
+        let outcome = rig.run(job).await?;
+        let Outcome::DeadLettered { reason } = outcome else {
+            return Err(format!("{outcome:?}").into());
+        };
+        assert!(reason.contains("types_of_work[0].id"), "{reason}");
+        assert!(reason.contains("is not a type of work"), "{reason}");
+        assert!(
+            reason.contains("written by `types_of_work[0].id` (line 5"),
+            "{reason}"
+        );
+        let stored = rig.store().job(job).await?.ok_or("no job")?;
+        assert_eq!(stored.state, JobState::Dead);
+        assert_eq!(stored.last_error.as_deref(), Some(reason.as_str()));
+        assert_eq!(stored.attempts, 1, "a refused body is not retried");
+        assert_eq!(rig.fieldnation.work_order_count(), 0);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_come_back_to_the_ticket_once_and_in_order() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let work_order_id = dispatched(&rig).await?;
+        let before = rig.ticket(TICKET).await?;
+
+        // Assigned: status and UDFs, no note.
+        let assigned = event(ASSIGNED, work_order_id, "2026-01-14T17:05:12-06:00")?;
+        let job = rig.enqueue_event("d-assigned", assigned.clone()).await?;
+        assert_eq!(
+            rig.run(job).await?,
+            Outcome::EventApplied {
+                work_order_id,
+                updated: true,
+                notes: 0
+            }
+        );
+        let after = rig.ticket(TICKET).await?;
+        assert_ne!(after.field("Status"), before.field("Status"));
+        assert_eq!(after.udf("FN Technician"), Some(Some("Jordan Reyes")));
+        let work_order_text = work_order_id.to_string();
+        assert_eq!(
+            after.udf("FN Work Order ID"),
+            Some(Some(work_order_text.as_str()))
+        );
+
+        // Approved: the status and one note.
+        let approved = event(APPROVED, work_order_id, "2026-01-16T09:15:00-06:00")?;
+        let job = rig.enqueue_event("d-approved", approved.clone()).await?;
+        assert_eq!(
+            rig.run(job).await?,
+            Outcome::EventApplied {
+                work_order_id,
+                updated: true,
+                notes: 1
+            }
+        );
+        assert_eq!(rig.ticket(TICKET).await?.field("Status"), Some(COMPLETE));
+
+        // The same delivery again: no second note, and no update that changes nothing.
+        rig.autotask.reset_counters();
+        let job = rig.enqueue_event("d-approved", approved).await?;
+        assert_eq!(
+            rig.run(job).await?,
+            Outcome::EventApplied {
+                work_order_id,
+                updated: false,
+                notes: 0
+            }
+        );
+        let calls = rig.autotask_calls();
+        assert!(
+            !calls
+                .iter()
+                .any(|c| c.starts_with("create") || c.starts_with("update")),
+            "{calls:?}"
+        );
+
+        // A late `assigned` (another delivery, older than the approval) is skipped.
+        let job = rig.enqueue_event("d-late", assigned).await?;
+        assert_eq!(rig.run(job).await?, Outcome::StaleEvent { work_order_id });
+        assert_eq!(rig.ticket(TICKET).await?.field("Status"), Some(COMPLETE));
+
+        // An event for a work order nobody dispatched is applied to nothing.
+        let stranger = event(APPROVED, work_order_id + 1000, "2026-02-01T09:00:00Z")?;
+        let job = rig.enqueue_event("d-stranger", stranger).await?;
+        assert_eq!(
+            rig.run(job).await?,
+            Outcome::UnknownWorkOrder {
+                work_order_id: work_order_id + 1000
+            }
+        );
+
+        let correlation = rig
+            .store()
+            .correlation_for_work_order(work_order_id)
+            .await?
+            .ok_or("no correlation")?;
+        assert_eq!(
+            correlation.last_event_at,
+            Some("2026-01-16T15:15:00Z".parse()?)
+        );
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_leased_together_apply_in_timestamp_order() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let work_order_id = dispatched(&rig).await?;
+        // Delivered out of order: the approval first, then the older assignment.
+        let approved = rig
+            .enqueue_event(
+                "d-2",
+                event(APPROVED, work_order_id, "2026-01-16T09:15:00-06:00")?,
+            )
+            .await?;
+        let assigned = rig
+            .enqueue_event(
+                "d-1",
+                event(ASSIGNED, work_order_id, "2026-01-14T17:05:12-06:00")?,
+            )
+            .await?;
+        let report = rig.dispatcher.run_once(50).await?;
+        assert!(matches!(
+            report.outcome(assigned),
+            Some(Outcome::EventApplied { .. })
+        ));
+        assert!(matches!(
+            report.outcome(approved),
+            Some(Outcome::EventApplied { notes: 1, .. })
+        ));
+        assert_eq!(rig.ticket(TICKET).await?.field("Status"), Some(COMPLETE));
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dispatch_and_sync_back_run_the_same_on_postgres() -> TestResult {
+    limited(async {
+        let rig = Rig::on_postgres().await?;
+        let work_order_id = dispatched(&rig).await?;
+        let again = rig.enqueue_dispatch(TICKET).await?;
+        assert_eq!(
+            rig.run(again).await?,
+            Outcome::AlreadyDispatched { work_order_id }
+        );
+        let approved = event(APPROVED, work_order_id, "2026-01-16T09:15:00-06:00")?;
+        for delivery in ["d-approved", "d-approved"] {
+            rig.enqueue_event(delivery, approved.clone()).await?;
+            rig.dispatcher.run_once(50).await?;
+        }
+        let late = rig
+            .enqueue_event(
+                "d-late",
+                event(ASSIGNED, work_order_id, "2026-01-14T17:05:12-06:00")?,
+            )
+            .await?;
+        assert_eq!(rig.run(late).await?, Outcome::StaleEvent { work_order_id });
+        assert_eq!(rig.ticket(TICKET).await?.field("Status"), Some(COMPLETE));
+        let notes = rig
+            .autotask_calls()
+            .iter()
+            .filter(|c| *c == "create TicketNote")
+            .count();
+        assert_eq!(notes, 1, "one note for the delivery, however often it runs");
+        assert_eq!(rig.fieldnation.work_order_count(), 1);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_that_died_after_its_create_leaves_no_duplicate() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let job = rig.enqueue_dispatch(TICKET).await?;
+        // A worker leases the job, creates the work order and dies before completing it.
+        let lost = rig
+            .store()
+            .lease("crashed", &[], 1, Duration::from_secs(60))
+            .await?;
+        assert_eq!(lost.len(), 1);
+        let client = FieldNationClient::new(
+            fn_client::Credentials::client(fn_sim::DEMO_CLIENT_ID, fn_sim::DEMO_CLIENT_SECRET),
+            fn_client::ClientConfig {
+                base_url: rig.fieldnation.base_url(),
+                ..fn_client::ClientConfig::default()
+            },
+        )?;
+        let marker = fn_client::Marker::for_record(MARKER_FIELD, "Ticket", TICKET);
+        let body = br#"{"title": "created by the worker that died"}"#;
+        let first = client.create_work_order_once(body, &marker).await?;
+        // Its lease runs out; this worker takes the job over.
+        assert!(rig.dispatcher.run_once(50).await?.is_empty());
+        rig.clock.advance(Duration::from_secs(61));
+        assert_eq!(
+            rig.run(job).await?,
+            Outcome::Dispatched {
+                work_order_id: i64::try_from(first.work_order.id)?,
+                found_by_marker: true
+            }
+        );
+        assert_eq!(rig.fieldnation.work_order_count(), 1);
+        let correlation = rig.store().correlation("Ticket", TICKET, MAPPING).await?;
+        assert_eq!(
+            correlation.map(|c| c.work_order_id),
+            Some(i64::try_from(first.work_order.id)?)
+        );
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
