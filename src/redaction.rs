@@ -3,6 +3,8 @@
 //! itself or one of its encodings. The Autotask and Field Nation clients both scrub through
 //! [`SecretForms`], always on the whole text, before it is collapsed or cut for a message.
 
+use std::fmt;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
@@ -178,6 +180,39 @@ fn percent_encodings(secret: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// A password, API secret or token that prints as `[redacted]`: it never reaches a log line,
+/// an error message or a `Debug` dump, and is readable only through [`Secret::expose`], which
+/// the clients call to build the one request that needs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Secret(secret.into())
+    }
+
+    /// The secret itself, for the request that needs it and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 #[cfg(test)]

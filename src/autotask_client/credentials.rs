@@ -12,24 +12,9 @@ pub const ENV_INTEGRATION_CODE: &str = "AUTOTASK_INTEGRATION_CODE";
 /// Skips zone discovery when set.
 pub const ENV_ZONE_URL: &str = "AUTOTASK_ZONE_URL";
 
-/// A password (or API secret) that prints as `[redacted]`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub use crate::redaction::Secret;
 
 impl Secret {
-    pub fn new(secret: impl Into<String>) -> Self {
-        Secret(secret.into())
-    }
-
-    /// The secret itself, for the `Authorization` header and nothing else.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// A file holding only the secret; one trailing line break (as editors add) is dropped.
     pub fn from_file(path: &Path) -> Result<Secret, CredentialsError> {
         let text = std::fs::read_to_string(path).map_err(|e| CredentialsError::Unreadable {
@@ -47,18 +32,6 @@ impl Secret {
             });
         }
         Ok(Secret::new(secret))
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
     }
 }
 

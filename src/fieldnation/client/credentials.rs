@@ -12,32 +12,7 @@ pub const ENV_CLIENT_SECRET: &str = "FIELDNATION_CLIENT_SECRET";
 pub const ENV_USERNAME: &str = "FIELDNATION_USERNAME";
 pub const ENV_PASSWORD: &str = "FIELDNATION_PASSWORD";
 
-/// A secret that prints as `[redacted]`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(secret: impl Into<String>) -> Self {
-        Secret(secret.into())
-    }
-
-    /// The secret itself, for the request that needs it and nothing else.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+pub use crate::redaction::Secret;
 
 /// How the client proves who it is.
 #[derive(Clone, PartialEq, Eq)]
