@@ -42,6 +42,7 @@ mod tenant_snapshot;
 mod ticket_changes;
 mod transport;
 mod ttl_cache;
+pub mod webhook;
 mod write;
 mod zone_info;
 
