@@ -58,7 +58,7 @@ pub use entity_xml::{WireEntity, WireField, WireUdf, entities_body};
 pub use error::{CallSite, ClientError};
 pub use fetcher::{DEFAULT_CACHE_TTL, FetchStats, Fetched, Fetcher, SLOWLY_CHANGING};
 pub use field_info::{FieldInfo, PicklistValueInfo, read_field_info_response};
-pub use poller::{MappingPoll, TriggerPoll, poll_mapping};
+pub use poller::{MappingPoll, TriggerPoll, activity_field, poll_mapping, poll_mapping_since};
 pub use query::QueryPage;
 pub use rate_limiter::{BudgetExhausted, BudgetUsage};
 pub use read_modify_write::{FieldEdit, prepare_update};

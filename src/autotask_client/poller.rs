@@ -8,7 +8,7 @@ use super::call_log::CallLog;
 use super::client::AutotaskClient;
 use super::error::ClientError;
 use super::fetcher::FetchStats;
-use crate::autotask::wire::{Operation, QueryXml};
+use crate::autotask::wire::{Operation, Operator, QueryItem, QueryXml};
 use crate::autotask::{LoadError, load_query_response};
 use crate::ir::Program;
 use crate::stdlib::context::EvalContext;
@@ -67,6 +67,33 @@ pub async fn poll_mapping(
     mapping: usize,
     ctx: &EvalContext,
 ) -> Result<MappingPoll, ClientError> {
+    poll_mapping_since(client, program, mapping, ctx, None).await
+}
+
+/// The field that says when a record of `entity` last changed, for polling with a watermark.
+pub fn activity_field(entity: &str) -> Option<&'static str> {
+    match entity {
+        "Ticket" => Some("LastActivityDate"),
+        "Task" => Some("LastActivityDateTime"),
+        "ServiceCall" => Some("LastModifiedDateTime"),
+        _ => None,
+    }
+}
+
+/// As [`poll_mapping`], asking only for records whose [`activity_field`] is at or after
+/// `since` (Autotask's wire time, as a watermark keeps it). Entities without such a field are
+/// polled whole.
+///
+/// # Errors
+///
+/// As [`poll_mapping`].
+pub async fn poll_mapping_since(
+    client: &AutotaskClient,
+    program: &Program,
+    mapping: usize,
+    ctx: &EvalContext,
+    since: Option<&str>,
+) -> Result<MappingPoll, ClientError> {
     let Some(plan) = program.mappings.get(mapping) else {
         return Err(ClientError::InvalidRequest(format!(
             "the program has no mapping #{mapping}"
@@ -88,14 +115,25 @@ pub async fn poll_mapping(
             failed: Vec::new(),
         };
         let query = match &trigger.query {
-            Ok(query) => query,
+            Ok(query) => match (since, activity_field(&plan.source)) {
+                (Some(since), Some(field)) => {
+                    let mut narrowed = query.clone();
+                    narrowed.items.push(QueryItem::field(
+                        field,
+                        Operator::GreaterThanOrEquals,
+                        since,
+                    ));
+                    std::borrow::Cow::Owned(narrowed)
+                }
+                _ => std::borrow::Cow::Borrowed(query),
+            },
             Err(reason) => {
                 found.not_pollable = Some(reason.clone());
                 poll.triggers.push(found);
                 continue;
             }
         };
-        for page in client.query_pages(query).await? {
+        for page in client.query_pages(&query).await? {
             let report = load_query_response(&page.xml, &program.schemas, &mut poll.records)
                 .map_err(|e| {
                     let at = client.call_site(Operation::Query, Some(&plan.source));

@@ -5,19 +5,32 @@
 //! dedupe, audit trail and polling watermarks, on SQLite or PostgreSQL; and the dispatch core
 //! on top of it: [`Dispatcher::run_once`] leases due jobs, creates work orders for dispatch
 //! jobs ([`DispatchRequest`]) and applies Field Nation events ([`EventDelivery`]) back to
-//! their records.
+//! their records. Around the core: [`config`] (`fieldmap.toml`), [`secrets`] (read and
+//! rotated), [`intake`] (the webhook and manual dispatch endpoints), [`poller`] and
+//! [`server`] (`fieldmap serve`).
 
+pub mod config;
 mod dispatch_batch;
 mod dispatcher;
 mod failure;
+pub mod intake;
 mod job_payload;
+pub mod poller;
+mod preflight;
 mod problem_trace;
 mod retry_policy;
+pub mod secrets;
+pub mod server;
 pub mod store;
 mod sync_back;
 
+pub use config::{BrokerConfig, ConfigError};
 pub use dispatcher::{Dispatcher, DispatcherConfig, Outcome, RunReport};
 pub use failure::Failure;
 pub use job_payload::{DispatchRequest, EventDelivery};
+pub use poller::{PollRound, poll_once};
+pub use preflight::{CheckItem, preflight};
 pub use problem_trace::trace_problems;
 pub use retry_policy::RetryPolicy;
+pub use secrets::Secrets;
+pub use server::{RunningBroker, ServeError, Server};
