@@ -33,4 +33,6 @@ pub use preflight::{CheckItem, preflight};
 pub use problem_trace::trace_problems;
 pub use retry_policy::RetryPolicy;
 pub use secrets::Secrets;
-pub use server::{RunningBroker, ServeError, Server};
+pub use server::{
+    Mappings, RunningBroker, ServeError, Server, build_dispatcher, compile_mappings, open_store,
+};

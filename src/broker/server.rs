@@ -188,17 +188,20 @@ struct Live {
     dispatcher: Arc<Dispatcher>,
 }
 
-/// Builds the clients and the dispatcher from the current secrets.
-fn build_live(
+/// A dispatcher for the configuration: both clients built from `secrets`, the retry schedule,
+/// the lease and the marker field configured. `fieldmap dispatch --now` runs one in process.
+///
+/// # Errors
+///
+/// A client cannot be built.
+pub fn build_dispatcher(
     config: &BrokerConfig,
     mappings: &Mappings,
     store: &Store,
-    secrets: &Secrets,
-) -> Result<Live, ServeError> {
-    let generation = secrets.generation();
-    let values = secrets.current();
-    let autotask = autotask_client(config, &values)?;
-    let fieldnation = fieldnation_client(config, &values)?;
+    secrets: &SecretValues,
+) -> Result<(Dispatcher, AutotaskClient), ServeError> {
+    let autotask = autotask_client(config, secrets)?;
+    let fieldnation = fieldnation_client(config, secrets)?;
     let fetcher = Fetcher::new(autotask.clone(), mappings.program.schemas().clone());
     let dispatcher = Dispatcher::new(
         mappings.program.clone(),
@@ -213,6 +216,18 @@ fn build_live(
             mapping_source: Some(mappings.source.clone()),
         },
     );
+    Ok((dispatcher, autotask))
+}
+
+/// Builds the clients and the dispatcher from the current secrets.
+fn build_live(
+    config: &BrokerConfig,
+    mappings: &Mappings,
+    store: &Store,
+    secrets: &Secrets,
+) -> Result<Live, ServeError> {
+    let generation = secrets.generation();
+    let (dispatcher, autotask) = build_dispatcher(config, mappings, store, &secrets.current())?;
     Ok(Live {
         generation,
         autotask,

@@ -6,6 +6,7 @@ mod output;
 
 mod check;
 mod connection;
+mod dispatch;
 mod event;
 mod explain;
 mod fmt;
@@ -16,6 +17,7 @@ mod poll;
 mod report;
 mod run;
 mod schema_pull;
+mod serve;
 mod sim;
 mod test;
 
@@ -65,6 +67,10 @@ enum Command {
     Test(test::Args),
     /// Rewrite mapping files in the canonical layout (`--check`: only list those that differ).
     Fmt(fmt::Args),
+    /// Run the broker: webhook intake, dispatch workers, polling (`--check`: test the config and connections).
+    Serve(serve::Args),
+    /// Enqueue the dispatch of one record (`--now`: run it here and print the outcome).
+    Dispatch(dispatch::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -86,6 +92,8 @@ pub fn main() -> ExitCode {
         Command::Sim(args) => sim::run(args),
         Command::Schema(args) => schema_pull::run(args),
         Command::Poll(args) => poll::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Dispatch(args) => dispatch::run(args),
     };
     ExitCode::from(if output::failed() { EXIT_USAGE } else { code })
 }

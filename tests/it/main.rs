@@ -3,6 +3,8 @@
 mod architecture;
 mod body;
 mod broker_dispatch;
+mod broker_intake;
+mod broker_serve;
 mod broker_store;
 mod cli;
 mod client;
