@@ -433,6 +433,14 @@ impl RunningBroker {
         &self.shared.secrets
     }
 
+    pub fn program(&self) -> &Arc<Program> {
+        &self.shared.mappings.program
+    }
+
+    pub fn config(&self) -> &BrokerConfig {
+        &self.shared.config
+    }
+
     /// Reads the secrets again now (as SIGHUP does): whether they changed.
     ///
     /// # Errors
