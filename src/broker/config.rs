@@ -192,12 +192,37 @@ pub struct PollingConfig {
 
 /// Where a secret is read from: `{ env = "NAME" }` or `{ file = "PATH" }`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "SecretInput")]
 pub struct SecretRef {
-    #[serde(default)]
     pub env: Option<String>,
-    #[serde(default)]
     pub file: Option<PathBuf>,
+}
+
+/// A secret's entry as written: a table, or (refused) the secret itself.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SecretInput {
+    Table {
+        #[serde(default)]
+        env: Option<String>,
+        #[serde(default)]
+        file: Option<PathBuf>,
+    },
+    Inline(#[allow(dead_code)] toml::Value),
+}
+
+impl TryFrom<SecretInput> for SecretRef {
+    type Error = &'static str;
+
+    fn try_from(input: SecretInput) -> Result<Self, Self::Error> {
+        match input {
+            SecretInput::Table { env, file } => Ok(SecretRef { env, file }),
+            // The message must not repeat the value: it may be the secret.
+            SecretInput::Inline(_) => Err(
+                "a secret is never written in the file: use { env = \"NAME\" } or { file = \"PATH\" }",
+            ),
+        }
+    }
 }
 
 /// Why a configuration cannot be used.
@@ -371,9 +396,19 @@ impl BrokerConfig {
     ///
     /// As [`BrokerConfig::load`].
     pub fn parse(text: &str, name: &str, base: &Path) -> Result<BrokerConfig, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: name.to_owned(),
-            message: e.to_string().trim_end().to_owned(),
+        // The message and the place only: toml's own rendering quotes the line, which could
+        // hold a secret written where it does not belong.
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(String::new(), |span| {
+                let before = text.get(..span.start).unwrap_or(text);
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!("line {line}, column {column}: ")
+            });
+            ConfigError::Syntax {
+                path: name.to_owned(),
+                message: format!("{at}{}", e.message().trim_end()),
+            }
         })?;
         let invalid = |key: &str, reason: String| ConfigError::Invalid {
             path: name.to_owned(),
@@ -696,5 +731,87 @@ fn positive(
         Err(invalid(key, "must be more than 0".into()))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../fieldmap.example.toml");
+
+    fn parse(text: &str) -> Result<BrokerConfig, ConfigError> {
+        BrokerConfig::parse(text, "fieldmap.toml", Path::new("/srv/fieldmap"))
+    }
+
+    fn error(text: &str) -> String {
+        parse(text).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_example_parses_with_paths_from_its_directory() {
+        let config = parse(EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            config.mappings.files[0],
+            Path::new("/srv/fieldmap/mappings/dispatch-service-ticket.fmap")
+        );
+        assert_eq!(config.store.url, "sqlite:/srv/fieldmap/fieldmap.db");
+        assert_eq!(config.intake.listen.port(), 8080);
+        assert_eq!(
+            config.intake.fieldnation.timestamp_window,
+            Duration::from_secs(1800)
+        );
+        assert_eq!(config.retry, RetryPolicy::default());
+        assert_eq!(config.polling[0].mapping, "Dispatch from service ticket");
+        assert!(!config.polling[0].enabled);
+        assert_eq!(
+            config.fieldnation.client_secret.file.as_deref(),
+            Some(Path::new("/run/secrets/fieldnation_client_secret"))
+        );
+        let local = "127.0.0.1".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert!(config.intake.manual.allow.allows(local));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let replace = |from: &str, to: &str| error(&EXAMPLE.replacen(from, to, 1));
+        assert_eq!(
+            replace("listen = \"0.0.0.0:8080\"", "listen = \"everywhere\""),
+            "fieldmap.toml: `intake.listen` is \"everywhere\"; expected an address and port such as 127.0.0.1:8080"
+        );
+        let inline = replace(
+            "secret = { env = \"AUTOTASK_SECRET\" }",
+            "secret = \"hunter2\"",
+        );
+        assert!(inline.contains("never written in the file"), "{inline}");
+        assert!(inline.contains("line 14, column 10"), "{inline}");
+        assert!(!inline.contains("hunter2"), "{inline}");
+        assert!(
+            replace(
+                "secret = { env = \"AUTOTASK_SECRET\" }",
+                "secret = { env = \"A\", file = \"b\" }"
+            )
+            .contains("`autotask.secret` must be { env = \"NAME\" } or { file = \"PATH\" }")
+        );
+        assert!(
+            replace("url = \"sqlite:fieldmap.db\"", "url = \"mysql://x\"")
+                .contains("`store.url` is \"mysql://x\"")
+        );
+        assert!(
+            replace("# allow = [\"203.0.113.0/24\"]", "allow = [\"203.0.113.0/40\"]")
+                .contains("`intake.autotask.allow` holds \"203.0.113.0/40\"")
+        );
+        assert!(replace("batch_size = 50", "batch_size = 0").contains("`workers.batch_size`"));
+        assert!(replace("jitter = 0.1", "jitter = 3").contains("`retry.jitter`"));
+        assert!(
+            replace("interval_secs = 300", "interval_secs = 0")
+                .contains("`polling[0].interval_secs` must be more than 0")
+        );
+        // A misspelt key is an error, with the key and its line.
+        let typo = replace("batch_size = 50", "batch_sise = 50");
+        assert!(typo.contains("batch_sise"), "{typo}");
+        assert!(typo.contains("line"), "{typo}");
+        let missing = error("[mappings]\nfiles = []\n");
+        assert!(missing.contains("autotask"), "{missing}");
     }
 }
