@@ -259,6 +259,9 @@ struct RawConfig {
     secrets: Option<RawSecrets>,
     #[serde(default)]
     polling: Vec<RawPolling>,
+    /// `fieldmap lint`'s levels share the file; the lint configuration reads them.
+    #[serde(default, rename = "lint")]
+    _lint: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -360,8 +363,10 @@ fn default_listen() -> String {
 fn default_max_body_bytes() -> usize {
     256 * 1024
 }
+/// Longer than Field Nation's retries of one delivery (about 21 minutes), which keep the
+/// body's original timestamp.
 fn default_timestamp_window_secs() -> u64 {
-    300
+    1800
 }
 fn default_jitter() -> f64 {
     0.1
@@ -811,6 +816,9 @@ mod tests {
         let typo = replace("batch_size = 50", "batch_sise = 50");
         assert!(typo.contains("batch_sise"), "{typo}");
         assert!(typo.contains("line"), "{typo}");
+        // `fieldmap lint` shares the file.
+        let shared = format!("{EXAMPLE}\n[lint]\nFM0902 = \"error\"\n");
+        assert!(parse(&shared).is_ok());
         let missing = error("[mappings]\nfiles = []\n");
         assert!(missing.contains("autotask"), "{missing}");
     }
