@@ -803,8 +803,11 @@ mod tests {
                 .contains("`store.url` is \"mysql://x\"")
         );
         assert!(
-            replace("# allow = [\"203.0.113.0/24\"]", "allow = [\"203.0.113.0/40\"]")
-                .contains("`intake.autotask.allow` holds \"203.0.113.0/40\"")
+            replace(
+                "# allow = [\"203.0.113.0/24\"]",
+                "allow = [\"203.0.113.0/40\"]"
+            )
+            .contains("`intake.autotask.allow` holds \"203.0.113.0/40\"")
         );
         assert!(replace("batch_size = 50", "batch_size = 0").contains("`workers.batch_size`"));
         assert!(replace("jitter = 0.1", "jitter = 3").contains("`retry.jitter`"));
