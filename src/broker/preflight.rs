@@ -50,7 +50,7 @@ pub async fn preflight(config: &BrokerConfig) -> Vec<CheckItem> {
                 .collect();
             if unknown.is_empty() {
                 Ok(format!(
-                    "{} compiled: {names:?}",
+                    "{} files compiled; mappings {names:?}",
                     config.mappings.files.len()
                 ))
             } else {
