@@ -337,3 +337,72 @@ async fn the_dispatch_and_check_commands() -> TestResult {
     })
     .await
 }
+
+/// `fieldmap serve` as a process: it listens, SIGHUP re-reads its secrets, SIGTERM stops it
+/// cleanly (exit 0).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_serve_process_reloads_on_sighup_and_stops_on_sigterm() -> TestResult {
+    use std::io::BufRead;
+    use std::process::Stdio;
+
+    limited(async {
+        let rig = Rig::start(Setup::default()).await?;
+        // The same configuration, but secrets only re-read on SIGHUP (within this test).
+        let text = std::fs::read_to_string(&rig.config_path)?
+            .replace("check_interval_secs = 0.05", "check_interval_secs = 3600");
+        let config = rig.dir.join("process.toml");
+        std::fs::write(&config, text)?;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
+        let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = lines_tx.send(line);
+            }
+        });
+        let mut next_line = async || -> Result<String, BoxError> {
+            let line = tokio::time::timeout(Duration::from_secs(30), lines.recv()).await?;
+            Ok(line.ok_or("stderr closed")?)
+        };
+        let listening = next_line().await?;
+        let base = listening
+            .split("listening on ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .ok_or_else(|| format!("unexpected first line: {listening}"))?
+            .to_owned();
+        let hook = |token: &str| {
+            let request = rig
+                .http
+                .post(format!("{base}/hooks/autotask/{token}"))
+                .body(callback(TICKET));
+            async move { Ok::<_, BoxError>(request.send().await?.status().as_u16()) }
+        };
+        assert_eq!(hook(HOOK_TOKEN).await?, 202);
+        assert_eq!(hook("token-after-sighup").await?, 401);
+
+        std::fs::write(rig.dir.join("hook.token"), "token-after-sighup\n")?;
+        let pid = child.id().to_string();
+        let kill = |signal: &str| Command::new("kill").args([signal, pid.as_str()]).status();
+        assert!(kill("-HUP")?.success());
+        let reloaded = next_line().await?;
+        assert!(reloaded.contains("SIGHUP: secrets rotated"), "{reloaded}");
+        assert_eq!(hook("token-after-sighup").await?, 202);
+
+        assert!(kill("-TERM")?.success());
+        let status = tokio::task::spawn_blocking(move || child.wait()).await??;
+        assert!(status.success(), "{status:?}");
+        assert!(next_line().await?.contains("stopping"));
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
