@@ -208,7 +208,7 @@ enum SecretInput {
         #[serde(default)]
         file: Option<PathBuf>,
     },
-    Inline(#[allow(dead_code)] toml::Value),
+    Inline(serde::de::IgnoredAny),
 }
 
 impl TryFrom<SecretInput> for SecretRef {
