@@ -735,3 +735,77 @@ async fn a_worker_that_died_after_its_create_leaves_no_duplicate() -> TestResult
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn autotask_threshold_pauses_every_worker_then_both_succeed() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        // A second worker on the same store, sharing the Autotask client (as workers do).
+        let second = Dispatcher::new(
+            rig.program.clone(),
+            rig.store().clone(),
+            Arc::new(Fetcher::new(
+                rig.client.clone(),
+                rig.program.schemas().clone(),
+            )),
+            FieldNationClient::new(
+                fn_client::Credentials::client(fn_sim::DEMO_CLIENT_ID, fn_sim::DEMO_CLIENT_SECRET),
+                fn_client::ClientConfig {
+                    base_url: rig.fieldnation.base_url(),
+                    ..fn_client::ClientConfig::default()
+                },
+            )?,
+            DispatcherConfig {
+                worker: "second".into(),
+                marker_field: MARKER_FIELD,
+                ..DispatcherConfig::default()
+            },
+        );
+        rig.client.zone_url().await?;
+        let jobs = [
+            rig.enqueue_dispatch(TICKET).await?,
+            rig.enqueue_dispatch(9138).await?,
+        ];
+        rig.autotask.reset_counters();
+        let outage = Duration::from_millis(500);
+        rig.autotask.exceed_threshold_for(outage);
+        let started = std::time::Instant::now();
+        let (one, two) = tokio::join!(rig.dispatcher.run_once(1), second.run_once(1));
+        let elapsed = started.elapsed();
+        let outcomes: Vec<Outcome> = one?
+            .outcomes
+            .into_iter()
+            .chain(two?.outcomes)
+            .map(|(_, o)| o)
+            .collect();
+        assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+        for outcome in &outcomes {
+            assert!(
+                matches!(outcome, Outcome::Dispatched { .. }),
+                "paused, then dispatched within the run: {outcomes:?}"
+            );
+        }
+        assert!(
+            elapsed >= outage,
+            "both waited out the threshold: {elapsed:?}"
+        );
+        for job in jobs {
+            let job = rig.store().job(job).await?.ok_or("no job")?;
+            assert_eq!((job.state, job.attempts), (JobState::Done, 1));
+        }
+        // Paused together: at most one refusal per worker, not one per retry.
+        let ticket_queries = rig
+            .autotask_calls()
+            .iter()
+            .filter(|c| *c == "query Ticket")
+            .count();
+        assert!(ticket_queries <= 4, "{:?}", rig.autotask_calls());
+        let headroom = rig.client.headroom();
+        assert!(!headroom.paused && headroom.pauses >= 1, "{headroom:?}");
+        assert!(headroom.remaining < headroom.limit);
+        assert_eq!(rig.fieldnation.work_order_count(), 2);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
