@@ -31,8 +31,8 @@ const CLIENT_LOG_LENGTH: usize = 1000;
 #[derive(Clone)]
 pub struct AutotaskClient {
     inner: Arc<Inner>,
-    /// A second log for one unit of work (a fetch), besides the client's own.
-    scoped_log: Option<Arc<CallLog>>,
+    /// More logs for units of work (a job, a fetch within it), besides the client's own.
+    scoped_logs: Vec<Arc<CallLog>>,
 }
 
 struct Inner {
@@ -94,15 +94,18 @@ impl AutotaskClient {
         };
         Ok(AutotaskClient {
             inner: Arc::new(inner),
-            scoped_log: None,
+            scoped_logs: Vec::new(),
         })
     }
 
-    /// The same client, also recording its calls in `log` (for counting one fetch's calls).
+    /// The same client, also recording its calls in `log` (for counting one fetch's calls, or
+    /// auditing one job's), besides any log this client already records in.
     pub fn with_call_log(&self, log: Arc<CallLog>) -> AutotaskClient {
+        let mut scoped_logs = self.scoped_logs.clone();
+        scoped_logs.push(log);
         AutotaskClient {
             inner: self.inner.clone(),
-            scoped_log: Some(log),
+            scoped_logs,
         }
     }
 
@@ -258,6 +261,7 @@ impl AutotaskClient {
                 None
             };
             let started = Instant::now();
+            let sent_at = jiff::Timestamp::now();
             let answer = self
                 .inner
                 .transport
@@ -290,6 +294,7 @@ impl AutotaskClient {
                     Ok(_) => "ok".into(),
                     Err(e) => e.short(),
                 },
+                at: sent_at,
                 elapsed: started.elapsed(),
             });
             let refused_for_threshold =
@@ -324,7 +329,7 @@ impl AutotaskClient {
         }
         let client = AutotaskClient {
             inner: self.inner.clone(),
-            scoped_log: None,
+            scoped_logs: Vec::new(),
         };
         tokio::spawn(async move { client.probe_until_allowed().await });
     }
@@ -350,7 +355,7 @@ impl AutotaskClient {
     }
 
     fn record(&self, call: ApiCall) {
-        if let Some(log) = &self.scoped_log {
+        for log in &self.scoped_logs {
             log.record(call.clone());
         }
         self.inner.log.record(call);

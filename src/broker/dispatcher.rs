@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::call_audit::JobCalls;
 use super::failure::Failure;
 use super::retry_policy::RetryPolicy;
 use super::store::{JobKind, Lease, Leased, Store, StoreError};
@@ -167,6 +168,18 @@ impl Dispatcher {
         self.dispatch_batch(dispatches, &ctx, &mut report).await?;
         self.sync_back(events, &ctx, &mut report).await?;
         Ok(report)
+    }
+
+    /// Records a job's calls in the audit trail.
+    pub(super) async fn audit(
+        &self,
+        calls: &JobCalls,
+        job_id: i64,
+        target: &str,
+    ) -> Result<(), StoreError> {
+        self.store
+            .record_calls(calls.entries(&[job_id], target))
+            .await
     }
 
     /// Completes a job with no effects.

@@ -7,10 +7,12 @@
 //! jobs ([`DispatchRequest`]) and applies Field Nation events ([`EventDelivery`]) back to
 //! their records.
 
+mod call_audit;
 mod dispatch_batch;
 mod dispatcher;
 mod failure;
 mod job_payload;
+mod note_marker;
 mod problem_trace;
 mod retry_policy;
 pub mod store;
