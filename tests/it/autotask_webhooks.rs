@@ -312,3 +312,99 @@ async fn callbacks_count_up_and_cover_creates_and_other_entities() -> TestResult
     })
     .await
 }
+
+/// Kills the simulator process it holds when dropped, so a failing test leaves none behind.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_line_simulator_sends_webhooks_for_its_flags() -> TestResult {
+    use std::io::BufRead;
+    limited(async {
+        let receiver = Receiver::start(0).await?;
+        let mut child = Child(
+            std::process::Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+                .args(["sim", "autotask", "--port", "0", "--webhook-url"])
+                .arg(&receiver.url)
+                .args([
+                    "--webhook-secret",
+                    SECRET,
+                    "--webhook-fields",
+                    "Status,Task:Status",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()?,
+        );
+        let stdout = child.0.stdout.take().ok_or("no stdout")?;
+        let banner = tokio::task::spawn_blocking(move || {
+            let mut lines = Vec::new();
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let done = line.starts_with("getZoneInfo");
+                lines.push(line);
+                if done {
+                    break;
+                }
+            }
+            lines
+        })
+        .await?;
+        let zone_url = banner
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("zone URL"))
+            .map(|u| u.trim().to_owned())
+            .ok_or_else(|| format!("no zone URL in {banner:?}"))?;
+        let webhooks = banner
+            .iter()
+            .find(|l| l.trim().starts_with("webhooks"))
+            .ok_or("no webhook line")?;
+        assert!(
+            webhooks.contains("Ticket (Status); Task (Status)"),
+            "{webhooks}"
+        );
+        let client = AutotaskClient::new(
+            autotask_client::Credentials::new(
+                at_sim::DEMO_USER,
+                at_sim::DEMO_PASSWORD,
+                at_sim::DEMO_INTEGRATION_CODE,
+            ),
+            autotask_client::ClientConfig {
+                discovery_url: zone_url,
+                ..autotask_client::ClientConfig::default()
+            },
+        )?;
+        let schemas = Schemas::bundled()?;
+        let ticket = schemas.autotask.entity("Ticket").ok_or("no Ticket")?;
+        client
+            .read_modify_write(
+                ticket,
+                TICKET,
+                &[FieldEdit::field("Status", DISPATCH_TO_FIELD)],
+            )
+            .await?;
+        let seen = receiver.wait_for(1).await;
+        let callback = verified(seen.first().ok_or("no callback")?)?;
+        assert_eq!((callback.id, callback.action), (TICKET, HookAction::Update));
+        assert_eq!(callback.fields["Status"], DISPATCH_TO_FIELD);
+
+        // A field list that names no field is a usage error.
+        let refused = std::process::Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+            .args(["sim", "autotask", "--webhook-url", "http://127.0.0.1:9/"])
+            .args(["--webhook-secret", "s", "--webhook-fields", "Task:"])
+            .output()?;
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("--webhook-fields Task:"), "{stderr}");
+        Ok(())
+    })
+    .await
+}
