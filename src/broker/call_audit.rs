@@ -41,10 +41,10 @@ impl JobCalls {
         client.with_call_log(self.fieldnation.clone())
     }
 
-    /// The audit entries of the calls, in the order they were sent, for each job in `jobs`
-    /// (a batch fetch is made for every job of the batch), about `target` (`Ticket:9137`,
-    /// `workorder:1234567`).
-    pub(super) fn entries(&self, jobs: &[i64], target: &str) -> Vec<AuditEntry> {
+    /// The audit entries of the calls, in the order they were sent, for each `(job, target)`
+    /// (a batch fetch is made for every job of the batch); the target names what the job is
+    /// about (`Ticket:9137`, `workorder:1234567`).
+    pub(super) fn entries(&self, jobs: &[(i64, String)]) -> Vec<AuditEntry> {
         let mut entries = Vec::new();
         for call in self.autotask.calls() {
             let operation = match &call.entity {
@@ -52,12 +52,12 @@ impl JobCalls {
                 None => call.operation.to_string(),
             };
             let outcome = outcome(&call.outcome, call.status, call.attempt);
-            for job in jobs {
+            for (job, target) in jobs {
                 entries.push(AuditEntry {
                     at: call.at,
                     api: "autotask".into(),
                     operation: operation.clone(),
-                    target: Some(target.to_owned()),
+                    target: Some(target.clone()),
                     outcome: outcome.clone(),
                     duration_ms: millis(call.elapsed),
                     job_id: Some(*job),
@@ -66,19 +66,19 @@ impl JobCalls {
         }
         for call in self.fieldnation.calls() {
             let outcome = outcome(&call.outcome, call.status, call.attempt);
-            for job in jobs {
+            for (job, target) in jobs {
                 entries.push(AuditEntry {
                     at: call.at,
                     api: "fieldnation".into(),
                     operation: call.operation.to_owned(),
-                    target: Some(target.to_owned()),
+                    target: Some(target.clone()),
                     outcome: outcome.clone(),
                     duration_ms: millis(call.elapsed),
                     job_id: Some(*job),
                 });
             }
         }
-        entries.sort_by_key(|e| e.at);
+        entries.sort_by_key(|e| (e.job_id, e.at));
         entries
     }
 }

@@ -64,10 +64,11 @@ impl Dispatcher {
                 .fetch_many_logged(mapping.plan(), &ids, fetch_calls.autotask_log())
                 .await;
             // The batch's queries were made for every job in it.
-            for (leased, request) in &batch {
-                self.audit(&fetch_calls, leased.job.id, &subject(request))
-                    .await?;
-            }
+            let subjects: Vec<(i64, String)> = batch
+                .iter()
+                .map(|(leased, request)| (leased.job.id, subject(request)))
+                .collect();
+            let mut trail = fetch_calls.entries(&subjects);
             let fetched = match fetched {
                 Ok(f) => f,
                 Err(error) => {
@@ -75,6 +76,7 @@ impl Dispatcher {
                     for (leased, _) in &batch {
                         self.fail(leased, failure.clone(), report).await?;
                     }
+                    self.audit(trail).await?;
                     continue;
                 }
             };
@@ -90,8 +92,9 @@ impl Dispatcher {
                     report,
                 )
                 .await?;
-                self.audit(&calls, leased.job.id, &subject(request)).await?;
+                trail.extend(calls.entries(&[(leased.job.id, subject(request))]));
             }
+            self.audit(trail).await?;
         }
         Ok(())
     }

@@ -6,10 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::call_audit::JobCalls;
 use super::failure::Failure;
 use super::retry_policy::RetryPolicy;
-use super::store::{JobKind, Lease, Leased, Store, StoreError};
+use super::store::{AuditEntry, JobKind, Lease, Leased, Store, StoreError};
 use crate::autotask_client::Fetcher;
 use crate::fieldnation::client::FieldNationClient;
 use crate::ir::Program;
@@ -170,16 +169,9 @@ impl Dispatcher {
         Ok(report)
     }
 
-    /// Records a job's calls in the audit trail.
-    pub(super) async fn audit(
-        &self,
-        calls: &JobCalls,
-        job_id: i64,
-        target: &str,
-    ) -> Result<(), StoreError> {
-        self.store
-            .record_calls(calls.entries(&[job_id], target))
-            .await
+    /// Records the calls of a run's jobs in the audit trail, in one transaction.
+    pub(super) async fn audit(&self, trail: Vec<AuditEntry>) -> Result<(), StoreError> {
+        self.store.record_calls(trail).await
     }
 
     /// Completes a job with no effects.

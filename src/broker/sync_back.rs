@@ -38,6 +38,7 @@ impl Dispatcher {
         }
         // Per work order, events apply in the order Field Nation stamped them.
         readable.sort_by_key(|(leased, delivery)| (delivery.timestamp(), leased.job.id));
+        let mut trail = Vec::new();
         for (leased, delivery) in &readable {
             let calls = JobCalls::new();
             self.apply_event(leased, delivery, ctx, report, &calls)
@@ -46,8 +47,9 @@ impl Dispatcher {
                 Some(id) => format!("workorder:{id}"),
                 None => "workorder:?".to_owned(),
             };
-            self.audit(&calls, leased.job.id, &subject).await?;
+            trail.extend(calls.entries(&[(leased.job.id, subject)]));
         }
+        self.audit(trail).await?;
         Ok(())
     }
 

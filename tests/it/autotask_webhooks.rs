@@ -408,3 +408,42 @@ async fn the_command_line_simulator_sends_webhooks_for_its_flags() -> TestResult
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_queue_drops_callbacks_without_holding_writes_up() -> TestResult {
+    limited(async {
+        // A receiver that takes connections and never answers.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let mut config = hook(&format!("http://{}/", silent.local_addr()?));
+        config.queue_length = 1;
+        config.retry_delays = Vec::new();
+        config.timeout = Duration::from_secs(5);
+        let sim = simulator(config).await?;
+        let started = std::time::Instant::now();
+        for status in ["29682833", "1", "29682833", "1"] {
+            sim.update_record("Ticket", TICKET, &[("Status", status)])?;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "writes never wait"
+        );
+        let dropped: Vec<i64> = sim
+            .hook_deliveries()
+            .iter()
+            .filter(|d| d.attempt == 0)
+            .map(|d| {
+                assert_eq!(
+                    d.error.as_deref(),
+                    Some("dropped: the delivery queue is full")
+                );
+                d.sequence_number
+            })
+            .collect();
+        // One callback in flight, one queued: of four, at least two are dropped.
+        assert!(dropped.len() >= 2, "{:?}", sim.hook_deliveries());
+        sim.shutdown().await;
+        drop(silent);
+        Ok(())
+    })
+    .await
+}

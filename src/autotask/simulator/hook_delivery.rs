@@ -91,17 +91,21 @@ impl HookSender {
             sequence_number: self.sequence.fetch_add(1, Ordering::Relaxed) + 1,
             person_id: self.config.person_id,
         };
-        if let Err(
-            mpsc::error::TrySendError::Full(callback) | mpsc::error::TrySendError::Closed(callback),
-        ) = self.sender.try_send(callback)
-        {
-            self.record(HookDelivery {
-                attempt: 0,
-                status: None,
-                error: Some("dropped: the delivery queue is full".into()),
-                ..delivery_of(&callback)
-            });
-        }
+        let (callback, reason) = match self.sender.try_send(callback) {
+            Ok(()) => return,
+            Err(mpsc::error::TrySendError::Full(callback)) => {
+                (callback, "dropped: the delivery queue is full")
+            }
+            Err(mpsc::error::TrySendError::Closed(callback)) => {
+                (callback, "dropped: the simulator is shutting down")
+            }
+        };
+        self.record(HookDelivery {
+            attempt: 0,
+            status: None,
+            error: Some(reason.into()),
+            ..delivery_of(&callback)
+        });
     }
 
     pub(super) fn records(&self) -> Vec<HookDelivery> {
