@@ -20,6 +20,8 @@ pub struct ApiCall {
     pub status: Option<u16>,
     /// `ok`, or what went wrong in a few words.
     pub outcome: String,
+    /// When it was sent.
+    pub at: jiff::Timestamp,
     pub elapsed: Duration,
 }
 
@@ -125,6 +127,7 @@ mod tests {
             attempt: 2,
             status: Some(503),
             outcome: "HTTP 503".into(),
+            at: jiff::Timestamp::UNIX_EPOCH,
             elapsed: Duration::from_millis(7),
         }
     }

@@ -12,8 +12,10 @@ use super::config::ClientConfig;
 use super::credentials::Credentials;
 use super::error::{CallSite, ClientError};
 use super::field_info::FieldInfo;
+use super::headroom::Headroom;
 use super::rate_limiter::{BudgetUsage, RateLimiter};
 use super::request_envelope::{envelope, zone_info_body};
+use super::threshold_gate::ThresholdGate;
 use super::transport::{HttpAnswer, Transport};
 use super::ttl_cache::TtlCache;
 use super::zone_info::{ZoneInfo, read_zone_info_response};
@@ -29,8 +31,8 @@ const CLIENT_LOG_LENGTH: usize = 1000;
 #[derive(Clone)]
 pub struct AutotaskClient {
     inner: Arc<Inner>,
-    /// A second log for one unit of work (a fetch), besides the client's own.
-    scoped_log: Option<Arc<CallLog>>,
+    /// More logs for units of work (a job, a fetch within it), besides the client's own.
+    scoped_logs: Vec<Arc<CallLog>>,
 }
 
 struct Inner {
@@ -41,6 +43,8 @@ struct Inner {
     transport: Transport,
     zone_url: OnceCell<String>,
     limiter: RateLimiter,
+    /// Shut while Autotask refuses calls for its threshold.
+    gate: ThresholdGate,
     backoff: Backoff,
     log: CallLog,
     metadata: Mutex<TtlCache<String, Arc<Vec<FieldInfo>>>>,
@@ -78,6 +82,7 @@ impl AutotaskClient {
                 config.max_concurrent_per_endpoint,
                 config.max_budget_wait,
             ),
+            gate: ThresholdGate::default(),
             backoff: Backoff::new(config.base_delay, config.max_delay),
             metadata: Mutex::new(TtlCache::new(config.metadata_ttl)),
             log: CallLog::keeping_last(CLIENT_LOG_LENGTH),
@@ -89,15 +94,18 @@ impl AutotaskClient {
         };
         Ok(AutotaskClient {
             inner: Arc::new(inner),
-            scoped_log: None,
+            scoped_logs: Vec::new(),
         })
     }
 
-    /// The same client, also recording its calls in `log` (for counting one fetch's calls).
+    /// The same client, also recording its calls in `log` (for counting one fetch's calls, or
+    /// auditing one job's), besides any log this client already records in.
     pub fn with_call_log(&self, log: Arc<CallLog>) -> AutotaskClient {
+        let mut scoped_logs = self.scoped_logs.clone();
+        scoped_logs.push(log);
         AutotaskClient {
             inner: self.inner.clone(),
-            scoped_log: Some(log),
+            scoped_logs,
         }
     }
 
@@ -117,6 +125,20 @@ impl AutotaskClient {
     /// The limiter's count of requests in the current window.
     pub fn budget_usage(&self) -> BudgetUsage {
         self.inner.limiter.usage()
+    }
+
+    /// What is left of the request budget, and whether calls are paused for Autotask's
+    /// threshold: a few counters under a lock, cheap enough for every metrics scrape.
+    pub fn headroom(&self) -> Headroom {
+        let usage = self.inner.limiter.usage();
+        Headroom {
+            limit: usage.limit,
+            used: usage.used,
+            remaining: usage.limit.saturating_sub(usage.used),
+            paused: !self.inner.gate.is_open(),
+            pauses: self.inner.gate.pauses(),
+            reported: self.inner.limiter.last_report(),
+        }
     }
 
     /// Discovers the zone (when not known yet) and seeds the limiter with Autotask's count of
@@ -209,12 +231,22 @@ impl AutotaskClient {
             Some(entity) => format!("{operation} {entity}"),
             None => operation.element().to_owned(),
         };
+        // Discovery is unauthenticated and not part of the tenant's request budget; the
+        // usage report is how the limiter catches up with Autotask, so it always goes out.
+        let budgeted = authenticated && operation != Operation::GetThresholdAndUsageInfo;
+        let max_pause = self.inner.config.max_budget_wait;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            // Discovery is unauthenticated and not part of the tenant's request budget; the
-            // usage report is how the limiter catches up with Autotask, so it always goes out.
-            let permit = if authenticated && operation != Operation::GetThresholdAndUsageInfo {
+            if budgeted && !self.inner.gate.wait(max_pause).await {
+                return Err(ClientError::Threshold {
+                    at: at.clone(),
+                    message: format!(
+                        "Autotask's request threshold is reached; calls were paused for {max_pause:?} and it does not allow them yet"
+                    ),
+                });
+            }
+            let permit = if budgeted {
                 Some(
                     self.inner
                         .limiter
@@ -229,6 +261,7 @@ impl AutotaskClient {
                 None
             };
             let started = Instant::now();
+            let sent_at = jiff::Timestamp::now();
             let answer = self
                 .inner
                 .transport
@@ -261,23 +294,68 @@ impl AutotaskClient {
                     Ok(_) => "ok".into(),
                     Err(e) => e.short(),
                 },
+                at: sent_at,
                 elapsed: started.elapsed(),
             });
+            let refused_for_threshold =
+                budgeted && matches!(result, Err(ClientError::Threshold { .. }));
+            if refused_for_threshold {
+                self.pause_for_threshold();
+            }
             match result {
                 Ok(value) => return Ok(value),
                 Err(error)
                     if attempt <= self.inner.config.max_retries
                         && may_resend(operation, &error) =>
                 {
-                    tokio::time::sleep(self.inner.backoff.delay(attempt)).await;
+                    // After a threshold refusal the gate is the wait: the next attempt goes
+                    // when Autotask has room again.
+                    if !refused_for_threshold {
+                        tokio::time::sleep(self.inner.backoff.delay(attempt)).await;
+                    } else if !self.inner.gate.wait(max_pause).await {
+                        return Err(error);
+                    }
                 }
                 Err(error) => return Err(error),
             }
         }
     }
 
+    /// Shuts the gate for every call of this client; the call that shut it starts the one
+    /// probe that opens it again.
+    fn pause_for_threshold(&self) {
+        if !self.inner.gate.close() {
+            return;
+        }
+        let client = AutotaskClient {
+            inner: self.inner.clone(),
+            scoped_logs: Vec::new(),
+        };
+        tokio::spawn(async move { client.probe_until_allowed().await });
+    }
+
+    /// Asks `getThresholdAndUsageInfo` with backoff until the usage is under the threshold,
+    /// then seeds the limiter with it and opens the gate. An unreadable report opens the gate
+    /// too: the calls then find out for themselves.
+    async fn probe_until_allowed(&self) {
+        let mut probe = 0;
+        loop {
+            probe += 1;
+            tokio::time::sleep(self.inner.backoff.delay(probe)).await;
+            match self.usage_report().await {
+                Ok(usage) if usage.threshold > 0 && usage.requests_used >= usage.threshold => {}
+                Ok(usage) => {
+                    self.inner.limiter.seed(&usage);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        self.inner.gate.reopen();
+    }
+
     fn record(&self, call: ApiCall) {
-        if let Some(log) = &self.scoped_log {
+        for log in &self.scoped_logs {
             log.record(call.clone());
         }
         self.inner.log.record(call);

@@ -138,8 +138,29 @@ impl Fetcher {
         plan: &FetchPlan,
         source_ids: &[i64],
     ) -> Result<Fetched, ClientError> {
+        self.fetch_many_with(&self.client, plan, source_ids).await
+    }
+
+    /// As [`Fetcher::fetch_many`], also recording every call in `log` (a job's audit trail),
+    /// whether the fetch succeeds or not.
+    pub async fn fetch_many_logged(
+        &self,
+        plan: &FetchPlan,
+        source_ids: &[i64],
+        log: Arc<CallLog>,
+    ) -> Result<Fetched, ClientError> {
+        let client = self.client.with_call_log(log);
+        self.fetch_many_with(&client, plan, source_ids).await
+    }
+
+    async fn fetch_many_with(
+        &self,
+        client: &AutotaskClient,
+        plan: &FetchPlan,
+        source_ids: &[i64],
+    ) -> Result<Fetched, ClientError> {
         let log = Arc::new(CallLog::new());
-        let client = self.client.with_call_log(log.clone());
+        let client = client.with_call_log(log.clone());
         let mut fetched = Fetched::default();
 
         let pages = client.query_by_ids(&plan.source.entity, source_ids).await?;

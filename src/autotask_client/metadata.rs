@@ -41,19 +41,23 @@ impl AutotaskClient {
     /// `getThresholdAndUsageInfo`: Autotask's count of requests in the current window. The
     /// limiter takes it over, so the client counts the other integrations' requests too.
     pub async fn threshold_and_usage(&self) -> Result<ThresholdAndUsage, ClientError> {
+        let usage = self.usage_report().await?;
+        self.limiter().seed(&usage);
+        Ok(usage)
+    }
+
+    /// `getThresholdAndUsageInfo`, without seeding the limiter.
+    pub(super) async fn usage_report(&self) -> Result<ThresholdAndUsage, ClientError> {
         let interpret = |body: &[u8], at: &CallSite| {
             read_threshold_and_usage_response(body).map_err(|e| soap_error(at, e))
         };
-        let usage = self
-            .call(
-                Operation::GetThresholdAndUsageInfo,
-                None,
-                String::new(),
-                &interpret,
-            )
-            .await?;
-        self.limiter().seed(&usage);
-        Ok(usage)
+        self.call(
+            Operation::GetThresholdAndUsageInfo,
+            None,
+            String::new(),
+            &interpret,
+        )
+        .await
     }
 
     async fn cached_fields(

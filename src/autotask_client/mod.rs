@@ -18,7 +18,10 @@
 //!
 //! Calls go through a limiter (requests per rolling hour, calls in flight per endpoint) and are
 //! retried with exponential backoff and jitter on server errors, timeouts and the request
-//! threshold, never on 401 or on Autotask's validation errors. Creates are retried only when
+//! threshold, never on 401 or on Autotask's validation errors. A call refused for Autotask's
+//! threshold pauses every call of the client (and its clones, so every worker sharing it)
+//! until `getThresholdAndUsageInfo` shows room again; [`AutotaskClient::headroom`] reads
+//! what is left of the budget. Creates are retried only when
 //! nothing can have been saved.
 
 mod answer;
@@ -32,6 +35,7 @@ mod entity_xml;
 mod error;
 mod fetcher;
 mod field_info;
+mod headroom;
 mod metadata;
 mod poller;
 mod query;
@@ -39,6 +43,7 @@ mod rate_limiter;
 mod read_modify_write;
 mod request_envelope;
 mod tenant_snapshot;
+mod threshold_gate;
 mod ticket_changes;
 mod transport;
 mod ttl_cache;
@@ -58,6 +63,7 @@ pub use entity_xml::{WireEntity, WireField, WireUdf, entities_body};
 pub use error::{CallSite, ClientError};
 pub use fetcher::{DEFAULT_CACHE_TTL, FetchStats, Fetched, Fetcher, SLOWLY_CHANGING};
 pub use field_info::{FieldInfo, PicklistValueInfo, read_field_info_response};
+pub use headroom::Headroom;
 pub use poller::{MappingPoll, TriggerPoll, activity_field, poll_mapping, poll_mapping_since};
 pub use query::QueryPage;
 pub use rate_limiter::{BudgetExhausted, BudgetUsage};

@@ -29,6 +29,8 @@ struct Budget {
     /// Requests Autotask reported as used (by anyone) when the limiter was seeded, counted
     /// until a whole window has passed since, because their own times are unknown.
     reported: Option<(u32, Instant)>,
+    /// Autotask's last report as it came.
+    last_report: Option<ThresholdAndUsage>,
 }
 
 /// Held while a call is in flight; frees the endpoint slot when dropped.
@@ -73,6 +75,7 @@ impl RateLimiter {
                 // Instants plus the window must not overflow; a year is as good as forever here.
                 sent: RollingWindow::new(window.min(LONGEST_WINDOW)),
                 reported: None,
+                last_report: None,
             }),
             endpoints: Mutex::new(HashMap::new()),
         }
@@ -128,6 +131,12 @@ impl RateLimiter {
         budget.sent.clear();
         let until = Instant::now() + budget.sent.window();
         budget.reported = Some((usage.requests_used, until));
+        budget.last_report = Some(*usage);
+    }
+
+    /// Autotask's figures from the last seeding.
+    pub fn last_report(&self) -> Option<ThresholdAndUsage> {
+        lock(&self.budget).last_report
     }
 
     pub fn usage(&self) -> BudgetUsage {

@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 
 use jiff::tz::TimeZone;
 
+use super::call_audit::JobCalls;
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
 use super::job_payload::DispatchRequest;
 use super::problem_trace::trace_problems;
 use super::store::{Effect, Leased, NewCorrelation, StoreError};
-use crate::fieldnation::client::{CreateOutcome, FnError, Marker, WorkOrder};
+use crate::fieldnation::client::{CreateOutcome, FieldNationClient, FnError, Marker, WorkOrder};
 use crate::ir::MappingProgram;
 use crate::runtime::issue::Issue;
 use crate::stdlib::context::EvalContext;
@@ -57,28 +58,43 @@ impl Dispatcher {
                 continue;
             };
             let ids: Vec<i64> = batch.iter().map(|(_, r)| r.id).collect();
-            let fetched = match self.fetcher.fetch_many(mapping.plan(), &ids).await {
+            let fetch_calls = JobCalls::new();
+            let fetched = self
+                .fetcher
+                .fetch_many_logged(mapping.plan(), &ids, fetch_calls.autotask_log())
+                .await;
+            // The batch's queries were made for every job in it.
+            let subjects: Vec<(i64, String)> = batch
+                .iter()
+                .map(|(leased, request)| (leased.job.id, subject(request)))
+                .collect();
+            let mut trail = fetch_calls.entries(&subjects);
+            let fetched = match fetched {
                 Ok(f) => f,
                 Err(error) => {
                     let failure = Failure::autotask(&error);
                     for (leased, _) in &batch {
                         self.fail(leased, failure.clone(), report).await?;
                     }
+                    self.audit(trail).await?;
                     continue;
                 }
             };
             for (leased, request) in &batch {
+                let calls = JobCalls::new();
                 self.dispatch_one(
                     index,
                     mapping,
                     &fetched.records,
-                    leased,
-                    request,
+                    (leased, request),
+                    &calls,
                     ctx,
                     report,
                 )
                 .await?;
+                trail.extend(calls.entries(&[(leased.job.id, subject(request))]));
             }
+            self.audit(trail).await?;
         }
         Ok(())
     }
@@ -106,11 +122,12 @@ impl Dispatcher {
         index: usize,
         mapping: &MappingProgram,
         records: &RecordSet,
-        leased: &Leased,
-        request: &DispatchRequest,
+        (leased, request): (&Leased, &DispatchRequest),
+        calls: &JobCalls,
         ctx: &EvalContext,
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
+        let fieldnation = calls.fieldnation(&self.fieldnation);
         let Some(record) = records.get(&request.entity, request.id) else {
             return self
                 .finish(leased, Outcome::SourceMissing, Vec::new(), report)
@@ -147,7 +164,10 @@ impl Dispatcher {
             return self.fail(leased, Failure::Permanent(reason), report).await;
         }
         let marker = Marker::for_record(self.config.marker_field, &request.entity, request.id);
-        let earlier = match self.created_by_earlier_attempt(leased, &marker).await {
+        let earlier = match self
+            .created_by_earlier_attempt(&fieldnation, leased, &marker)
+            .await
+        {
             Ok(found) => found,
             Err(error) => {
                 return self
@@ -160,11 +180,7 @@ impl Dispatcher {
                 work_order,
                 found_by_marker: true,
             }),
-            None => {
-                self.fieldnation
-                    .create_work_order_once(&body, &marker)
-                    .await
-            }
+            None => fieldnation.create_work_order_once(&body, &marker).await,
         };
         match created {
             Ok(created) => {
@@ -195,6 +211,7 @@ impl Dispatcher {
     /// first, the work order is looked up by its marker before anything is created.
     async fn created_by_earlier_attempt(
         &self,
+        fieldnation: &FieldNationClient,
         leased: &Leased,
         marker: &Marker,
     ) -> Result<Option<WorkOrder>, FnError> {
@@ -203,7 +220,7 @@ impl Dispatcher {
         }
         let created = leased.job.created.to_zoned_datetime(TimeZone::UTC).date();
         let since = created.yesterday().unwrap_or(created);
-        self.fieldnation.find_by_marker(marker, since).await
+        fieldnation.find_by_marker(marker, since).await
     }
 
     /// Whether any trigger holds on the record (a mapping without triggers always applies).
@@ -247,4 +264,9 @@ impl Dispatcher {
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// What a dispatch job is about, in its audit entries: `Ticket:9137`.
+fn subject(request: &DispatchRequest) -> String {
+    format!("{}:{}", request.entity, request.id)
 }

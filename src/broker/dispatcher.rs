@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::failure::Failure;
 use super::retry_policy::RetryPolicy;
-use super::store::{JobKind, Lease, Leased, Store, StoreError};
+use super::store::{AuditEntry, JobKind, Lease, Leased, Store, StoreError};
 use crate::autotask_client::Fetcher;
 use crate::fieldnation::client::FieldNationClient;
 use crate::ir::Program;
@@ -167,6 +167,11 @@ impl Dispatcher {
         self.dispatch_batch(dispatches, &ctx, &mut report).await?;
         self.sync_back(events, &ctx, &mut report).await?;
         Ok(report)
+    }
+
+    /// Records the calls of a run's jobs in the audit trail, in one transaction.
+    pub(super) async fn audit(&self, trail: Vec<AuditEntry>) -> Result<(), StoreError> {
+        self.store.record_calls(trail).await
     }
 
     /// Completes a job with no effects.

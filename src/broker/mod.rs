@@ -9,12 +9,14 @@
 //! rotated), [`intake`] (the webhook and manual dispatch endpoints), [`poller`] and
 //! [`server`] (`fieldmap serve`).
 
+mod call_audit;
 pub mod config;
 mod dispatch_batch;
 mod dispatcher;
 mod failure;
 pub mod intake;
 mod job_payload;
+mod note_marker;
 pub mod poller;
 mod preflight;
 mod problem_trace;

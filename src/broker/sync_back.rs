@@ -2,15 +2,19 @@
 //! correlation names the record (an event for a work order it does not know is ignored, never
 //! applied to some other record); an event older than the last one applied is skipped; the
 //! mapping's `on` rules give the changes; the record is updated by read-modify-write unless
-//! nothing changes, and the notes are created once per delivery, across retries.
+//! nothing changes, and the notes are created once per delivery, across retries and crashes
+//! ([`super::note_marker`]).
 
 use serde_json::Value as Json;
 
+use super::call_audit::JobCalls;
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
 use super::job_payload::EventDelivery;
+use super::note_marker::{delivery_noted, with_marker};
 use super::store::{Effect, Leased, StoreError};
 use crate::autotask::load_query_response;
+use crate::autotask_client::AutotaskClient;
 use crate::runtime::outbound::{AutotaskChanges, FieldChange};
 use crate::stdlib::context::EvalContext;
 use crate::value::record::RecordSet;
@@ -34,9 +38,18 @@ impl Dispatcher {
         }
         // Per work order, events apply in the order Field Nation stamped them.
         readable.sort_by_key(|(leased, delivery)| (delivery.timestamp(), leased.job.id));
+        let mut trail = Vec::new();
         for (leased, delivery) in &readable {
-            self.apply_event(leased, delivery, ctx, report).await?;
+            let calls = JobCalls::new();
+            self.apply_event(leased, delivery, ctx, report, &calls)
+                .await?;
+            let subject = match delivery.work_order_id() {
+                Some(id) => format!("workorder:{id}"),
+                None => "workorder:?".to_owned(),
+            };
+            trail.extend(calls.entries(&[(leased.job.id, subject)]));
         }
+        self.audit(trail).await?;
         Ok(())
     }
 
@@ -46,7 +59,9 @@ impl Dispatcher {
         delivery: &EventDelivery,
         ctx: &EvalContext,
         report: &mut RunReport,
+        calls: &JobCalls,
     ) -> Result<(), StoreError> {
+        let client = &calls.autotask(self.fetcher.client());
         let (Some(work_order_id), Some(event_at)) =
             (delivery.work_order_id(), delivery.timestamp())
         else {
@@ -73,6 +88,7 @@ impl Dispatcher {
         }
         let changes = match self
             .event_changes(
+                client,
                 &correlation.source_entity,
                 correlation.source_id,
                 delivery,
@@ -83,7 +99,6 @@ impl Dispatcher {
             Ok(c) => c,
             Err(failure) => return self.fail(leased, failure, report).await,
         };
-        let client = self.fetcher.client();
         let schemas = self.program.schemas();
         let updates: Vec<FieldChange> = changes
             .updates
@@ -105,7 +120,21 @@ impl Dispatcher {
         let mut notes = 0;
         let marker = delivery.note_marker();
         if !changes.notes.is_empty() && !self.store.is_applied(&marker).await? {
-            match client.create_ticket_notes(schemas, &changes.notes).await {
+            // An earlier attempt may have created the notes and died before marking them.
+            let noted = if leased.job.attempts > 1 {
+                delivery_noted(client, correlation.source_id, &delivery.delivery_id).await
+            } else {
+                Ok(false)
+            };
+            let created = match noted {
+                Ok(true) => Ok(Vec::new()),
+                Ok(false) => {
+                    let marked = with_marker(&changes.notes, &delivery.delivery_id);
+                    client.create_ticket_notes(schemas, &marked).await
+                }
+                Err(error) => Err(error),
+            };
+            match created {
                 Ok(ids) => notes = ids.len(),
                 Err(error) => return self.fail(leased, Failure::autotask(&error), report).await,
             }
@@ -129,14 +158,13 @@ impl Dispatcher {
     /// Reads the record fresh and asks the mapping's `on` rules what the event changes.
     async fn event_changes(
         &self,
+        client: &AutotaskClient,
         entity: &str,
         id: i64,
         delivery: &EventDelivery,
         ctx: &EvalContext,
     ) -> Result<AutotaskChanges, Failure> {
-        let pages = self
-            .fetcher
-            .client()
+        let pages = client
             .query_by_ids(entity, &[id])
             .await
             .map_err(|e| Failure::autotask(&e))?;

@@ -1,11 +1,12 @@
-//! `fieldmap sim autotask [--data DIR] [--port N] [--tenant FILE] [--bind ADDR] [--threshold N]`,
+//! `fieldmap sim autotask [--data DIR] [--port N] [--tenant FILE] [--bind ADDR] [--threshold N]
+//! [--webhook-url URL --webhook-secret S [--webhook-fields Status,AssignedResourceID]]`,
 //! `fieldmap sim fieldnation [--port N] [--webhook-url URL --webhook-secret S] [faults…]`,
 //! `fieldmap sim fieldnation-event --url URL <work order id> <event>`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use fieldmap::autotask::simulator::{SimConfig, serve};
+use fieldmap::autotask::simulator::{HookConfig, HookSubscription, SimConfig, serve};
 
 use super::{EXIT_USAGE, UsageError};
 
@@ -96,6 +97,23 @@ struct AutotaskArgs {
     /// Requests allowed per rolling hour before calls are refused.
     #[arg(long, value_name = "N", default_value_t = fieldmap::autotask::simulator::DEFAULT_THRESHOLD)]
     threshold: u32,
+    /// Where Autotask's webhook callbacks go when a ticket (or a subscribed entity) is
+    /// created or updated.
+    #[arg(long, value_name = "URL", requires = "webhook_secret")]
+    webhook_url: Option<String>,
+    /// The secret key callbacks are signed with (X-Hook-Signature).
+    #[arg(long, value_name = "SECRET", requires = "webhook_url")]
+    webhook_secret: Option<String>,
+    /// The subscribed fields whose change fires an update callback, comma-separated: ticket
+    /// fields or UDFs, or `Entity:Field` for another entity (`Task:Status`).
+    #[arg(
+        long,
+        value_name = "FIELDS",
+        value_delimiter = ',',
+        default_value = "Status",
+        requires = "webhook_url"
+    )]
+    webhook_fields: Vec<String>,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -230,11 +248,45 @@ fn run_fieldnation_event(args: FieldnationEventArgs) -> Result<u8, UsageError> {
     }
 }
 
+/// `Status,Task:Status` → a subscription per entity (tickets unless a name says otherwise).
+fn hook_config(url: String, secret: String, fields: &[String]) -> Result<HookConfig, UsageError> {
+    let mut config = HookConfig::tickets(url, secret, &[]);
+    config.subscriptions.clear();
+    for spec in fields.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
+        let (entity, field) = spec.split_once(':').unwrap_or(("Ticket", spec));
+        let (entity, field) = (entity.trim(), field.trim());
+        if entity.is_empty() || field.is_empty() {
+            return Err(UsageError(format!(
+                "--webhook-fields {spec}: expected FIELD or ENTITY:FIELD"
+            )));
+        }
+        match config
+            .subscriptions
+            .iter_mut()
+            .find(|s| s.entity.eq_ignore_ascii_case(entity))
+        {
+            Some(subscription) => subscription.fields.push(field.to_owned()),
+            None => config
+                .subscriptions
+                .push(HookSubscription::new(entity, &[field])),
+        }
+    }
+    if config.subscriptions.is_empty() {
+        return Err(UsageError("--webhook-fields names no field".into()));
+    }
+    Ok(config)
+}
+
 fn run_autotask(args: AutotaskArgs) -> Result<u8, UsageError> {
+    let webhook = match (args.webhook_url, args.webhook_secret) {
+        (Some(url), Some(secret)) => Some(hook_config(url, secret, &args.webhook_fields)?),
+        _ => None,
+    };
     let config = SimConfig {
         data_dir: args.data,
         tenant: args.tenant,
         threshold: args.threshold,
+        webhook: webhook.clone(),
         ..SimConfig::default()
     };
     let (user, password) = config.users.first().cloned().unwrap_or_default();
@@ -258,6 +310,23 @@ fn run_autotask(args: AutotaskArgs) -> Result<u8, UsageError> {
         outln!("  API user          {user}");
         outln!("  password          {password}");
         outln!("  integration code  {integration_code}");
+        match &webhook {
+            Some(webhook) => {
+                let subscribed = webhook
+                    .subscriptions
+                    .iter()
+                    .map(|s| format!("{} ({})", s.entity, s.fields.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                outln!(
+                    "  webhooks          {} on {subscribed}, signed (X-Hook-Signature)",
+                    webhook.url
+                );
+            }
+            None => {
+                outln!("  webhooks          none (--webhook-url and --webhook-secret send them)")
+            }
+        }
         outln!("getZoneInfo is answered at the same URL. Press Ctrl-C to stop.");
         // Runs until the process is interrupted; Ctrl-C ends it.
         std::future::pending::<()>().await;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use fieldmap::autotask::simulator as at_sim;
 use fieldmap::autotask::soap::CollectedEntity;
-use fieldmap::autotask::wire::QueryXml;
+use fieldmap::autotask::wire::{Operator, QueryItem, QueryXml};
 use fieldmap::autotask_client::{self, AutotaskClient, Fetcher, FieldEdit};
 use fieldmap::broker::store::{Clock, JobState, Options, Store};
 use fieldmap::broker::{
@@ -82,8 +82,13 @@ impl Rig {
 
     /// As [`Rig::start`], on a PostgreSQL schema of its own.
     async fn on_postgres() -> Result<Rig, BoxError> {
+        Rig::start_on(true, 2).await
+    }
+
+    /// As [`Rig::start`], on PostgreSQL or SQLite.
+    async fn start_on(postgres: bool, fn_retries: u32) -> Result<Rig, BoxError> {
         let source: Arc<str> = format!("{DISPATCH_TICKET}\n{STATUS_SYNC}").into();
-        Rig::with_mapping(source, 2, true).await
+        Rig::with_mapping(source, fn_retries, postgres).await
     }
 
     async fn with_mapping(
@@ -431,15 +436,40 @@ async fn a_job_whose_trigger_no_longer_holds_creates_nothing() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_error_then_success_is_one_work_order_after_a_retry() -> TestResult {
+    limited(error_then_success(false, fn_sim::Fault::Status(500), "500")).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limit_then_success_is_one_work_order_after_a_retry() -> TestResult {
+    let fault = fn_sim::Fault::RateLimited {
+        retry_after: Some(1),
+    };
+    limited(error_then_success(false, fault, "429")).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn field_nation_failures_retry_on_postgres_too() -> TestResult {
     limited(async {
+        error_then_success(true, fn_sim::Fault::Status(503), "503").await?;
+        let fault = fn_sim::Fault::RateLimited { retry_after: None };
+        error_then_success(true, fault, "429").await?;
+        refused_body_is_a_dead_letter(true).await?;
+        commit_then_drop_is_found_by_its_marker(true).await
+    })
+    .await
+}
+
+/// Field Nation answers the create with `fault` once: the job is retried on the schedule and
+/// then makes one work order.
+async fn error_then_success(postgres: bool, fault: fn_sim::Fault, status: &str) -> TestResult {
+    {
         // No retries inside the client: the job itself is retried.
-        let rig = Rig::start(0).await?;
-        rig.fieldnation
-            .inject(fn_sim::Endpoint::Create, fn_sim::Fault::Status(500));
+        let rig = Rig::start_on(postgres, 0).await?;
+        rig.fieldnation.inject(fn_sim::Endpoint::Create, fault);
         let job = rig.enqueue_dispatch(TICKET).await?;
         let outcome = rig.run(job).await?;
         assert!(
-            matches!(&outcome, Outcome::Retried { reason } if reason.contains("500")),
+            matches!(&outcome, Outcome::Retried { reason } if reason.contains(status)),
             "{outcome:?}"
         );
         let stored = rig.store().job(job).await?.ok_or("no job")?;
@@ -452,11 +482,11 @@ async fn a_server_error_then_success_is_one_work_order_after_a_retry() -> TestRe
         rig.clock.advance(Duration::from_secs(40));
         assert!(matches!(rig.run(job).await?, Outcome::Dispatched { .. }));
         assert_eq!(rig.fieldnation.work_order_count(), 1);
-        assert_eq!(rig.store().job(job).await?.map(|j| j.attempts), Some(2));
+        let done = rig.store().job(job).await?.ok_or("no job")?;
+        assert_eq!((done.state, done.attempts), (JobState::Done, 2));
         rig.finish().await;
         Ok(())
-    })
-    .await
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -504,9 +534,15 @@ async fn exhausted_retries_become_a_dead_letter() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_body_is_a_dead_letter_naming_the_rule_and_line() -> TestResult {
-    limited(async {
+    limited(refused_body_is_a_dead_letter(false)).await
+}
+
+/// Field Nation refuses the body (4xx): a dead letter whose reason names the mapping's rule and
+/// line, not retried.
+async fn refused_body_is_a_dead_letter(postgres: bool) -> TestResult {
+    {
         let source: Arc<str> = "mapping \"Bad type\" {\n  source autotask.Ticket\n  target fieldnation.WorkOrder\n  title = Title\n  types_of_work[0].id = AccountID\n  types_of_work[0].isPrimary = true\n}\n".into();
-        let rig = Rig::with_mapping(source, 2, false).await?;
+        let rig = Rig::with_mapping(source, 2, postgres).await?;
         let job = rig
             .store()
             .enqueue(DispatchRequest::new("Bad type", "Ticket", TICKET).job())
@@ -530,8 +566,46 @@ async fn a_refused_body_is_a_dead_letter_naming_the_rule_and_line() -> TestResul
         assert_eq!(rig.fieldnation.work_order_count(), 0);
         rig.finish().await;
         Ok(())
-    })
-    .await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_committed_before_a_dropped_connection_is_found_not_repeated() -> TestResult {
+    limited(commit_then_drop_is_found_by_its_marker(false)).await
+}
+
+/// Field Nation saves the work order and drops the connection before answering: the marker
+/// lookup finds it; nothing is created twice.
+async fn commit_then_drop_is_found_by_its_marker(postgres: bool) -> TestResult {
+    let rig = Rig::start_on(postgres, 0).await?;
+    rig.fieldnation
+        .inject(fn_sim::Endpoint::Create, fn_sim::Fault::CommitThenDrop);
+    let job = rig.enqueue_dispatch(TICKET).await?;
+    let outcome = rig.run(job).await?;
+    let Outcome::Dispatched {
+        work_order_id,
+        found_by_marker: true,
+    } = outcome
+    else {
+        return Err(format!("{outcome:?}").into());
+    };
+    assert_eq!(rig.fieldnation.work_order_count(), 1);
+    let created = rig
+        .fieldnation
+        .work_order(u64::try_from(work_order_id)?)
+        .ok_or("no work order")?;
+    assert!(fn_client::Marker::for_record(MARKER_FIELD, "Ticket", TICKET).is_on(&created));
+    let correlation = rig.store().correlation("Ticket", TICKET, MAPPING).await?;
+    assert_eq!(correlation.map(|c| c.work_order_id), Some(work_order_id));
+    let creates = rig
+        .fieldnation
+        .requests()
+        .iter()
+        .filter(|r| r.endpoint == "create")
+        .count();
+    assert_eq!(creates, 1, "the create was never sent again");
+    rig.finish().await;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -730,6 +804,249 @@ async fn a_worker_that_died_after_its_create_leaves_no_duplicate() -> TestResult
             correlation.map(|c| c.work_order_id),
             Some(i64::try_from(first.work_order.id)?)
         );
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn autotask_threshold_pauses_every_worker_then_both_succeed() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        // A second worker on the same store, sharing the Autotask client (as workers do).
+        let second = Dispatcher::new(
+            rig.program.clone(),
+            rig.store().clone(),
+            Arc::new(Fetcher::new(
+                rig.client.clone(),
+                rig.program.schemas().clone(),
+            )),
+            FieldNationClient::new(
+                fn_client::Credentials::client(fn_sim::DEMO_CLIENT_ID, fn_sim::DEMO_CLIENT_SECRET),
+                fn_client::ClientConfig {
+                    base_url: rig.fieldnation.base_url(),
+                    ..fn_client::ClientConfig::default()
+                },
+            )?,
+            DispatcherConfig {
+                worker: "second".into(),
+                marker_field: MARKER_FIELD,
+                ..DispatcherConfig::default()
+            },
+        );
+        rig.client.zone_url().await?;
+        let jobs = [
+            rig.enqueue_dispatch(TICKET).await?,
+            rig.enqueue_dispatch(9138).await?,
+        ];
+        rig.autotask.reset_counters();
+        let outage = Duration::from_millis(500);
+        rig.autotask.exceed_threshold_for(outage);
+        let started = std::time::Instant::now();
+        let (one, two) = tokio::join!(rig.dispatcher.run_once(1), second.run_once(1));
+        let elapsed = started.elapsed();
+        let outcomes: Vec<Outcome> = one?
+            .outcomes
+            .into_iter()
+            .chain(two?.outcomes)
+            .map(|(_, o)| o)
+            .collect();
+        assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+        for outcome in &outcomes {
+            assert!(
+                matches!(outcome, Outcome::Dispatched { .. }),
+                "paused, then dispatched within the run: {outcomes:?}"
+            );
+        }
+        assert!(
+            elapsed >= outage,
+            "both waited out the threshold: {elapsed:?}"
+        );
+        for job in jobs {
+            let job = rig.store().job(job).await?.ok_or("no job")?;
+            assert_eq!((job.state, job.attempts), (JobState::Done, 1));
+        }
+        // Paused together: at most one refusal per worker, not one per retry.
+        let ticket_queries = rig
+            .autotask_calls()
+            .iter()
+            .filter(|c| *c == "query Ticket")
+            .count();
+        assert!(ticket_queries <= 4, "{:?}", rig.autotask_calls());
+        let headroom = rig.client.headroom();
+        assert!(!headroom.paused && headroom.pauses >= 1, "{headroom:?}");
+        assert!(headroom.remaining < headroom.limit);
+        assert_eq!(rig.fieldnation.work_order_count(), 2);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_call_of_a_job_is_in_its_audit_trail() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let dispatch = rig.enqueue_dispatch(TICKET).await?;
+        let Outcome::Dispatched { work_order_id, .. } = rig.run(dispatch).await? else {
+            return Err("not dispatched".into());
+        };
+        let approved = event(APPROVED, work_order_id, "2026-01-16T09:15:00-06:00")?;
+        let applied = rig.enqueue_event("d-approved", approved).await?;
+        assert!(matches!(
+            rig.run(applied).await?,
+            Outcome::EventApplied { notes: 1, .. }
+        ));
+
+        let calls = |records: Vec<fieldmap::broker::store::AuditRecord>| -> Vec<String> {
+            // Oldest first; `api operation -> outcome`.
+            let mut records = records;
+            records.sort_by_key(|r| r.id);
+            records
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} -> {}",
+                        r.entry.api, r.entry.operation, r.entry.outcome
+                    )
+                })
+                .collect()
+        };
+        let dispatch_calls = calls(rig.store().calls(Some(dispatch), 100).await?);
+        for expected in [
+            "autotask query Ticket -> ok",
+            "autotask query Account -> ok",
+            "fieldnation token -> ok",
+            "fieldnation create -> ok",
+        ] {
+            assert!(
+                dispatch_calls.iter().any(|c| c == expected),
+                "{expected} missing: {dispatch_calls:#?}"
+            );
+        }
+        let records = rig.store().calls(Some(dispatch), 100).await?;
+        assert!(records.iter().all(|r| {
+            r.entry.job_id == Some(dispatch) && r.entry.target.as_deref() == Some("Ticket:9137")
+        }));
+        let event_calls = calls(rig.store().calls(Some(applied), 100).await?);
+        assert_eq!(
+            event_calls,
+            [
+                "autotask query Ticket -> ok",
+                // The read-modify-write: read, then write the whole ticket back.
+                "autotask query Ticket -> ok",
+                "autotask update Ticket -> ok",
+                "autotask create TicketNote -> ok",
+            ],
+            "{event_calls:#?}"
+        );
+        // A failed call is there too, with what went wrong.
+        rig.fieldnation
+            .inject(fn_sim::Endpoint::Create, fn_sim::Fault::Status(500));
+        let failing = rig.enqueue_dispatch(9138).await?;
+        // The client's own retry: looked up by its marker, then created.
+        assert!(matches!(
+            rig.run(failing).await?,
+            Outcome::Dispatched { .. }
+        ));
+        let failed = calls(rig.store().calls(Some(failing), 100).await?);
+        let fieldnation: Vec<&str> = failed
+            .iter()
+            .map(String::as_str)
+            .filter(|c| c.starts_with("fieldnation"))
+            .collect();
+        assert_eq!(
+            fieldnation,
+            [
+                "fieldnation create -> HTTP 500",
+                "fieldnation list -> ok",
+                "fieldnation create -> ok"
+            ],
+            "{failed:#?}"
+        );
+        // No secret of either API is in the trail.
+        for record in rig.store().calls(None, 1000).await? {
+            let text = format!("{:?}", record.entry);
+            for secret in [at_sim::DEMO_PASSWORD, fn_sim::DEMO_CLIENT_SECRET] {
+                assert!(!text.contains(secret), "{text}");
+            }
+        }
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_created_before_a_crash_is_not_created_again() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let work_order_id = dispatched(&rig).await?;
+        let approved = event(APPROVED, work_order_id, "2026-01-16T09:15:00-06:00")?;
+        let job = rig.enqueue_event("d-approved", approved).await?;
+        // A worker leases the event, creates its note (with the delivery's line, as the broker
+        // writes it) and dies before it marks the delivery applied.
+        let lost = rig
+            .store()
+            .lease("crashed", &[], 1, Duration::from_secs(60))
+            .await?;
+        assert_eq!(lost.len(), 1);
+        let schemas = rig.program.schemas();
+        rig.client
+            .create_ticket_notes(
+                schemas,
+                &[fieldmap::runtime::outbound::NewNote {
+                    ticket_id: TICKET,
+                    title: "Field Nation: work approved".into(),
+                    description: "Approved by the provider.\n\n(fieldmap delivery d-approved)"
+                        .into(),
+                    note_type: 3,
+                    publish: 1,
+                }],
+            )
+            .await?;
+        // Its lease runs out; this worker runs the job again.
+        rig.clock.advance(Duration::from_secs(61));
+        let outcome = rig.run(job).await?;
+        assert!(
+            matches!(outcome, Outcome::EventApplied { notes: 0, .. }),
+            "{outcome:?}"
+        );
+        let notes = rig
+            .client
+            .query_entities(&QueryXml::new(
+                "TicketNote",
+                vec![
+                    QueryItem::field("TicketID", Operator::Equals, TICKET.to_string()),
+                    QueryItem::field(
+                        "Description",
+                        Operator::Contains,
+                        "(fieldmap delivery d-approved)",
+                    ),
+                ],
+            ))
+            .await?;
+        assert_eq!(notes.len(), 1, "one note for the delivery");
+        // Another delivery's note is created, with its own line.
+        let again = event(APPROVED, work_order_id, "2026-01-16T10:15:00-06:00")?;
+        let job = rig.enqueue_event("d-approved-2", again).await?;
+        assert!(matches!(
+            rig.run(job).await?,
+            Outcome::EventApplied { notes: 1, .. }
+        ));
+        let lines = rig
+            .client
+            .query_entities(&QueryXml::new(
+                "TicketNote",
+                vec![QueryItem::field(
+                    "Description",
+                    Operator::Contains,
+                    "(fieldmap delivery d-approved-2)",
+                )],
+            ))
+            .await?;
+        assert_eq!(lines.len(), 1);
         rig.finish().await;
         Ok(())
     })

@@ -324,13 +324,24 @@ async fn an_1100_id_fetch_is_split_into_three_or_queries() -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
     limited(async {
-        // Injected: Autotask says the threshold is reached twice, then answers.
+        // Injected: Autotask refuses a query for its threshold; the client pauses, asks
+        // getThresholdAndUsageInfo (refused too: it reports the budget used up) until there is
+        // room, and only then sends the query again.
         let sim = start(SimConfig::default()).await?;
         let client = connected(&sim, fast_config(&sim)).await?;
         sim.inject_times(Fault::Threshold, 2);
         let page = client.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await?;
         assert_eq!(page.entity_count, 1);
-        assert_eq!(sim.request_count(), 3, "two refusals, then the answer");
+        assert_eq!(
+            seen(&sim),
+            [
+                "query Ticket",
+                "getThresholdAndUsageInfo",
+                "getThresholdAndUsageInfo",
+                "query Ticket"
+            ],
+            "one refusal, two probes, then the answer"
+        );
         let outcomes: Vec<String> = client
             .call_log()
             .calls()
@@ -338,12 +349,25 @@ async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
             .filter(|c| c.operation == Operation::Query)
             .map(|c| c.outcome.clone())
             .collect();
-        assert_eq!(outcomes, ["threshold reached", "threshold reached", "ok"]);
+        assert_eq!(outcomes, ["threshold reached", "ok"]);
+        assert!(!client.headroom().paused);
+        assert_eq!(client.headroom().pauses, 1);
 
-        // More refusals than retries: a typed error.
-        sim.inject_times(Fault::Threshold, 4);
-        let refused = client.query_page(&QueryXml::by_ids("Ticket", &[TICKET])).await;
+        // Refused for longer than the client may wait: a typed error, and the calls stay paused.
+        let impatient = connected(
+            &sim,
+            ClientConfig {
+                max_budget_wait: Duration::from_millis(100),
+                ..fast_config(&sim)
+            },
+        )
+        .await?;
+        sim.exceed_threshold_for(Duration::from_secs(30));
+        let refused = impatient
+            .query_page(&QueryXml::by_ids("Ticket", &[TICKET]))
+            .await;
         assert!(matches!(refused, Err(ClientError::Threshold { .. })), "{refused:?}");
+        assert!(impatient.headroom().paused);
         sim.shutdown().await;
 
         // The real thing: a database with a budget of 3 requests an hour, the client unaware.
@@ -356,6 +380,7 @@ async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
             &sim,
             ClientConfig {
                 max_retries: 1,
+                max_budget_wait: Duration::from_millis(200),
                 ..fast_config(&sim)
             },
         )
@@ -368,7 +393,8 @@ async fn the_threshold_is_waited_out_and_recovered_from() -> TestResult {
             matches!(&refused, Err(ClientError::Threshold { message, .. }) if message.contains("exceeded its threshold")),
             "{refused:?}"
         );
-        assert_eq!(sim.request_count(), 5, "refused, retried once, refused again");
+        let queries = seen(&sim).iter().filter(|c| *c == "query Ticket").count();
+        assert_eq!(queries, 4, "refused once; the retry waited for room that never came");
         sim.advance_clock(Duration::from_secs(3601));
         assert_eq!(
             client

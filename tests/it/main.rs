@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per area.
 
 mod architecture;
+mod autotask_webhooks;
 mod body;
 mod broker_dispatch;
 mod broker_intake;

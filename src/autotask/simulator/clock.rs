@@ -37,11 +37,15 @@ impl SimClock {
         now.checked_add(self.skew()).unwrap_or(now)
     }
 
-    /// Now as a New York wall clock, for the dates Autotask stamps on records.
-    pub(super) fn wall_clock(&self) -> DateTime {
+    /// Now in UTC, for the times webhook callbacks carry.
+    pub(super) fn timestamp(&self) -> Timestamp {
         let skew = SignedDuration::try_from(self.skew()).unwrap_or(SignedDuration::ZERO);
         let now = Timestamp::now();
-        let now = now.checked_add(skew).unwrap_or(now);
-        eastern().to_datetime(now)
+        now.checked_add(skew).unwrap_or(now)
+    }
+
+    /// Now as a New York wall clock, for the dates Autotask stamps on records.
+    pub(super) fn wall_clock(&self) -> DateTime {
+        eastern().to_datetime(self.timestamp())
     }
 }

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::hook_config::HookConfig;
+
 /// The API user of the bundled demo configuration.
 pub const DEMO_USER: &str = "api@demo-msp.example";
 /// The password of [`DEMO_USER`].
@@ -27,6 +29,8 @@ pub struct SimConfig {
     pub integration_code: String,
     /// Requests allowed per rolling hour before calls are rejected.
     pub threshold: u32,
+    /// Where saved creates and updates send Autotask's webhook callbacks; `None`: nowhere.
+    pub webhook: Option<HookConfig>,
 }
 
 impl Default for SimConfig {
@@ -37,6 +41,7 @@ impl Default for SimConfig {
             users: vec![(DEMO_USER.to_owned(), DEMO_PASSWORD.to_owned())],
             integration_code: DEMO_INTEGRATION_CODE.to_owned(),
             threshold: DEFAULT_THRESHOLD,
+            webhook: None,
         }
     }
 }

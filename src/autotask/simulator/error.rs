@@ -22,6 +22,9 @@ pub enum SimError {
     /// The tenant snapshot is not valid.
     #[error("tenant snapshot {name}: {message}")]
     Tenant { name: String, message: String },
+    /// The webhook sender could not be set up.
+    #[error("webhooks: {0}")]
+    Webhook(String),
     /// A data file is not a query response the simulator can serve.
     #[error("data file {file}: {message}")]
     Data { file: String, message: String },

@@ -15,8 +15,10 @@ use super::config::SimConfig;
 use super::dataset::load_dataset;
 use super::error::SimError;
 use super::fault_injection::{Fault, FaultQueue};
+use super::hook_delivery::{HookDelivery, HookSender};
 use super::http_endpoint::{ENDPOINT_PATH, handle_request};
 use super::metadata::Metadata;
+use super::record_edit::edit_record;
 use super::state::SimState;
 use super::usage_window::UsageWindow;
 
@@ -41,6 +43,12 @@ pub async fn serve(config: SimConfig, addr: SocketAddr) -> Result<SimHandle, Sim
         .map_err(|source| SimError::Bind { addr, source })?;
     let (shutdown_sender, shutdown) = watch::channel(false);
     let host = reachable_address(bound);
+    let hooks = match config.webhook {
+        Some(webhook) => {
+            Some(HookSender::start(webhook, shutdown.clone()).map_err(SimError::Webhook)?)
+        }
+        None => None,
+    };
     let state = Arc::new(SimState {
         metadata,
         store: Mutex::new(store),
@@ -52,6 +60,8 @@ pub async fn serve(config: SimConfig, addr: SocketAddr) -> Result<SimHandle, Sim
         calls: CallLog::default(),
         zone_url: format!("http://{host}{ENDPOINT_PATH}"),
         web_url: format!("http://{host}/"),
+        hooks,
+        threshold_until: Mutex::new(None),
         shutdown: shutdown.clone(),
     });
     let router = Router::new()
@@ -143,6 +153,46 @@ impl SimHandle {
     /// counting toward the threshold, and records are stamped later.
     pub fn advance_clock(&self, by: Duration) {
         self.state.clock.advance(by);
+    }
+
+    /// Refuses every call but `getThresholdAndUsageInfo` as over the threshold for `period`
+    /// (real time), and reports the budget as used up meanwhile: an outage of the request
+    /// budget, for testing clients that must pause.
+    pub fn exceed_threshold_for(&self, period: Duration) {
+        let until = std::time::Instant::now() + period;
+        *self
+            .state
+            .threshold_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(until);
+    }
+
+    /// Changes a record as a person in Autotask's UI would, e.g. a dispatcher setting a
+    /// ticket's status: `changes` are fields or UDFs by name with their wire text
+    /// (`[("Status", "12")]`). It goes through the `update` write path (the same checks; the
+    /// webhooks fire) and does not count as an API request.
+    ///
+    /// # Errors
+    ///
+    /// The record does not exist, a name is no field or UDF of the entity, or Autotask's
+    /// checks refuse a value; the message says which.
+    pub fn update_record(
+        &self,
+        entity: &str,
+        id: i64,
+        changes: &[(&str, &str)],
+    ) -> Result<(), String> {
+        edit_record(&self.state, entity, id, changes)
+    }
+
+    /// Webhook delivery attempts, oldest first (the most recent `log_length` of them); empty
+    /// when no webhook is configured.
+    pub fn hook_deliveries(&self) -> Vec<HookDelivery> {
+        self.state
+            .hooks
+            .as_ref()
+            .map(|hooks| hooks.records())
+            .unwrap_or_default()
     }
 
     /// Requests counted toward the threshold in the last hour.

@@ -87,7 +87,7 @@ pub(super) async fn handle_request(
         entity: entity.clone(),
     });
 
-    let mut force_threshold = false;
+    let mut force_threshold = state.threshold_forced();
     match state.faults.next() {
         None => {}
         Some(Fault::Latency(delay)) => tokio::time::sleep(delay).await,

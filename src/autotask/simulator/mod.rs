@@ -47,7 +47,16 @@
 //! only against entity types the dataset holds; elements that are not
 //! fields of the entity are ignored, as .NET's deserializer ignores them.
 //!
-//! For tests: [`SimHandle::inject`] queues [`Fault`]s, [`SimHandle::calls`]
+//! Webhooks ([`HookConfig`]): a saved `create` or `update` of a subscribed entity type posts
+//! Autotask's callback JSON, signed with `X-Hook-Signature`, to the configured URL: a create
+//! always, an update only when a subscribed field changed, with the changed subscribed fields
+//! and the always-sent ones in `Fields`; `SequenceNumber` counts up, `EventTime` is UTC.
+//! Deliveries are asynchronous, in order, bounded, and retried on Autotask's schedule (5
+//! retries within 2 minutes, or a shorter one for tests). [`SimHandle::update_record`]
+//! changes a record as a dispatcher in the web UI would, and fires the same webhooks.
+//!
+//! For tests: [`SimHandle::inject`] queues [`Fault`]s, [`SimHandle::exceed_threshold_for`]
+//! refuses every call as over the threshold for a while, [`SimHandle::calls`]
 //! and [`SimHandle::request_count`] count API calls, and
 //! [`SimHandle::advance_clock`] lets an hour pass at once.
 
@@ -63,6 +72,9 @@ mod error;
 mod fault_injection;
 mod field_info_xml;
 mod handle;
+mod hook_changes;
+mod hook_config;
+mod hook_delivery;
 mod http_endpoint;
 mod http_reply;
 mod like_pattern;
@@ -78,6 +90,7 @@ mod op_wsdl_version;
 mod op_zone_info;
 mod query_match;
 mod query_plan;
+mod record_edit;
 mod rejection;
 mod request_envelope;
 mod response_envelope;
@@ -92,4 +105,8 @@ pub use config::{DEFAULT_THRESHOLD, DEMO_INTEGRATION_CODE, DEMO_PASSWORD, DEMO_U
 pub use error::SimError;
 pub use fault_injection::{Fault, TIMEOUT_HOLD};
 pub use handle::{SimHandle, serve};
+pub use hook_config::{
+    AUTOTASK_RETRY_DELAYS, DEFAULT_HOOK_QUEUE, DEMO_HOOK_GUID, HookConfig, HookSubscription,
+};
+pub use hook_delivery::HookDelivery;
 pub use op_threshold::THRESHOLD_EXCEEDED_MESSAGE;

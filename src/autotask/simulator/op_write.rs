@@ -5,6 +5,7 @@
 
 use super::entity_input::{WriteMode, entity_type_of, read_entity};
 use super::entity_xml::push_entity;
+use super::hook_changes::hook_fields;
 use super::request_envelope::EnvelopeError;
 use super::response_envelope::{AtwsResult, FaultCode, ReturnInfo, atws_document};
 use super::state::SimState;
@@ -29,7 +30,7 @@ pub(super) fn answer_write(
     Ok(atws_document(name, &result))
 }
 
-fn run_write(
+pub(super) fn run_write(
     state: &SimState,
     operation: &XmlElement,
     mode: WriteMode,
@@ -102,7 +103,20 @@ fn run_write(
             message: String::new(),
         });
     }
+    let event_time = state.clock.timestamp();
     for (entity_name, record) in pending {
+        let old = match mode {
+            WriteMode::Create => None,
+            WriteMode::Update => store.get(&entity_name, record.id).cloned(),
+        };
+        // Under the store's lock, so callbacks are numbered in the order writes are saved.
+        if let Some(hooks) = &state.hooks
+            && let Some(subscription) = hooks.config().subscription(&entity_name)
+            && let Some((action, fields)) =
+                hook_fields(&state.metadata, subscription, old.as_ref(), &record)
+        {
+            hooks.send(action, &entity_name, record.id, fields, event_time);
+        }
         store.put(&entity_name, record);
     }
     Ok(AtwsResult {

@@ -1,6 +1,7 @@
 //! Everything a running simulator holds, shared by its request handlers.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use tokio::sync::watch;
 
@@ -8,6 +9,7 @@ use super::call_log::CallLog;
 use super::clock::SimClock;
 use super::datastore::DataStore;
 use super::fault_injection::FaultQueue;
+use super::hook_delivery::HookSender;
 use super::metadata::Metadata;
 use super::usage_window::UsageWindow;
 
@@ -24,6 +26,10 @@ pub(super) struct SimState {
     /// What `getZoneInfo` answers: this simulator's endpoint.
     pub(super) zone_url: String,
     pub(super) web_url: String,
+    /// Where saved writes send webhook callbacks, when configured.
+    pub(super) hooks: Option<Arc<HookSender>>,
+    /// Until when every call is refused as over the threshold (a test's outage).
+    pub(super) threshold_until: Mutex<Option<Instant>>,
     /// Turns `true` when the simulator shuts down.
     pub(super) shutdown: watch::Receiver<bool>,
 }
@@ -36,6 +42,15 @@ impl SimState {
 
     pub(super) fn usage(&self) -> MutexGuard<'_, UsageWindow> {
         self.usage.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether a period of refusals set by `exceed_threshold_for` is running.
+    pub(super) fn threshold_forced(&self) -> bool {
+        let until = *self
+            .threshold_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        until.is_some_and(|until| Instant::now() < until)
     }
 
     /// User names compare without case, as Autotask's logins do.

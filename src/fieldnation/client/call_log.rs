@@ -18,6 +18,8 @@ pub struct ApiCall {
     pub status: Option<u16>,
     /// `ok`, or what went wrong in a few words (never a secret).
     pub outcome: String,
+    /// When it was sent.
+    pub at: jiff::Timestamp,
     pub elapsed: Duration,
 }
 
@@ -96,6 +98,7 @@ mod tests {
                 attempt,
                 status: Some(503),
                 outcome: "HTTP 503".into(),
+                at: jiff::Timestamp::UNIX_EPOCH,
                 elapsed: Duration::from_millis(4),
             });
         }

@@ -35,6 +35,8 @@ const MAX_CATALOG_PAGES: u64 = 100;
 #[derive(Clone)]
 pub struct FieldNationClient {
     inner: Arc<Inner>,
+    /// Another log for one unit of work (a broker job), besides the client's own.
+    scoped_log: Option<Arc<CallLog>>,
 }
 
 struct Inner {
@@ -88,11 +90,20 @@ impl FieldNationClient {
         };
         Ok(FieldNationClient {
             inner: Arc::new(inner),
+            scoped_log: None,
         })
     }
 
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
+    }
+
+    /// The same client, also recording its calls in `log` (a broker job's audit trail).
+    pub fn with_call_log(&self, log: Arc<CallLog>) -> FieldNationClient {
+        FieldNationClient {
+            inner: self.inner.clone(),
+            scoped_log: Some(log),
+        }
     }
 
     /// The requests this client (and its clones) sent: the count of all, the last 1,000.
@@ -565,7 +576,8 @@ impl FieldNationClient {
         result: &Result<T, FnError>,
         elapsed: Duration,
     ) {
-        self.inner.log.record(ApiCall {
+        let now = jiff::Timestamp::now();
+        let call = ApiCall {
             operation,
             attempt,
             status,
@@ -573,8 +585,16 @@ impl FieldNationClient {
                 Ok(_) => "ok".into(),
                 Err(error) => error.short(),
             },
+            at: jiff::SignedDuration::try_from(elapsed)
+                .ok()
+                .and_then(|took| now.checked_sub(took).ok())
+                .unwrap_or(now),
             elapsed,
-        });
+        };
+        if let Some(log) = &self.scoped_log {
+            log.record(call.clone());
+        }
+        self.inner.log.record(call);
     }
 }
 

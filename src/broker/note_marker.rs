@@ -1,0 +1,81 @@
+//! Notes exactly once per Field Nation delivery, across crashes. Each note a delivery creates
+//! ends with a line naming it, `(fieldmap delivery <delivery id>)`; before creating a
+//! delivery's notes the broker asks Autotask, in one query, whether the record already holds a
+//! note with that line. A worker that created the notes and died before marking the delivery
+//! applied leaves the line behind, so the next attempt finds it and creates nothing.
+
+use crate::autotask::wire::{Operator, QueryItem, QueryXml};
+use crate::autotask_client::{AutotaskClient, ClientError};
+use crate::runtime::outbound::NewNote;
+
+/// Autotask's limit on a note's `Description`.
+const DESCRIPTION_LIMIT: usize = 32_000;
+
+/// The line that names a delivery in its notes.
+pub(super) fn marker_line(delivery_id: &str) -> String {
+    format!("(fieldmap delivery {delivery_id})")
+}
+
+/// The notes, each with the delivery's line at the end (the text before it shortened when
+/// both would not fit in a description).
+pub(super) fn with_marker(notes: &[NewNote], delivery_id: &str) -> Vec<NewNote> {
+    let line = marker_line(delivery_id);
+    notes
+        .iter()
+        .map(|note| {
+            let room = DESCRIPTION_LIMIT.saturating_sub(line.chars().count() + 2);
+            let text: String = note.description.chars().take(room).collect();
+            NewNote {
+                description: format!("{}\n\n{line}", text.trim_end()),
+                ..note.clone()
+            }
+        })
+        .collect()
+}
+
+/// Whether ticket `ticket_id` holds a note of this delivery already: one query.
+pub(super) async fn delivery_noted(
+    client: &AutotaskClient,
+    ticket_id: i64,
+    delivery_id: &str,
+) -> Result<bool, ClientError> {
+    let query = QueryXml::new(
+        "TicketNote",
+        vec![
+            QueryItem::field("TicketID", Operator::Equals, ticket_id.to_string()),
+            QueryItem::field("Description", Operator::Contains, marker_line(delivery_id)),
+        ],
+    );
+    Ok(!client.query_entities(&query).await?.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_ends_every_note_and_fits() {
+        let note = NewNote {
+            ticket_id: 9137,
+            title: "Work done".into(),
+            description: "Checked out at 14:02.\n".into(),
+            note_type: 3,
+            publish: 1,
+        };
+        let long = NewNote {
+            description: "x".repeat(40_000),
+            ..note.clone()
+        };
+        let marked = with_marker(&[note, long], "3f1c:1");
+        assert_eq!(
+            marked[0].description,
+            "Checked out at 14:02.\n\n(fieldmap delivery 3f1c:1)"
+        );
+        assert_eq!(marked[1].description.chars().count(), DESCRIPTION_LIMIT);
+        assert!(
+            marked[1]
+                .description
+                .ends_with("(fieldmap delivery 3f1c:1)")
+        );
+    }
+}
