@@ -9,12 +9,14 @@
 use std::collections::BTreeMap;
 
 use jiff::tz::TimeZone;
+use tracing::Instrument;
 
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
 use super::job_payload::DispatchRequest;
 use super::problem_trace::trace_problems;
 use super::store::{Effect, Leased, NewCorrelation, StoreError};
+use super::telemetry::dispatch_span;
 use crate::fieldnation::client::{CreateOutcome, FnError, Marker, WorkOrder};
 use crate::ir::MappingProgram;
 use crate::runtime::issue::Issue;
@@ -68,6 +70,7 @@ impl Dispatcher {
                 }
             };
             for (leased, request) in &batch {
+                let span = dispatch_span(&leased.job, &request.entity, request.id);
                 self.dispatch_one(
                     index,
                     mapping,
@@ -77,6 +80,7 @@ impl Dispatcher {
                     ctx,
                     report,
                 )
+                .instrument(span)
                 .await?;
             }
         }

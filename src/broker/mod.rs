@@ -7,17 +7,21 @@
 //! jobs ([`DispatchRequest`]) and applies Field Nation events ([`EventDelivery`]) back to
 //! their records.
 
+pub mod admin;
 mod dispatch_batch;
 mod dispatcher;
 mod failure;
 mod job_payload;
+pub mod metrics;
 mod problem_trace;
 mod retry_policy;
 pub mod store;
 mod sync_back;
+mod telemetry;
 
 pub use dispatcher::{Dispatcher, DispatcherConfig, Outcome, RunReport};
 pub use failure::Failure;
 pub use job_payload::{DispatchRequest, EventDelivery};
+pub use metrics::Metrics;
 pub use problem_trace::trace_problems;
 pub use retry_policy::RetryPolicy;

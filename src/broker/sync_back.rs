@@ -5,11 +5,13 @@
 //! nothing changes, and the notes are created once per delivery, across retries.
 
 use serde_json::Value as Json;
+use tracing::Instrument;
 
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
 use super::job_payload::EventDelivery;
 use super::store::{Effect, Leased, StoreError};
+use super::telemetry::{job_span, record_correlation};
 use crate::autotask::load_query_response;
 use crate::runtime::outbound::{AutotaskChanges, FieldChange};
 use crate::stdlib::context::EvalContext;
@@ -35,7 +37,9 @@ impl Dispatcher {
         // Per work order, events apply in the order Field Nation stamped them.
         readable.sort_by_key(|(leased, delivery)| (delivery.timestamp(), leased.job.id));
         for (leased, delivery) in &readable {
-            self.apply_event(leased, delivery, ctx, report).await?;
+            self.apply_event(leased, delivery, ctx, report)
+                .instrument(job_span(&leased.job))
+                .await?;
         }
         Ok(())
     }
@@ -57,6 +61,7 @@ impl Dispatcher {
             let outcome = Outcome::UnknownWorkOrder { work_order_id };
             return self.finish(leased, outcome, Vec::new(), report).await;
         };
+        record_correlation(&correlation);
         if correlation
             .last_event_at
             .is_some_and(|last| event_at < last)

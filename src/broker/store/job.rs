@@ -20,6 +20,9 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// Every kind, in order.
+    pub const ALL: [JobKind; 3] = [JobKind::Dispatch, JobKind::Event, JobKind::Writeback];
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {

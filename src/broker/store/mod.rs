@@ -161,6 +161,16 @@ impl Store {
         self.clock.now_millis()
     }
 
+    /// The newest migration this build knows for the store's backend: a store whose latest
+    /// applied migration is older is not ready.
+    pub fn latest_migration(&self) -> i64 {
+        let list = match self.backend {
+            Backend::Sqlite(_) => migrations::SQLITE,
+            Backend::Postgres(_) => migrations::POSTGRES,
+        };
+        list.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
     /// The migrations applied, in order: `(version, name)`.
     ///
     /// # Errors
