@@ -10,8 +10,10 @@ mod event;
 mod explain;
 mod fmt;
 mod inputs;
+mod jobs;
 mod lint;
 mod live;
+mod logging;
 mod poll;
 mod report;
 mod run;
@@ -65,6 +67,8 @@ enum Command {
     Test(test::Args),
     /// Rewrite mapping files in the canonical layout (`--check`: only list those that differ).
     Fmt(fmt::Args),
+    /// The broker's jobs in its store: list, show, retry or drop them.
+    Jobs(jobs::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +79,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
+    // One-shot commands show warnings and errors only, unless FIELDMAP_LOG asks for more.
+    logging::init("warn");
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
@@ -86,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Sim(args) => sim::run(args),
         Command::Schema(args) => schema_pull::run(args),
         Command::Poll(args) => poll::run(args),
+        Command::Jobs(args) => jobs::run(args),
     };
     ExitCode::from(if output::failed() { EXIT_USAGE } else { code })
 }

@@ -37,16 +37,16 @@ fn start() -> Timestamp {
 }
 
 /// One test's database: its URL and options, the store, and what to remove at the end.
-struct Db {
-    url: String,
+pub(crate) struct Db {
+    pub(crate) url: String,
     options: Options,
     file: Option<PathBuf>,
-    store: Store,
+    pub(crate) store: Store,
     finished: bool,
 }
 
 impl Db {
-    async fn sqlite() -> Db {
+    pub(crate) async fn sqlite() -> Db {
         let file = std::env::temp_dir().join(format!("{}.db", unique("fieldmap_store")));
         let url = format!("sqlite:{}", file.display());
         let options = Options {
@@ -63,7 +63,7 @@ impl Db {
         }
     }
 
-    async fn postgres() -> Db {
+    pub(crate) async fn postgres() -> Db {
         let url = postgres_url();
         let options = Options {
             schema: Some(unique("fm_store")),
@@ -87,11 +87,11 @@ impl Db {
             .unwrap()
     }
 
-    fn clock(&self) -> &Clock {
+    pub(crate) fn clock(&self) -> &Clock {
         self.store.clock()
     }
 
-    async fn finish(mut self) {
+    pub(crate) async fn finish(mut self) {
         if self.file.is_none() {
             self.store.drop_schema().await.unwrap();
         }

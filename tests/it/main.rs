@@ -2,6 +2,7 @@
 
 mod architecture;
 mod body;
+mod broker_admin;
 mod broker_dispatch;
 mod broker_store;
 mod cli;

@@ -71,13 +71,11 @@ pub fn parse_filter(query: Option<&str>) -> Result<JobFilter, String> {
     Ok(filter)
 }
 
-fn job_id(text: &str) -> Result<i64, Response> {
-    text.parse().map_err(|_| {
-        problem(
-            StatusCode::BAD_REQUEST,
-            format!("`{text}` is not a job id: expected a number"),
-        )
-    })
+fn not_an_id(text: &str) -> Response {
+    problem(
+        StatusCode::BAD_REQUEST,
+        format!("`{text}` is not a job id: expected a number"),
+    )
 }
 
 fn not_found(id: i64) -> Response {
@@ -85,10 +83,9 @@ fn not_found(id: i64) -> Response {
 }
 
 /// `GET /jobs/{id}`: the job with its payload, correlation and calls.
-pub(super) async fn show(State(state): State<AdminState>, Path(id): Path<String>) -> Response {
-    let id = match job_id(&id) {
-        Ok(id) => id,
-        Err(response) => return response,
+pub(super) async fn show(State(state): State<AdminState>, Path(text): Path<String>) -> Response {
+    let Ok(id) = text.parse::<i64>() else {
+        return not_an_id(&text);
     };
     match JobDetail::load(&state.store, id).await {
         Ok(Some(detail)) => json_reply(StatusCode::OK, &detail.to_json()),
@@ -99,10 +96,9 @@ pub(super) async fn show(State(state): State<AdminState>, Path(id): Path<String>
 
 /// `POST /jobs/{id}/retry`: a dead letter (or a job waiting for its retry) queued to run now;
 /// answers with the job as it is now.
-pub(super) async fn retry(State(state): State<AdminState>, Path(id): Path<String>) -> Response {
-    let id = match job_id(&id) {
-        Ok(id) => id,
-        Err(response) => return response,
+pub(super) async fn retry(State(state): State<AdminState>, Path(text): Path<String>) -> Response {
+    let Ok(id) = text.parse::<i64>() else {
+        return not_an_id(&text);
     };
     let job = match state.store.job(id).await {
         Ok(Some(job)) => job,
@@ -125,10 +121,9 @@ pub(super) async fn retry(State(state): State<AdminState>, Path(id): Path<String
 }
 
 /// `DELETE /jobs/{id}`: removes a job no worker holds; 204.
-pub(super) async fn drop(State(state): State<AdminState>, Path(id): Path<String>) -> Response {
-    let id = match job_id(&id) {
-        Ok(id) => id,
-        Err(response) => return response,
+pub(super) async fn drop(State(state): State<AdminState>, Path(text): Path<String>) -> Response {
+    let Ok(id) = text.parse::<i64>() else {
+        return not_an_id(&text);
     };
     let job = match state.store.job(id).await {
         Ok(Some(job)) => job,
