@@ -635,3 +635,35 @@ fn rusqlite_drop_jobs(file: &str) -> bool {
         .and_then(|c| c.execute_batch("DROP TABLE jobs;"))
         .is_ok()
 }
+
+/// The metrics table of docs/broker-operations.md names every metric `/metrics` writes, and
+/// no other.
+#[test]
+fn the_metrics_table_names_every_metric() {
+    let metrics = Metrics::new();
+    metrics.set_autotask_headroom(1);
+    let text = metrics.render_with(Some(&[]), jiff::Timestamp::UNIX_EPOCH);
+    let written: HashSet<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split(' ').next())
+        .map(str::to_owned)
+        .collect();
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/broker-operations.md"
+    ))
+    .unwrap_or_default();
+    let section = doc
+        .split("<!-- metrics -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- /metrics -->").next())
+        .unwrap_or_default();
+    let documented: HashSet<String> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(written, documented);
+}
