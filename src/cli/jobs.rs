@@ -50,8 +50,8 @@ enum Action {
         #[arg(long)]
         json: bool,
     },
-    /// Show a job whole: payload, last error (a dead letter's whole reason), its correlation
-    /// and the calls made for it.
+    /// Show a job whole: payload, every failed attempt's error (a dead letter's whole reason),
+    /// its correlation and the calls made for it.
     Show {
         id: i64,
         /// One JSON object: `{"job", "correlation", "calls"}`.
@@ -268,13 +268,22 @@ async fn show(store: &Store, id: i64, json: bool) -> Result<u8, UsageError> {
     for line in payload.lines() {
         outln!("  {line}");
     }
-    if let Some(error) = &job.last_error {
-        let title = if job.state == JobState::Dead {
-            "dead letter, the whole reason:"
+    // Every failed attempt in full; the last is the dead letter's reason when it is one.
+    let last = detail.errors.len();
+    for (n, failed) in detail.errors.iter().enumerate() {
+        let what = if n + 1 == last && job.state == JobState::Dead {
+            "dead letter, the whole reason"
         } else {
-            "last error:"
+            "failed"
         };
-        outln!("{title}");
+        outln!("attempt {} ({:.0}), {what}:", failed.attempt, failed.at);
+        for line in failed.error.lines() {
+            outln!("  {line}");
+        }
+    }
+    // A job failed before its errors were kept one by one has only its last.
+    if let (true, Some(error)) = (detail.errors.is_empty(), &job.last_error) {
+        outln!("last error:");
         for line in error.lines() {
             outln!("  {line}");
         }

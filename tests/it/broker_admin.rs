@@ -213,7 +213,8 @@ async fn the_jobs_command_lists_shows_retries_and_drops() -> TestResult {
     let show = jobs_cli(store, &["show", &seeded.dead.to_string()]);
     assert_eq!(show.code, 0, "{}", show.stderr);
     assert!(
-        show.stdout.contains("dead letter, the whole reason:"),
+        show.stdout
+            .contains("attempt 1 (2026-03-02T09:00:00Z), dead letter, the whole reason:"),
         "{}",
         show.stdout
     );
@@ -666,4 +667,115 @@ fn the_metrics_table_names_every_metric() {
         .map(str::to_owned)
         .collect();
     assert_eq!(written, documented);
+}
+
+/// Each failed attempt keeps its error (a retry's error is otherwise overwritten by the next),
+/// in order, through an operator's retry; dropping or purging the job forgets them.
+async fn every_failed_attempt_keeps_its_error(db: &Db) -> TestResult {
+    let store = &db.store;
+    let job = store
+        .enqueue(DispatchRequest::new("Dispatch", "Ticket", 7).job())
+        .await?
+        .job
+        .id;
+    let run = |store: &Store| {
+        let store = store.clone();
+        async move {
+            let mut leased = store.lease("w", &[], 1, Duration::from_secs(60)).await?;
+            leased.pop().ok_or_else(|| "nothing due".to_owned().into())
+        }
+    };
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+    let first = run(store).await.map_err(|e: BoxError| e)?;
+    store
+        .retry(
+            first.lease,
+            db.clock().now(),
+            "Autotask: time-out\nafter 30 s",
+        )
+        .await?;
+    db.clock().advance(Duration::from_secs(1));
+    let second = run(store).await.map_err(|e: BoxError| e)?;
+    store
+        .dead_letter(second.lease, "gave up after 2 attempts; the last: HTTP 503")
+        .await?;
+    let errors = store.job_errors(job).await?;
+    let seen: Vec<(u32, &str)> = errors
+        .iter()
+        .map(|e| (e.attempt, e.error.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (1, "Autotask: time-out\nafter 30 s"),
+            (2, "gave up after 2 attempts; the last: HTTP 503"),
+        ]
+    );
+    assert!(errors[0].at < errors[1].at);
+
+    // The operator retries; the attempt after that counts from 1 again.
+    store.requeue(job).await?;
+    db.clock().advance(Duration::from_secs(1));
+    let third = run(store).await.map_err(|e: BoxError| e)?;
+    store.dead_letter(third.lease, "Field Nation: 422").await?;
+    let errors = store.job_errors(job).await?;
+    assert_eq!(errors.len(), 3);
+    assert_eq!(
+        (errors[2].attempt, errors[2].error.as_str()),
+        (1, "Field Nation: 422")
+    );
+    let detail = fieldmap::broker::admin::JobDetail::load(store, job)
+        .await?
+        .ok_or("no job")?;
+    assert_eq!(
+        detail.to_json()["errors"][0]["error"],
+        "Autotask: time-out\nafter 30 s"
+    );
+
+    // A job with no failures has none; a dropped one has none left.
+    let other = store
+        .enqueue(DispatchRequest::new("Dispatch", "Ticket", 8).job())
+        .await?
+        .job
+        .id;
+    assert!(store.job_errors(other).await?.is_empty());
+    assert!(store.drop_job(job).await?);
+    assert!(store.job_errors(job).await?.is_empty());
+    assert_eq!(
+        store.migrations().await?.len() as i64,
+        store.latest_migration()
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_errors_on_sqlite() -> TestResult {
+    let db = Db::sqlite().await;
+    every_failed_attempt_keeps_its_error(&db).await?;
+    db.finish().await;
+    Ok(())
+}
+
+/// A store made before the errors were kept (migration 1 only) gets their table when opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_of_the_first_migration_is_migrated_on_open() -> TestResult {
+    let db = Db::sqlite().await;
+    let file = db.url.trim_start_matches("sqlite:").to_owned();
+    rusqlite::Connection::open(&file)?
+        .execute_batch("DROP TABLE job_errors; DELETE FROM schema_migrations WHERE version > 1;")?;
+    let reopened = Store::open(&db.url).await?;
+    let versions: Vec<i64> = reopened.migrations().await?.iter().map(|m| m.0).collect();
+    assert_eq!(versions, vec![1, 2]);
+    assert!(reopened.job_errors(1).await?.is_empty());
+    drop(reopened);
+    db.finish().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_errors_on_postgres() -> TestResult {
+    let db = Db::postgres().await;
+    every_failed_attempt_keeps_its_error(&db).await?;
+    db.finish().await;
+    Ok(())
 }

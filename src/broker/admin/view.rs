@@ -4,18 +4,20 @@
 use jiff::Timestamp;
 use serde_json::{Value as Json, json};
 
-use crate::broker::store::{AuditRecord, Correlation, Job, Result, Store};
+use crate::broker::store::{AuditRecord, Correlation, Job, JobError, Result, Store};
 use crate::broker::{DispatchRequest, EventDelivery};
 
 /// At most this many audit calls are shown with a job.
 pub const CALLS_SHOWN: u32 = 1000;
 
-/// Everything known about one job: the job, its correlation if it has one, and the calls made
-/// for it (newest first).
+/// Everything known about one job: the job, every failed attempt's error, its correlation if
+/// it has one, and the calls made for it (newest first).
 #[derive(Debug, Clone)]
 pub struct JobDetail {
     /// The job, with its payload and its last error (for a dead letter, the whole reason).
     pub job: Job,
+    /// Every failed attempt's error, oldest first.
+    pub errors: Vec<JobError>,
     /// The work order of the record the job is about, once there is one.
     pub correlation: Option<Correlation>,
     /// The audit trail's calls made for the job, newest first, at most [`CALLS_SHOWN`].
@@ -34,19 +36,26 @@ impl JobDetail {
         };
         let correlation = correlation_of(store, &job).await?;
         let calls = store.calls(Some(id), CALLS_SHOWN).await?;
+        let errors = store.job_errors(id).await?;
         Ok(Some(JobDetail {
             job,
+            errors,
             correlation,
             calls,
         }))
     }
 
-    /// The detail as JSON: `{"job", "correlation", "calls"}`.
+    /// The detail as JSON: `{"job", "errors", "correlation", "calls"}`.
     pub fn to_json(&self) -> Json {
         let mut job = job_json(&self.job);
         job["payload"] = payload_json(&self.job.payload);
         json!({
             "job": job,
+            "errors": self.errors.iter().map(|e| json!({
+                "attempt": e.attempt,
+                "at": time(e.at),
+                "error": e.error,
+            })).collect::<Vec<_>>(),
             "correlation": self.correlation.as_ref().map(correlation_json),
             "calls": self.calls.iter().map(call_json).collect::<Vec<_>>(),
         })

@@ -168,6 +168,17 @@ pub struct Job {
     pub updated: Timestamp,
 }
 
+/// One failed attempt of a job, as recorded when it was retried or buried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobError {
+    /// Which attempt (an operator's retry of a dead letter counts from 1 again).
+    pub attempt: u32,
+    /// When it failed.
+    pub at: Timestamp,
+    /// Why, in full.
+    pub error: String,
+}
+
 /// Proof of holding a job's lease. Each lease of a job gets a new token, so a worker whose
 /// lease ran out (and was given to another) cannot complete, retry or bury the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
