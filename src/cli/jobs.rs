@@ -19,6 +19,9 @@ use super::{EXIT_FINDINGS, EXIT_OK, UsageError, exit_code};
 const EXIT_WRONG_STATE: u8 = 3;
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 done; 1 no such job; 2 usage, or the store cannot be opened or fails; 3 the job's state forbids the action (retrying a done or leased job, dropping a leased one)."
+)]
 pub struct Args {
     /// The store: `sqlite:PATH` or `postgres://…` [default: the FIELDMAP_STORE variable].
     #[arg(long, global = true, value_name = "URL")]

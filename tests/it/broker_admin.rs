@@ -618,6 +618,10 @@ async fn a_store_that_fails_is_not_ready_and_metrics_say_so() -> TestResult {
     let samples = parse_metrics(&scraped.body);
     assert_eq!(samples.get("fieldmap_store_up"), Some(&0.0));
     assert!(!scraped.body.contains("fieldmap_jobs{"), "{}", scraped.body);
+    let not_ready = get(&format!("{base}/readyz")).await?;
+    assert_eq!(not_ready.status, 503);
+    let reasons = not_ready.json()["reasons"].to_string();
+    assert!(reasons.contains("the store does not answer"), "{reasons}");
     let listing = get(&format!("{base}/jobs")).await?;
     assert_eq!(listing.status, 503);
     assert!(
@@ -630,10 +634,11 @@ async fn a_store_that_fails_is_not_ready_and_metrics_say_so() -> TestResult {
     Ok(())
 }
 
-/// Drops the jobs table behind the store's back (another process breaking the file).
+/// Drops the jobs and migrations tables behind the store's back (another process breaking
+/// the file).
 fn rusqlite_drop_jobs(file: &str) -> bool {
     rusqlite::Connection::open(file)
-        .and_then(|c| c.execute_batch("DROP TABLE jobs;"))
+        .and_then(|c| c.execute_batch("DROP TABLE jobs; DROP TABLE schema_migrations;"))
         .is_ok()
 }
 
