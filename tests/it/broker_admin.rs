@@ -746,6 +746,13 @@ async fn every_failed_attempt_keeps_its_error(db: &Db) -> TestResult {
     assert!(store.job_errors(other).await?.is_empty());
     assert!(store.drop_job(job).await?);
     assert!(store.job_errors(job).await?.is_empty());
+    // A purged dead letter leaves none either.
+    let buried = run(store).await.map_err(|e: BoxError| e)?;
+    store.dead_letter(buried.lease, "Autotask: 500").await?;
+    assert_eq!(store.job_errors(other).await?.len(), 1);
+    db.clock().advance(Duration::from_secs(1));
+    assert_eq!(store.purge(db.clock().now(), true).await?, 1);
+    assert!(store.job_errors(other).await?.is_empty());
     assert_eq!(
         store.migrations().await?.len() as i64,
         store.latest_migration()

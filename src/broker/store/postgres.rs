@@ -346,7 +346,7 @@ impl Postgres {
         let tx = conn.transaction().await?;
         let dropped = tx.execute(sql::DROP_JOB, &[&id]).await? == 1;
         if dropped {
-            tx.execute(sql::FORGET_ERRORS, &[]).await?;
+            tx.execute(sql::FORGET_JOB_ERRORS, &[&id]).await?;
         }
         tx.commit().await?;
         Ok(dropped)

@@ -92,7 +92,10 @@ pub(crate) const RECORD_ERROR: &str = "INSERT INTO job_errors (job_id, attempt, 
 pub(crate) const JOB_ERRORS: &str =
     "SELECT attempt, at, error FROM job_errors WHERE job_id = $1 ORDER BY at, attempt";
 
-/// The errors of jobs that are gone (after a drop or a purge).
+/// A dropped job's errors: `$1` job id.
+pub(crate) const FORGET_JOB_ERRORS: &str = "DELETE FROM job_errors WHERE job_id = $1";
+
+/// The errors of jobs that are gone (after a purge).
 pub(crate) const FORGET_ERRORS: &str =
     "DELETE FROM job_errors WHERE job_id NOT IN (SELECT id FROM jobs)";
 

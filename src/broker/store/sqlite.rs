@@ -546,7 +546,8 @@ pub(crate) fn drop_job(conn: &mut Connection, id: i64) -> Result<bool> {
     let tx = immediate(conn)?;
     let dropped = tx.prepare_cached(&q(sql::DROP_JOB))?.execute([id])? == 1;
     if dropped {
-        tx.prepare_cached(sql::FORGET_ERRORS)?.execute([])?;
+        tx.prepare_cached(&q(sql::FORGET_JOB_ERRORS))?
+            .execute([id])?;
     }
     tx.commit()?;
     Ok(dropped)
