@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use jiff::tz::TimeZone;
+use tracing::Instrument;
 
 use super::call_audit::JobCalls;
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
@@ -16,6 +17,7 @@ use super::failure::Failure;
 use super::job_payload::DispatchRequest;
 use super::problem_trace::trace_problems;
 use super::store::{Effect, Leased, NewCorrelation, StoreError};
+use super::telemetry::dispatch_span;
 use crate::fieldnation::client::{CreateOutcome, FieldNationClient, FnError, Marker, WorkOrder};
 use crate::ir::MappingProgram;
 use crate::runtime::issue::Issue;
@@ -82,6 +84,7 @@ impl Dispatcher {
             };
             for (leased, request) in &batch {
                 let calls = JobCalls::new();
+                let span = dispatch_span(&leased.job, &request.entity, request.id);
                 self.dispatch_one(
                     index,
                     mapping,
@@ -91,6 +94,7 @@ impl Dispatcher {
                     ctx,
                     report,
                 )
+                .instrument(span)
                 .await?;
                 trail.extend(calls.entries(&[(leased.job.id, subject(request))]));
             }

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::failure::Failure;
+use super::metrics::Metrics;
 use super::retry_policy::RetryPolicy;
-use super::store::{AuditEntry, JobKind, Lease, Leased, Store, StoreError};
+use super::store::{AuditEntry, JobKind, Leased, Store, StoreError};
 use crate::autotask_client::Fetcher;
 use crate::fieldnation::client::FieldNationClient;
 use crate::ir::Program;
@@ -49,6 +50,7 @@ pub struct Dispatcher {
     pub(super) fetcher: Arc<Fetcher>,
     pub(super) fieldnation: FieldNationClient,
     pub(super) config: DispatcherConfig,
+    pub(super) metrics: Metrics,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -134,7 +136,20 @@ impl Dispatcher {
             fetcher,
             fieldnation,
             config,
+            metrics: Metrics::new(),
         }
+    }
+
+    /// The same dispatcher, counting into `metrics` (the ones `/metrics` shows).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The metrics it counts into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The store.
@@ -188,7 +203,7 @@ impl Dispatcher {
             Err(StoreError::Conflict(reason)) => {
                 return self
                     .give_up(
-                        leased.lease,
+                        leased,
                         &format!("completing the job conflicts with the store: {reason}"),
                         report,
                     )
@@ -196,7 +211,7 @@ impl Dispatcher {
             }
             Err(e) => return Err(e),
         };
-        report.outcomes.push((leased.job.id, outcome));
+        self.report(&leased.job, outcome, report);
         Ok(())
     }
 
@@ -223,31 +238,31 @@ impl Dispatcher {
                     Err(StoreError::LeaseLost { .. }) => Outcome::LeaseLost,
                     Err(e) => return Err(e),
                 };
-                report.outcomes.push((leased.job.id, outcome));
+                self.report(&leased.job, outcome, report);
                 Ok(())
             }
             (Failure::Retryable(reason), None) => {
                 let reason = format!("gave up after {attempts} attempts; the last: {reason}");
-                self.give_up(leased.lease, &reason, report).await
+                self.give_up(leased, &reason, report).await
             }
-            (Failure::Permanent(reason), _) => self.give_up(leased.lease, &reason, report).await,
+            (Failure::Permanent(reason), _) => self.give_up(leased, &reason, report).await,
         }
     }
 
     async fn give_up(
         &self,
-        lease: Lease,
+        leased: &Leased,
         reason: &str,
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
-        let outcome = match self.store.dead_letter(lease, reason).await {
+        let outcome = match self.store.dead_letter(leased.lease, reason).await {
             Ok(()) => Outcome::DeadLettered {
                 reason: reason.to_owned(),
             },
             Err(StoreError::LeaseLost { .. }) => Outcome::LeaseLost,
             Err(e) => return Err(e),
         };
-        report.outcomes.push((lease.job_id, outcome));
+        self.report(&leased.job, outcome, report);
         Ok(())
     }
 }

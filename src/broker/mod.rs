@@ -9,6 +9,7 @@
 //! rotated), [`intake`] (the webhook and manual dispatch endpoints), [`poller`] and
 //! [`server`] (`fieldmap serve`).
 
+pub mod admin;
 mod call_audit;
 pub mod config;
 mod dispatch_batch;
@@ -16,6 +17,7 @@ mod dispatcher;
 mod failure;
 pub mod intake;
 mod job_payload;
+pub mod metrics;
 mod note_marker;
 pub mod poller;
 mod preflight;
@@ -25,11 +27,13 @@ pub mod secrets;
 pub mod server;
 pub mod store;
 mod sync_back;
+mod telemetry;
 
 pub use config::{BrokerConfig, ConfigError};
 pub use dispatcher::{Dispatcher, DispatcherConfig, Outcome, RunReport};
 pub use failure::Failure;
 pub use job_payload::{DispatchRequest, EventDelivery};
+pub use metrics::Metrics;
 pub use poller::{PollRound, poll_once};
 pub use preflight::{CheckItem, preflight};
 pub use problem_trace::trace_problems;

@@ -6,6 +6,7 @@
 //! ([`super::note_marker`]).
 
 use serde_json::Value as Json;
+use tracing::Instrument;
 
 use super::call_audit::JobCalls;
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
@@ -13,6 +14,7 @@ use super::failure::Failure;
 use super::job_payload::EventDelivery;
 use super::note_marker::{delivery_noted, with_marker};
 use super::store::{Effect, Leased, StoreError};
+use super::telemetry::{job_span, record_correlation};
 use crate::autotask::load_query_response;
 use crate::autotask_client::AutotaskClient;
 use crate::runtime::outbound::{AutotaskChanges, FieldChange};
@@ -42,6 +44,7 @@ impl Dispatcher {
         for (leased, delivery) in &readable {
             let calls = JobCalls::new();
             self.apply_event(leased, delivery, ctx, report, &calls)
+                .instrument(job_span(&leased.job))
                 .await?;
             let subject = match delivery.work_order_id() {
                 Some(id) => format!("workorder:{id}"),
@@ -72,6 +75,7 @@ impl Dispatcher {
             let outcome = Outcome::UnknownWorkOrder { work_order_id };
             return self.finish(leased, outcome, Vec::new(), report).await;
         };
+        record_correlation(&correlation);
         if correlation
             .last_event_at
             .is_some_and(|last| event_at < last)

@@ -11,8 +11,10 @@ mod event;
 mod explain;
 mod fmt;
 mod inputs;
+mod jobs;
 mod lint;
 mod live;
+mod logging;
 mod poll;
 mod report;
 mod run;
@@ -71,6 +73,8 @@ enum Command {
     Serve(serve::Args),
     /// Enqueue the dispatch of one record (`--now`: run it here and print the outcome).
     Dispatch(dispatch::Args),
+    /// The broker's jobs in its store: list, show, retry or drop them.
+    Jobs(jobs::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -81,6 +85,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
+    // One-shot commands show warnings and errors only, unless FIELDMAP_LOG asks for more.
+    logging::init("warn");
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
@@ -94,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Poll(args) => poll::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Dispatch(args) => dispatch::run(args),
+        Command::Jobs(args) => jobs::run(args),
     };
     ExitCode::from(if output::failed() { EXIT_USAGE } else { code })
 }

@@ -484,6 +484,21 @@ async fn error_then_success(postgres: bool, fault: fn_sim::Fault, status: &str) 
         assert_eq!(rig.fieldnation.work_order_count(), 1);
         let done = rig.store().job(job).await?.ok_or("no job")?;
         assert_eq!((done.state, done.attempts), (JobState::Done, 2));
+        // Both attempts counted; the work order came 40 s (of the manual clock) after intake.
+        let metrics = rig.dispatcher.metrics().render(rig.store()).await;
+        for line in [
+            "fieldmap_job_attempts_total{kind=\"dispatch\",outcome=\"retried\"} 1",
+            "fieldmap_job_attempts_total{kind=\"dispatch\",outcome=\"dispatched\"} 1",
+            "fieldmap_dispatch_latency_seconds_bucket{le=\"30\"} 0",
+            "fieldmap_dispatch_latency_seconds_bucket{le=\"60\"} 1",
+            "fieldmap_dispatch_latency_seconds_sum 40",
+            "fieldmap_jobs{kind=\"dispatch\",state=\"done\"} 1",
+        ] {
+            assert!(
+                metrics.lines().any(|l| l == line),
+                "no {line} in\n{metrics}"
+            );
+        }
         rig.finish().await;
         Ok(())
     }
@@ -1047,6 +1062,117 @@ async fn a_note_created_before_a_crash_is_not_created_again() -> TestResult {
             ))
             .await?;
         assert_eq!(lines.len(), 1);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+std::thread_local! {
+    /// What the test subscriber wrote on this thread, while capturing.
+    static CAPTURED: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes to the capture of the thread that emits the event (or nowhere).
+struct ThreadCapture;
+
+impl std::io::Write for ThreadCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        CAPTURED.with(|c| {
+            if let Some(buffer) = c.borrow_mut().as_mut() {
+                buffer.extend_from_slice(bytes);
+            }
+        });
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Starts capturing this thread's `fieldmap` events as JSON lines. The subscriber is global
+/// (a thread's own default misses callsites other tests' threads registered first), and
+/// each thread's events go to that thread's capture.
+fn capture_this_thread() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::filter::Targets::new()
+                    .with_target("fieldmap", tracing::Level::TRACE),
+            )
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(|| ThreadCapture),
+            )
+            .try_init();
+    });
+    CAPTURED.with(|c| *c.borrow_mut() = Some(Vec::new()));
+}
+
+fn captured() -> String {
+    let bytes = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+// One thread, so that every event of the dispatcher is emitted on the capturing thread.
+#[tokio::test(flavor = "current_thread")]
+async fn each_job_runs_in_a_span_carrying_its_correlation_and_no_secret() -> TestResult {
+    capture_this_thread();
+    limited(async {
+        let rig = Rig::start(0).await?;
+        rig.fieldnation
+            .inject(fn_sim::Endpoint::Create, fn_sim::Fault::Status(500));
+        let job = rig.enqueue_dispatch(TICKET).await?;
+        assert!(matches!(rig.run(job).await?, Outcome::Retried { .. }));
+        rig.clock.advance(Duration::from_secs(40));
+        let Outcome::Dispatched { work_order_id, .. } = rig.run(job).await? else {
+            return Err("not dispatched".into());
+        };
+        let text = captured();
+        let events: Vec<Value> = text
+            .lines()
+            .map(serde_json::from_str)
+            .collect::<Result<_, _>>()?;
+        let outcome = |name: &str| {
+            events
+                .iter()
+                .find(|e| e["fields"]["outcome"] == name)
+                .cloned()
+                .ok_or_else(|| format!("no {name} event in\n{text}"))
+        };
+        let retried = outcome("retried")?;
+        assert_eq!(retried["level"], "WARN");
+        assert!(
+            retried["fields"]["reason"]
+                .as_str()
+                .unwrap_or("")
+                .contains("500")
+        );
+        let done = outcome("dispatched")?;
+        assert_eq!(done["level"], "INFO");
+        let span = &done["span"];
+        assert_eq!(span["name"], "job");
+        assert_eq!(span["job.id"], job);
+        assert_eq!(span["job.kind"], "dispatch");
+        assert_eq!(span["job.key"], format!("Ticket:{TICKET} {MAPPING}"));
+        assert_eq!(span["job.attempt"], 2);
+        assert_eq!(span["source.entity"], "Ticket");
+        assert_eq!(span["source.id"], TICKET);
+        assert_eq!(span["work_order.id"], work_order_id);
+        for secret in [
+            fn_sim::DEMO_CLIENT_SECRET,
+            at_sim::DEMO_PASSWORD,
+            at_sim::DEMO_INTEGRATION_CODE,
+        ] {
+            assert!(!text.contains(secret), "a secret in the log:\n{text}");
+        }
         rig.finish().await;
         Ok(())
     })

@@ -3,6 +3,7 @@
 mod architecture;
 mod autotask_webhooks;
 mod body;
+mod broker_admin;
 mod broker_dispatch;
 mod broker_intake;
 mod broker_serve;

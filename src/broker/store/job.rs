@@ -20,6 +20,9 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// Every kind, in order.
+    pub const ALL: [JobKind; 3] = [JobKind::Dispatch, JobKind::Event, JobKind::Writeback];
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -163,6 +166,17 @@ pub struct Job {
     pub created: Timestamp,
     /// When it last changed.
     pub updated: Timestamp,
+}
+
+/// One failed attempt of a job, as recorded when it was retried or buried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobError {
+    /// Which attempt (an operator's retry of a dead letter counts from 1 again).
+    pub attempt: u32,
+    /// When it failed.
+    pub at: Timestamp,
+    /// Why, in full.
+    pub error: String,
 }
 
 /// Proof of holding a job's lease. Each lease of a job gets a new token, so a worker whose

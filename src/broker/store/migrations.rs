@@ -78,17 +78,41 @@ macro_rules! initial_schema {
     };
 }
 
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "jobs, correlations, deliveries, applied markers, audit, watermarks",
-    sql: initial_schema!("INTEGER PRIMARY KEY AUTOINCREMENT"),
-}];
+/// Every failed attempt's error, kept beside the job's last one (which the next failure
+/// overwrites), so that an operator sees the whole story of a dead letter.
+const JOB_ERRORS: &str = "CREATE TABLE job_errors (
+    job_id BIGINT NOT NULL,
+    attempt INTEGER NOT NULL,
+    at BIGINT NOT NULL,
+    error TEXT NOT NULL
+);
+CREATE INDEX job_errors_job ON job_errors (job_id, at)";
 
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "jobs, correlations, deliveries, applied markers, audit, watermarks",
-    sql: initial_schema!("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "jobs, correlations, deliveries, applied markers, audit, watermarks",
+        sql: initial_schema!("INTEGER PRIMARY KEY AUTOINCREMENT"),
+    },
+    Migration {
+        version: 2,
+        name: "every failed attempt's error",
+        sql: JOB_ERRORS,
+    },
+];
+
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "jobs, correlations, deliveries, applied markers, audit, watermarks",
+        sql: initial_schema!("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+    },
+    Migration {
+        version: 2,
+        name: "every failed attempt's error",
+        sql: JOB_ERRORS,
+    },
+];
 
 /// The table that records them, on both backends.
 pub(crate) const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

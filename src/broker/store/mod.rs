@@ -1,5 +1,6 @@
-//! The broker's durable store and queue: jobs with leases, correlations, processed delivery
-//! ids, applied markers, the audit trail of external calls, and polling watermarks.
+//! The broker's durable store and queue: jobs with leases (and every failed attempt's error),
+//! correlations, processed delivery ids, applied markers, the audit trail of external calls,
+//! and polling watermarks.
 //!
 //! Two backends behind one async API, chosen by URL:
 //!
@@ -44,7 +45,9 @@ pub use clock::Clock;
 pub use correlation::{Correlation, NewCorrelation};
 pub use effect::Effect;
 pub use error::{Result, StoreError};
-pub use job::{Enqueued, Job, JobCount, JobFilter, JobKind, JobState, Lease, Leased, NewJob};
+pub use job::{
+    Enqueued, Job, JobCount, JobError, JobFilter, JobKind, JobState, Lease, Leased, NewJob,
+};
 
 use clock::duration_millis;
 use postgres::Postgres;
@@ -159,6 +162,16 @@ impl Store {
 
     fn now(&self) -> i64 {
         self.clock.now_millis()
+    }
+
+    /// The newest migration this build knows for the store's backend: a store whose latest
+    /// applied migration is older is not ready.
+    pub fn latest_migration(&self) -> i64 {
+        let list = match self.backend {
+            Backend::Sqlite(_) => migrations::SQLITE,
+            Backend::Postgres(_) => migrations::POSTGRES,
+        };
+        list.iter().map(|m| m.version).max().unwrap_or(0)
     }
 
     /// The migrations applied, in order: `(version, name)`.
@@ -317,6 +330,15 @@ impl Store {
     /// The database failed.
     pub async fn job(&self, id: i64) -> Result<Option<Job>> {
         on_backend!(self, |c| sqlite::job(c, id), |db| db.job(id))
+    }
+
+    /// Every failed attempt's error of job `id`, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// The database failed.
+    pub async fn job_errors(&self, id: i64) -> Result<Vec<JobError>> {
+        on_backend!(self, |c| sqlite::job_errors(c, id), |db| db.job_errors(id))
     }
 
     /// Jobs matching `filter`, by id.

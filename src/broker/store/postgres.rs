@@ -13,7 +13,9 @@ use super::clock::from_millis;
 use super::correlation::Correlation;
 use super::effect::Effect;
 use super::error::{Result, StoreError};
-use super::job::{Enqueued, Job, JobCount, JobFilter, JobKind, Lease, Leased, NewJob, RawJob};
+use super::job::{
+    Enqueued, Job, JobCount, JobError, JobFilter, JobKind, Lease, Leased, NewJob, RawJob,
+};
 use super::migrations;
 use super::pool::Pool;
 use super::sql;
@@ -248,13 +250,47 @@ impl Postgres {
     }
 
     pub(crate) async fn retry(&self, now: i64, lease: Lease, at: i64, error: &str) -> Result<()> {
-        self.held_alone(sql::RETRY, lease, &[&at, &error, &now])
+        self.failed(now, lease, error, sql::RETRY, &[&at, &error, &now])
             .await
     }
 
     pub(crate) async fn dead_letter(&self, now: i64, lease: Lease, reason: &str) -> Result<()> {
-        self.held_alone(sql::DEAD_LETTER, lease, &[&reason, &now])
+        self.failed(now, lease, reason, sql::DEAD_LETTER, &[&reason, &now])
             .await
+    }
+
+    /// Ends an attempt that failed (`update` is the retry or the dead letter) and records its
+    /// error, in one transaction.
+    async fn failed(
+        &self,
+        now: i64,
+        lease: Lease,
+        error: &str,
+        update: &str,
+        params: &Params<'_>,
+    ) -> Result<()> {
+        let mut conn = self.pool.get().await?;
+        let tx = conn.transaction().await?;
+        held(&tx, update, lease, params).await?;
+        tx.execute(sql::RECORD_ERROR, &[&lease.job_id, &now, &error])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn job_errors(&self, id: i64) -> Result<Vec<JobError>> {
+        let conn = self.pool.get().await?;
+        conn.query(sql::JOB_ERRORS, &[&id])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(JobError {
+                    attempt: u32::try_from(r.try_get::<_, i32>(0)?).unwrap_or(0),
+                    at: from_millis(r.try_get(1)?),
+                    error: r.try_get(2)?,
+                })
+            })
+            .collect()
     }
 
     pub(crate) async fn extend(&self, now: i64, lease: Lease, until: i64) -> Result<()> {
@@ -306,13 +342,23 @@ impl Postgres {
     }
 
     pub(crate) async fn drop_job(&self, id: i64) -> Result<bool> {
-        let conn = self.pool.get().await?;
-        Ok(conn.execute(sql::DROP_JOB, &[&id]).await? == 1)
+        let mut conn = self.pool.get().await?;
+        let tx = conn.transaction().await?;
+        let dropped = tx.execute(sql::DROP_JOB, &[&id]).await? == 1;
+        if dropped {
+            tx.execute(sql::FORGET_JOB_ERRORS, &[&id]).await?;
+        }
+        tx.commit().await?;
+        Ok(dropped)
     }
 
     pub(crate) async fn purge(&self, before: i64, dead_too: bool) -> Result<u64> {
-        let conn = self.pool.get().await?;
-        Ok(conn.execute(sql::PURGE, &[&before, &dead_too]).await?)
+        let mut conn = self.pool.get().await?;
+        let tx = conn.transaction().await?;
+        let n = tx.execute(sql::PURGE, &[&before, &dead_too]).await?;
+        tx.execute(sql::FORGET_ERRORS, &[]).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     pub(crate) async fn counts(&self) -> Result<Vec<JobCount>> {

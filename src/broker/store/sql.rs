@@ -83,6 +83,22 @@ pub(crate) const REQUEUE: &str = concat!(
     job_columns!()
 );
 
+/// A failed attempt's error, written with the retry or dead letter that ends the attempt:
+/// `$1` job id, `$2` now, `$3` error.
+pub(crate) const RECORD_ERROR: &str = "INSERT INTO job_errors (job_id, attempt, at, error) \
+     SELECT id, attempts, $2, $3 FROM jobs WHERE id = $1";
+
+/// A job's errors, oldest first: `$1` job id.
+pub(crate) const JOB_ERRORS: &str =
+    "SELECT attempt, at, error FROM job_errors WHERE job_id = $1 ORDER BY at, attempt";
+
+/// A dropped job's errors: `$1` job id.
+pub(crate) const FORGET_JOB_ERRORS: &str = "DELETE FROM job_errors WHERE job_id = $1";
+
+/// The errors of jobs that are gone (after a purge).
+pub(crate) const FORGET_ERRORS: &str =
+    "DELETE FROM job_errors WHERE job_id NOT IN (SELECT id FROM jobs)";
+
 /// `$1` id. A leased job is not dropped from under its worker.
 pub(crate) const DROP_JOB: &str = "DELETE FROM jobs WHERE id = $1 AND state <> 'leased'";
 

@@ -17,7 +17,9 @@ use super::clock::from_millis;
 use super::correlation::Correlation;
 use super::effect::Effect;
 use super::error::{Result, StoreError};
-use super::job::{Enqueued, Job, JobCount, JobFilter, JobKind, Lease, Leased, NewJob, RawJob};
+use super::job::{
+    Enqueued, Job, JobCount, JobError, JobFilter, JobKind, Lease, Leased, NewJob, RawJob,
+};
 use super::migrations::{self, Migration};
 use super::sql;
 
@@ -458,6 +460,8 @@ pub(crate) fn retry(
 ) -> Result<()> {
     let tx = immediate(conn)?;
     held(&tx, sql::RETRY, lease, &[&at, &error, &now])?;
+    tx.prepare_cached(&q(sql::RECORD_ERROR))?
+        .execute((lease.job_id, now, error))?;
     tx.commit()?;
     Ok(())
 }
@@ -470,6 +474,8 @@ pub(crate) fn dead_letter(
 ) -> Result<()> {
     let tx = immediate(conn)?;
     held(&tx, sql::DEAD_LETTER, lease, &[&reason, &now])?;
+    tx.prepare_cached(&q(sql::RECORD_ERROR))?
+        .execute((lease.job_id, now, reason))?;
     tx.commit()?;
     Ok(())
 }
@@ -524,14 +530,36 @@ pub(crate) fn requeue(conn: &mut Connection, now: i64, id: i64) -> Result<Job> {
     raw.into_job()
 }
 
+pub(crate) fn job_errors(conn: &mut Connection, id: i64) -> Result<Vec<JobError>> {
+    let mut stmt = conn.prepare_cached(&q(sql::JOB_ERRORS))?;
+    let rows = stmt.query_map([id], |r| {
+        Ok(JobError {
+            attempt: u32::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+            at: from_millis(r.get(1)?),
+            error: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub(crate) fn drop_job(conn: &mut Connection, id: i64) -> Result<bool> {
-    Ok(conn.prepare_cached(&q(sql::DROP_JOB))?.execute([id])? == 1)
+    let tx = immediate(conn)?;
+    let dropped = tx.prepare_cached(&q(sql::DROP_JOB))?.execute([id])? == 1;
+    if dropped {
+        tx.prepare_cached(&q(sql::FORGET_JOB_ERRORS))?
+            .execute([id])?;
+    }
+    tx.commit()?;
+    Ok(dropped)
 }
 
 pub(crate) fn purge(conn: &mut Connection, before: i64, dead_too: bool) -> Result<u64> {
-    let n = conn
+    let tx = immediate(conn)?;
+    let n = tx
         .prepare_cached(&q(sql::PURGE))?
         .execute((before, dead_too))?;
+    tx.prepare_cached(sql::FORGET_ERRORS)?.execute([])?;
+    tx.commit()?;
     Ok(n as u64)
 }
 

@@ -46,7 +46,7 @@ mod faults;
 mod handle;
 mod http_api;
 mod ids;
-mod query_string;
+pub(crate) mod query_string;
 mod reply;
 mod request_log;
 mod response_view;

@@ -1,7 +1,7 @@
 //! Query strings as clients write them: `key=value` pairs joined by `&`, percent-encoded, `+`
 //! for a space.
 
-pub(super) fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
     query
         .unwrap_or("")
         .split('&')
@@ -13,7 +13,7 @@ pub(super) fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-pub(super) fn param<'q>(query: &'q [(String, String)], key: &str) -> Option<&'q str> {
+pub(crate) fn param<'q>(query: &'q [(String, String)], key: &str) -> Option<&'q str> {
     query
         .iter()
         .find(|(k, _)| k == key)
