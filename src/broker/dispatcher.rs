@@ -186,6 +186,7 @@ impl Dispatcher {
 
     /// Records the calls of a run's jobs in the audit trail, in one transaction.
     pub(super) async fn audit(&self, trail: Vec<AuditEntry>) -> Result<(), StoreError> {
+        self.metrics.record_calls(&trail);
         self.store.record_calls(trail).await
     }
 

@@ -110,9 +110,15 @@ impl Metrics {
     }
 
     /// Counts the calls of audit entries (an outcome of `ok` is a success).
+    ///
+    /// A batch's shared fetch is in the trail once per job of the batch; it is counted once.
     pub fn record_calls(&self, entries: &[AuditEntry]) {
+        let mut seen = std::collections::HashSet::new();
         for entry in entries {
-            self.record_call(&entry.api, &entry.operation, entry.outcome == "ok");
+            if seen.insert((&entry.api, entry.at, &entry.operation, &entry.outcome)) {
+                let ok = entry.outcome == "ok" || entry.outcome.starts_with("ok,");
+                self.record_call(&entry.api, &entry.operation, ok);
+            }
         }
     }
 

@@ -15,9 +15,11 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use super::admin::{self, AdminState, Readiness};
 use super::config::BrokerConfig;
 use super::dispatcher::{Dispatcher, DispatcherConfig};
 use super::intake::Intake;
+use super::metrics::Metrics;
 use super::poller::poll_once;
 use super::secrets::{SecretError, SecretValues, Secrets};
 use super::store::{Options, Store, StoreError};
@@ -178,6 +180,9 @@ struct Shared {
     store: Store,
     secrets: Arc<Secrets>,
     live: RwLock<Live>,
+    /// Counted by every generation's dispatcher, shown by `/metrics`.
+    metrics: Metrics,
+    readiness: Readiness,
 }
 
 /// The clients and dispatcher built from one generation of the secrets.
@@ -225,13 +230,14 @@ fn build_live(
     mappings: &Mappings,
     store: &Store,
     secrets: &Secrets,
+    metrics: &Metrics,
 ) -> Result<Live, ServeError> {
     let generation = secrets.generation();
     let (dispatcher, autotask) = build_dispatcher(config, mappings, store, &secrets.current())?;
     Ok(Live {
         generation,
         autotask,
-        dispatcher: Arc::new(dispatcher),
+        dispatcher: Arc::new(dispatcher.with_metrics(metrics.clone())),
     })
 }
 
@@ -242,13 +248,19 @@ impl Shared {
         if current.generation == self.secrets.generation() {
             return current;
         }
-        match build_live(&self.config, &self.mappings, &self.store, &self.secrets) {
+        match build_live(
+            &self.config,
+            &self.mappings,
+            &self.store,
+            &self.secrets,
+            &self.metrics,
+        ) {
             Ok(fresh) => {
                 *self.live.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
                 fresh
             }
             Err(e) => {
-                eprintln!("fieldmap serve: keeping the previous clients: {e}");
+                tracing::error!(error = %e, "keeping the previous clients");
                 current
             }
         }
@@ -283,13 +295,16 @@ impl Server {
         }
         let secrets = Arc::new(Secrets::load(&config)?);
         let store = open_store(&config).await?;
-        let live = build_live(&config, &mappings, &store, &secrets)?;
+        let metrics = Metrics::new();
+        let live = build_live(&config, &mappings, &store, &secrets, &metrics)?;
         let shared = Arc::new(Shared {
             config: Arc::new(config),
             mappings,
             store,
             secrets,
             live: RwLock::new(live),
+            metrics,
+            readiness: Readiness::new(),
         });
         Ok(Server {
             shared,
@@ -298,7 +313,8 @@ impl Server {
         })
     }
 
-    /// Serves `router` beside intake (the admin endpoints: health, readiness, metrics, jobs).
+    /// Serves `router` beside intake and the operations routes (health, readiness, metrics,
+    /// jobs), which are always served.
     pub fn merge(mut self, router: Router) -> Self {
         self.extra.push(router);
         self
@@ -325,6 +341,11 @@ impl Server {
 
     pub fn secrets(&self) -> &Arc<Secrets> {
         &self.shared.secrets
+    }
+
+    /// What the dispatchers count and `/metrics` shows.
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
     }
 
     /// Binds, then spawns the HTTP server, the workers, the pollers and the secret watcher.
@@ -359,7 +380,12 @@ impl Server {
             shared.config.intake.clone(),
             wake.clone(),
         );
-        let mut router = intake.router();
+        let operations = AdminState::new(
+            shared.store.clone(),
+            shared.metrics.clone(),
+            shared.readiness.clone(),
+        );
+        let mut router = intake.router().merge(admin::router(operations));
         for extra in self.extra {
             router = router.merge(extra);
         }
@@ -372,7 +398,7 @@ impl Server {
                 })
                 .await;
             if let Err(e) = served {
-                eprintln!("fieldmap serve: the HTTP server stopped: {e}");
+                tracing::error!(error = %e, "the HTTP server stopped");
             }
         });
         let mut workers = Vec::new();
@@ -393,6 +419,8 @@ impl Server {
             )));
         }
         background.push(tokio::spawn(watch_secrets(shared.clone(), stopped.clone())));
+        // Intake answers and workers run: ready (the store's own health is checked per probe).
+        shared.readiness.set(true);
         Ok(RunningBroker {
             addr,
             shared,
@@ -441,6 +469,11 @@ impl RunningBroker {
         &self.shared.config
     }
 
+    /// What the dispatchers count and `/metrics` shows.
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
     /// Reads the secrets again now (as SIGHUP does): whether they changed.
     ///
     /// # Errors
@@ -466,7 +499,7 @@ impl RunningBroker {
     /// Runs until SIGTERM or Ctrl-C, then shuts down; SIGHUP reloads the secrets.
     pub async fn run_until_signalled(self) {
         wait_for_stop_signal(&self.shared).await;
-        eprintln!("fieldmap serve: stopping; workers finish the jobs they hold");
+        tracing::info!("stopping; workers finish the jobs they hold");
         self.shutdown().await;
     }
 }
@@ -486,9 +519,9 @@ async fn wait_for_stop_signal(shared: &Shared) {
             _ = tokio::signal::ctrl_c() => return,
             _ = term.recv() => return,
             _ = hup.recv() => match shared.secrets.reload() {
-                Ok(true) => eprintln!("fieldmap serve: SIGHUP: secrets rotated"),
-                Ok(false) => eprintln!("fieldmap serve: SIGHUP: secrets unchanged"),
-                Err(e) => eprintln!("fieldmap serve: SIGHUP: keeping the secrets in use: {e}"),
+                Ok(true) => tracing::info!("SIGHUP: secrets rotated"),
+                Ok(false) => tracing::info!("SIGHUP: secrets unchanged"),
+                Err(e) => tracing::error!(error = %e, "SIGHUP: keeping the secrets in use"),
             },
         }
     }
@@ -511,11 +544,15 @@ async fn work(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receiv
         let notified = wake.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let dispatcher = shared.live().dispatcher;
-        match dispatcher.run_once(workers.batch_size).await {
+        let live = shared.live();
+        let ran = live.dispatcher.run_once(workers.batch_size).await;
+        shared
+            .metrics
+            .set_autotask_headroom(u64::from(live.autotask.headroom().remaining));
+        match ran {
             Ok(report) if !report.is_empty() => continue,
             Ok(_) => {}
-            Err(e) => eprintln!("fieldmap serve: worker: {e}"),
+            Err(e) => tracing::error!(error = %e, "worker: the store failed"),
         }
         let woken = tokio::select! {
             _ = &mut notified => true,
@@ -539,7 +576,7 @@ async fn poll(
         let client = shared.live().autotask;
         if let Err(e) = poll_once(&client, &shared.mappings.program, &shared.store, &mapping).await
         {
-            eprintln!("fieldmap serve: {e}");
+            tracing::warn!(mapping = %mapping, error = %e, "polling round failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
@@ -556,9 +593,9 @@ async fn watch_secrets(shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) 
             _ = stopping(&mut stopped) => return,
         }
         match shared.secrets.reload() {
-            Ok(true) => eprintln!("fieldmap serve: secrets rotated"),
+            Ok(true) => tracing::info!("secrets rotated"),
             Ok(false) => {}
-            Err(e) => eprintln!("fieldmap serve: keeping the secrets in use: {e}"),
+            Err(e) => tracing::error!(error = %e, "keeping the secrets in use"),
         }
     }
 }

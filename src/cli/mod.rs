@@ -85,8 +85,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
-    // One-shot commands show warnings and errors only, unless FIELDMAP_LOG asks for more.
-    logging::init("warn");
+    // One-shot commands show warnings and errors only, the broker its progress too, unless
+    // FIELDMAP_LOG asks for something else.
+    logging::init(match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    });
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),

@@ -134,6 +134,39 @@ async fn end_to_end(postgres: bool) -> TestResult {
         "{deliveries:#?}"
     );
     assert_eq!(rig.fieldnation.work_order_count(), 1);
+    // Serve answers the operations routes beside intake, with what its workers counted.
+    let ready = rig.http.get(rig.url("/readyz")).send().await?;
+    assert_eq!(ready.status().as_u16(), 200);
+    let metrics = rig
+        .http
+        .get(rig.url("/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let sample = |prefix: &str| -> Result<f64, BoxError> {
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .ok_or_else(|| format!("no {prefix} in\n{metrics}"))?;
+        Ok(line.rsplit(' ').next().unwrap_or_default().parse()?)
+    };
+    assert_eq!(
+        sample("fieldmap_job_attempts_total{kind=\"dispatch\",outcome=\"dispatched\"}")?,
+        1.0
+    );
+    assert!(
+        sample(
+            "fieldmap_api_calls_total{api=\"autotask\",operation=\"query Ticket\",outcome=\"ok\"}"
+        )? >= 1.0
+    );
+    assert_eq!(
+        sample(
+            "fieldmap_api_calls_total{api=\"fieldnation\",operation=\"create\",outcome=\"ok\"}"
+        )?,
+        1.0
+    );
+    assert!(sample("fieldmap_autotask_threshold_headroom")? > 0.0);
     rig.finish().await;
     Ok(())
 }
