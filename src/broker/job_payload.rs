@@ -49,7 +49,10 @@ impl DispatchRequest {
     }
 }
 
-/// An `Event` job's payload: a Field Nation webhook v3 body and the delivery that brought it.
+/// The event the broker raises after a dispatch, for `on workorder.created` rules.
+pub const CREATED: &str = "workorder.created";
+
+/// An `Event` (or `Writeback`) job's payload: a Field Nation webhook v3 body and the delivery that brought it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventDelivery {
     /// `X-FN-Delivery-Id`: a note is created once per delivery.
@@ -70,6 +73,26 @@ impl EventDelivery {
     /// The job to enqueue (keyed by the delivery id), due now.
     pub fn job(&self) -> NewJob {
         NewJob::new(JobKind::Event, self.delivery_id.clone(), to_text(self))
+    }
+
+    /// The `workorder.created` event the broker makes itself after a dispatch: the created
+    /// work order as Field Nation answered it, at `at`. Its id names the work order, so its
+    /// notes are created once per work order.
+    pub fn created(work_order_id: i64, work_order: Json, at: Timestamp) -> Self {
+        let body = serde_json::json!({
+            "event": {
+                "name": CREATED,
+                "params": { "work_order_id": work_order_id },
+            },
+            "timestamp": at.to_string(),
+            "workorder": work_order,
+        });
+        EventDelivery::new(format!("{CREATED}:{work_order_id}"), body)
+    }
+
+    /// The `Writeback` job that applies a [`EventDelivery::created`] event, due now.
+    pub fn writeback_job(&self) -> NewJob {
+        NewJob::new(JobKind::Writeback, self.delivery_id.clone(), to_text(self))
     }
 
     /// Reads a job's payload.

@@ -1,15 +1,17 @@
-//! Event jobs: a Field Nation event applied back to the record its work order came from. The
-//! correlation names the record (an event for a work order it does not know is ignored, never
-//! applied to some other record); an event older than the last one applied is skipped; the
-//! mapping's `on` rules give the changes; the record is updated by read-modify-write unless
-//! nothing changes, and the notes are created once per delivery, across retries.
+//! Event and write-back jobs: a Field Nation event (or the broker's own `workorder.created`
+//! after a dispatch) applied back to the record its work order came from: a Ticket, a Task, a
+//! ServiceCall. The correlation names the record (an event for a work order it does not know
+//! is ignored, never applied to some other record); an event older than the last one applied
+//! is skipped; the `on` rules give the changes (a rule whose `when` is false gives none); the
+//! record is updated by read-modify-write unless nothing changes, and the notes are created
+//! once per delivery (once per work order for `workorder.created`), across retries.
 
 use serde_json::Value as Json;
 
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
 use super::job_payload::EventDelivery;
-use super::store::{Effect, Leased, StoreError};
+use super::store::{Effect, JobKind, Leased, StoreError};
 use crate::autotask::load_query_response;
 use crate::runtime::outbound::{AutotaskChanges, FieldChange};
 use crate::stdlib::context::EvalContext;
@@ -57,19 +59,16 @@ impl Dispatcher {
             let outcome = Outcome::UnknownWorkOrder { work_order_id };
             return self.finish(leased, outcome, Vec::new(), report).await;
         };
-        if correlation
-            .last_event_at
-            .is_some_and(|last| event_at < last)
+        // The broker's own `workorder.created` is not a Field Nation event: it never makes
+        // a later event stale, nor is it stale itself.
+        let writeback = leased.job.kind == JobKind::Writeback;
+        if !writeback
+            && correlation
+                .last_event_at
+                .is_some_and(|last| event_at < last)
         {
             let outcome = Outcome::StaleEvent { work_order_id };
             return self.finish(leased, outcome, Vec::new(), report).await;
-        }
-        if correlation.source_entity != "Ticket" {
-            let reason = format!(
-                "events are applied to tickets only so far; work order {work_order_id} came from {} {}",
-                correlation.source_entity, correlation.source_id
-            );
-            return self.fail(leased, Failure::Permanent(reason), report).await;
         }
         let changes = match self
             .event_changes(
@@ -83,6 +82,14 @@ impl Dispatcher {
             Ok(c) => c,
             Err(failure) => return self.fail(leased, failure, report).await,
         };
+        if changes.updates.is_empty() && changes.notes.is_empty() && changes.skipped > 0 {
+            let outcome = Outcome::EventSkipped { work_order_id };
+            let effect = Effect::Synced {
+                work_order_id,
+                event_at: (!writeback).then_some(event_at),
+            };
+            return self.finish(leased, outcome, vec![effect], report).await;
+        }
         let client = self.fetcher.client();
         let schemas = self.program.schemas();
         let updates: Vec<FieldChange> = changes
@@ -105,7 +112,7 @@ impl Dispatcher {
         let mut notes = 0;
         let marker = delivery.note_marker();
         if !changes.notes.is_empty() && !self.store.is_applied(&marker).await? {
-            match client.create_ticket_notes(schemas, &changes.notes).await {
+            match client.create_notes(schemas, &changes.notes).await {
                 Ok(ids) => notes = ids.len(),
                 Err(error) => return self.fail(leased, Failure::autotask(&error), report).await,
             }
@@ -116,7 +123,7 @@ impl Dispatcher {
         }
         let effect = Effect::Synced {
             work_order_id,
-            event_at: Some(event_at),
+            event_at: (!writeback).then_some(event_at),
         };
         let outcome = Outcome::EventApplied {
             work_order_id,

@@ -1126,7 +1126,7 @@ fn event_without_a_rule_changes_nothing() {
     run.expect_code(0);
     let changes = run.json();
     assert_eq!(changes["event"], "workorder.status.paid");
-    assert_eq!(changes["ticket_id"], 9137);
+    assert_eq!(changes["record_id"], 9137);
     assert_eq!(changes["updates"], serde_json::json!([]));
     assert_eq!(changes["notes"], serde_json::json!([]));
     assert!(
