@@ -157,7 +157,9 @@ impl<'a> Checker<'a> {
         )
         .with_label(format!("expected `{record}`"));
         d = match &on.entity {
-            Some(entity) => d.with_context(entity.span, format!("the rule is `for {}`", entity.name)),
+            Some(entity) => {
+                d.with_context(entity.span, format!("the rule is `for {}`", entity.name))
+            }
             None => d.with_help(format!(
                 "rules write to a Ticket unless they say otherwise: `on {} for <Entity> {{ … }}`",
                 on.event.name

@@ -354,7 +354,9 @@ impl<'a> Checker<'a> {
                             path.span,
                             format!("outbound rules read the {record}'s own fields only"),
                         )
-                        .with_label(format!("expected `{record}.<Field>` or `{record}.udf(\"…\")`")),
+                        .with_label(format!(
+                            "expected `{record}.<Field>` or `{record}.udf(\"…\")`"
+                        )),
                     );
                     return (Expr::null(), Type::Any);
                 }
@@ -377,7 +379,10 @@ impl<'a> Checker<'a> {
                     return (Expr::null(), Type::Any);
                 }
                 scope.reads.push("timestamp".into());
-                (Expr::EventTime(vec!["timestamp".into()].into_boxed_slice()), Type::DateTime)
+                (
+                    Expr::EventTime(vec!["timestamp".into()].into_boxed_slice()),
+                    Type::DateTime,
+                )
             }
             "event" => self.resolve_event_envelope(path, scope),
             "workorder" | "triggered_by_user" => {

@@ -87,7 +87,10 @@ impl<'r> Env<'r> {
                     None | Some(serde_json::Value::Null) => Value::Null,
                     Some(serde_json::Value::String(text)) => {
                         let at: jiff::Timestamp = text.parse().map_err(|_| {
-                            format!("`{}` is not an RFC 3339 date-time: {text:?}", keys.join("."))
+                            format!(
+                                "`{}` is not an RFC 3339 date-time: {text:?}",
+                                keys.join(".")
+                            )
                         })?;
                         Value::DateTime(at.to_zoned_datetime(jiff::tz::TimeZone::UTC))
                     }

@@ -126,7 +126,10 @@ pub(crate) fn apply_event(
     if !program.outbound.is_empty() && !program.outbound.iter().any(|r| r.entity == entity) {
         let mut written: Vec<&str> = program.outbound.iter().map(|r| r.entity.as_str()).collect();
         written.dedup();
-        return Err(EventError::NoRulesFor(entity.to_string(), written.join(", ")));
+        return Err(EventError::NoRulesFor(
+            entity.to_string(),
+            written.join(", "),
+        ));
     }
     let mut changes = AutotaskChanges {
         event: name.to_string(),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use fieldmap::autotask::simulator as at_sim;
 use fieldmap::autotask::soap::CollectedEntity;
-use fieldmap::autotask::wire::QueryXml;
+use fieldmap::autotask::wire::{Operator, QueryItem, QueryXml};
 use fieldmap::autotask_client::{self, AutotaskClient, Fetcher, FieldEdit};
 use fieldmap::broker::store::{Clock, JobState, Options, Store};
 use fieldmap::broker::{
@@ -730,6 +730,148 @@ async fn a_worker_that_died_after_its_create_leaves_no_duplicate() -> TestResult
             correlation.map(|c| c.work_order_id),
             Some(i64::try_from(first.work_order.id)?)
         );
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+const DISPATCH_TASK: &str = include_str!("../../mappings/dispatch-project-task.fmap");
+const TASK_MAPPING: &str = "Dispatch project task";
+const TASK: i64 = 7701;
+/// The demo tenant's Task status "In Progress".
+const TASK_IN_PROGRESS: &str = "8";
+
+/// Dispatches the demo project task: after the create, the `Writeback` job runs the
+/// mapping's `on workorder.created for Task` rules: the work order's id in the task's
+/// ExternalID, its status, one internal TaskNote; and only once per work order.
+async fn task_written_back_after_dispatch(rig: Rig) -> TestResult {
+    let dispatch = DispatchRequest::new(TASK_MAPPING, "Task", TASK).job();
+    let job = rig.store().enqueue(dispatch).await?.job.id;
+    let Outcome::Dispatched { work_order_id, .. } = rig.run(job).await? else {
+        return Err("the task was not dispatched".into());
+    };
+    rig.autotask.reset_counters();
+    let report = rig.dispatcher.run_once(50).await?;
+    assert_eq!(
+        report.outcomes.iter().map(|(_, o)| o).collect::<Vec<_>>(),
+        [&Outcome::EventApplied {
+            work_order_id,
+            updated: true,
+            notes: 1
+        }],
+        "one write-back job, enqueued with the dispatch"
+    );
+    let task = rig
+        .client
+        .query_entities(&QueryXml::by_ids("Task", &[TASK]))
+        .await?
+        .pop()
+        .ok_or("the task is gone")?;
+    let work_order_text = work_order_id.to_string();
+    assert_eq!(task.field("ExternalID"), Some(work_order_text.as_str()));
+    assert_eq!(task.field("Status"), Some(TASK_IN_PROGRESS));
+    // Read-modify-write kept what the rule did not write.
+    assert_eq!(task.field("TaskNumber"), Some("T20250601.0003.004"));
+    let notes = rig
+        .client
+        .query_entities(&QueryXml::new(
+            "TaskNote",
+            vec![QueryItem::field(
+                "TaskID",
+                Operator::Equals,
+                TASK.to_string(),
+            )],
+        ))
+        .await?;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let title = notes[0].field("Title").unwrap_or_default();
+    assert!(title.ends_with(&work_order_text), "{title}");
+    assert_eq!(notes[0].field("Publish"), Some("2"), "an internal note");
+    let calls = rig.autotask_calls();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("create") || c.starts_with("update"))
+            .collect::<Vec<_>>(),
+        ["update Task", "create TaskNote"],
+        "{calls:?}"
+    );
+
+    // The same write-back again (a replay): nothing changes, no second note.
+    let created = rig
+        .fieldnation
+        .work_order(u64::try_from(work_order_id)?)
+        .ok_or("no work order")?;
+    let again = EventDelivery::created(work_order_id, created, jiff::Timestamp::now());
+    rig.autotask.reset_counters();
+    let job = rig.store().enqueue(again.writeback_job()).await?.job.id;
+    assert_eq!(
+        rig.run(job).await?,
+        Outcome::EventApplied {
+            work_order_id,
+            updated: false,
+            notes: 0
+        }
+    );
+    let calls = rig.autotask_calls();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("create") || c.starts_with("update")),
+        "{calls:?}"
+    );
+    assert_eq!(rig.fieldnation.work_order_count(), 1);
+    rig.finish().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dispatched_task_gets_its_work_order_id_and_note_once() -> TestResult {
+    limited(async {
+        let rig = Rig::with_mapping(DISPATCH_TASK.into(), 2, false).await?;
+        task_written_back_after_dispatch(rig).await
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dispatched_task_is_written_back_the_same_on_postgres() -> TestResult {
+    limited(async {
+        let rig = Rig::with_mapping(DISPATCH_TASK.into(), 2, true).await?;
+        task_written_back_after_dispatch(rig).await
+    })
+    .await
+}
+
+/// A `when` that is false on the fresh ticket: the event is recorded as skipped and nothing
+/// is sent to Autotask.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_whose_condition_is_false_is_skipped() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let work_order_id = dispatched(&rig).await?;
+        // The dispatcher cancels the ticket in Autotask meanwhile.
+        let ticket_schema = rig
+            .program
+            .schemas()
+            .autotask
+            .entity("Ticket")
+            .ok_or("no Ticket")?;
+        rig.client
+            .read_modify_write(
+                ticket_schema,
+                TICKET,
+                &[FieldEdit::field("Status", "29682837")],
+            )
+            .await?;
+        rig.autotask.reset_counters();
+        let approved = event(APPROVED, work_order_id, "2026-01-16T09:15:00-06:00")?;
+        let job = rig.enqueue_event("d-approved", approved).await?;
+        assert_eq!(rig.run(job).await?, Outcome::EventSkipped { work_order_id });
+        let calls = rig.autotask_calls();
+        assert_eq!(calls, ["query Ticket"], "only the fresh read");
+        assert_eq!(rig.ticket(TICKET).await?.field("Status"), Some("29682837"));
         rig.finish().await;
         Ok(())
     })
