@@ -6,8 +6,8 @@ use super::expr::pick_value;
 use super::path::{Scope, ScopeKind};
 use crate::diagnostics::Span;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Expr, NotePlan, OutboundRule, TicketSet, record_name};
-use crate::schema::{Entity, FieldType, entities_with_notes, note_entity};
+use crate::ir::{Expr, NotePlan, OutboundRule, Piece, TicketSet, record_name};
+use crate::schema::{Entity, FieldType, NodeType, entities_with_notes, note_entity};
 use crate::syntax::ast::{NoteBlock, OnEvent, OutboundStatement, TicketField};
 use crate::value::Type;
 use crate::value::Value;
@@ -63,6 +63,7 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     let lowered = self.lower(value, &mut scope);
+                    self.no_object_as_text(&lowered.expr, value.span);
                     let name = match field {
                         TicketField::Field(f) => f.name.clone(),
                         TicketField::Udf(u) => format!("udf({:?})", u.value),
@@ -145,6 +146,67 @@ impl<'a> Checker<'a> {
                 );
                 None
             }
+        }
+    }
+
+    /// An event value that Field Nation's schema says is an object or a list, written as text
+    /// or pasted into a template: it would read `{"id":…}` or nothing useful.
+    fn no_object_as_text(&mut self, expr: &Expr, span: Span) {
+        let mut pasted: Vec<&[Box<str>]> = Vec::new();
+        if let Expr::EventPath(keys) = expr {
+            pasted.push(keys);
+        }
+        expr.walk(&mut |e| {
+            if let Expr::Template(pieces) = e {
+                for piece in pieces.iter() {
+                    if let Piece::Value(Expr::EventPath(keys)) = piece {
+                        pasted.push(keys);
+                    }
+                }
+            }
+        });
+        for keys in pasted {
+            let kind = match keys.first().map(|k| &**k) {
+                Some("event") if keys.len() == 2 && &*keys[1] == "params" => Some(NodeType::Object),
+                Some("workorder") => {
+                    let mut node = Some(&self.schemas.webhooks.workorder);
+                    for key in &keys[1..] {
+                        node = node.and_then(|n| n.property(key));
+                    }
+                    node.map(|n| n.ty)
+                }
+                _ => None,
+            };
+            let Some(kind @ (NodeType::Object | NodeType::Array)) = kind else {
+                continue;
+            };
+            let path = keys.join(".");
+            let mut d = Diagnostic::new(
+                Code::TypeMismatch,
+                span,
+                format!("`{path}` is an {}, not text", kind.name()),
+            )
+            .with_label(format!("`{path}` is written as text here"));
+            let node = (keys[0].as_ref() == "workorder").then(|| {
+                keys[1..]
+                    .iter()
+                    .try_fold(&self.schemas.webhooks.workorder, |n, k| n.property(k))
+            });
+            if let Some(Some(node)) = node {
+                let fields: Vec<&str> =
+                    node.properties.keys().map(String::as_str).take(6).collect();
+                if !fields.is_empty() {
+                    d = d.with_help(format!(
+                        "name one of its fields: {}",
+                        fields
+                            .iter()
+                            .map(|f| format!("`{path}.{f}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            self.report(d);
         }
     }
 
@@ -355,6 +417,7 @@ impl<'a> Checker<'a> {
             let lowered = self.lower(&field.value, scope);
             match field.name.name.as_str() {
                 "title" | "description" => {
+                    self.no_object_as_text(&lowered.expr, field.value.span);
                     if !lowered.ty.is_textual() {
                         self.mismatch(field.value.span, "text", &lowered.ty, None);
                     }
