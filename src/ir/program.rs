@@ -258,3 +258,16 @@ pub struct NotePlan {
     pub(crate) note_type: i64,
     pub(crate) publish: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn records_are_named_in_snake_case() {
+        assert_eq!(super::record_name("Ticket"), "ticket");
+        assert_eq!(super::record_name("ServiceCall"), "service_call");
+        assert_eq!(
+            super::record_name("AccountPhysicalLocation"),
+            "account_physical_location"
+        );
+    }
+}

@@ -40,3 +40,22 @@ pub fn note_entity(entity: &str) -> Option<NoteEntity> {
 pub fn entities_with_notes() -> impl Iterator<Item = &'static str> {
     NOTE_ENTITIES.iter().map(|(e, _)| *e)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tickets_and_tasks_have_notes_service_calls_do_not() {
+        assert_eq!(
+            note_entity("Ticket").map(|n| n.parent_field),
+            Some("TicketID")
+        );
+        assert_eq!(note_entity("Task").map(|n| n.entity), Some("TaskNote"));
+        assert_eq!(note_entity("ServiceCall"), None);
+        assert_eq!(
+            entities_with_notes().collect::<Vec<_>>(),
+            ["Ticket", "Task"]
+        );
+    }
+}
