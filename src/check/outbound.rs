@@ -291,7 +291,15 @@ impl<'a> Checker<'a> {
                             format!("a {} has no user-defined fields in Autotask", ticket.name),
                         )
                         .with_label("no UDFs on this entity")
-                        .with_help("write one of its own fields (ExternalID, PurchaseOrderNumber…) or a note"),
+                        .with_help(match ticket.field_slot("ExternalID") {
+                            Some(_) => format!(
+                                "write one of the {}'s own fields (such as ExternalID) or a note",
+                                ticket.name
+                            ),
+                            None => {
+                                format!("write one of the {}'s own fields instead", ticket.name)
+                            }
+                        }),
                     );
                     return None;
                 }
