@@ -122,9 +122,14 @@ impl EventDelivery {
         crate::runtime::outbound::event_name(&self.body)
     }
 
-    /// The marker that says this delivery's notes were created.
+    /// The marker that says this delivery's notes were created. Notes of `workorder.created`
+    /// are marked per work order: the broker raises that event itself after the create, and
+    /// Field Nation's own delivery of it must not add the notes a second time.
     pub fn note_marker(&self) -> String {
-        format!("note:{}", self.delivery_id)
+        match (self.name(), self.work_order_id()) {
+            (Some(CREATED), Some(id)) => format!("note:{CREATED}:{id}"),
+            _ => format!("note:{}", self.delivery_id),
+        }
     }
 }
 
@@ -161,5 +166,14 @@ mod tests {
             Some("2025-01-16T15:15:00Z".into())
         );
         assert_eq!(delivery.note_marker(), "note:d-1");
+
+        // The broker's `workorder.created` and Field Nation's share one note marker.
+        let ours = EventDelivery::created(7, serde_json::json!({"id": 7}), Timestamp::UNIX_EPOCH);
+        assert_eq!(ours.writeback_job().kind, JobKind::Writeback);
+        assert_eq!(ours.work_order_id(), Some(7));
+        assert_eq!(ours.name(), Some(CREATED));
+        let theirs = EventDelivery::new("fn-delivery-9", ours.body.clone());
+        assert_eq!(ours.note_marker(), theirs.note_marker());
+        assert_eq!(theirs.note_marker(), "note:workorder.created:7");
     }
 }

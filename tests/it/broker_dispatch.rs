@@ -738,6 +738,7 @@ async fn a_worker_that_died_after_its_create_leaves_no_duplicate() -> TestResult
 
 const DISPATCH_TASK: &str = include_str!("../../mappings/dispatch-project-task.fmap");
 const TASK_MAPPING: &str = "Dispatch project task";
+const CREATED_TASK: &str = include_str!("../../mappings/fixtures/events/created-task.json");
 const TASK: i64 = 7701;
 /// The demo tenant's Task status "In Progress".
 const TASK_IN_PROGRESS: &str = "8";
@@ -806,6 +807,17 @@ async fn task_written_back_after_dispatch(rig: Rig) -> TestResult {
     let again = EventDelivery::created(work_order_id, created, jiff::Timestamp::now());
     rig.autotask.reset_counters();
     let job = rig.store().enqueue(again.writeback_job()).await?.job.id;
+    assert_eq!(
+        rig.run(job).await?,
+        Outcome::EventApplied {
+            work_order_id,
+            updated: false,
+            notes: 0
+        }
+    );
+    // Field Nation's own `workorder.created` webhook, delivered after ours: no second note.
+    let theirs = event(CREATED_TASK, work_order_id, "2026-01-14T17:05:12-06:00")?;
+    let job = rig.enqueue_event("fn-created", theirs).await?;
     assert_eq!(
         rig.run(job).await?,
         Outcome::EventApplied {
