@@ -70,6 +70,23 @@ impl Dispatcher {
             let outcome = Outcome::StaleEvent { work_order_id };
             return self.finish(leased, outcome, Vec::new(), report).await;
         }
+        // No rule answers this event for this entity: nothing to read or write.
+        let answered = delivery.name().is_some_and(|name| {
+            self.program
+                .has_outbound_rule(name, &correlation.source_entity)
+        });
+        if !answered {
+            let outcome = Outcome::EventApplied {
+                work_order_id,
+                updated: false,
+                notes: 0,
+            };
+            let effect = Effect::Synced {
+                work_order_id,
+                event_at: (!writeback).then_some(event_at),
+            };
+            return self.finish(leased, outcome, vec![effect], report).await;
+        }
         let changes = match self
             .event_changes(
                 &correlation.source_entity,

@@ -815,6 +815,25 @@ async fn task_written_back_after_dispatch(rig: Rig) -> TestResult {
             notes: 0
         }
     );
+    // An event the program has no `for Task` rule for: nothing is read or written (the
+    // status sync's rules are for tickets).
+    rig.autotask.reset_counters();
+    let assigned = event(ASSIGNED, work_order_id, "2026-01-14T17:05:12-06:00")?;
+    let job = rig.enqueue_event("d-assigned", assigned).await?;
+    assert_eq!(
+        rig.run(job).await?,
+        Outcome::EventApplied {
+            work_order_id,
+            updated: false,
+            notes: 0
+        }
+    );
+    assert!(
+        rig.autotask_calls().is_empty(),
+        "{:?}",
+        rig.autotask_calls()
+    );
+
     // Field Nation's own `workorder.created` webhook, delivered after ours: no second note.
     let theirs = event(CREATED_TASK, work_order_id, "2026-01-14T17:05:12-06:00")?;
     let job = rig.enqueue_event("fn-created", theirs).await?;
@@ -841,7 +860,8 @@ async fn task_written_back_after_dispatch(rig: Rig) -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dispatched_task_gets_its_work_order_id_and_note_once() -> TestResult {
     limited(async {
-        let rig = Rig::with_mapping(DISPATCH_TASK.into(), 2, false).await?;
+        let source = format!("{DISPATCH_TASK}\n{STATUS_SYNC}");
+        let rig = Rig::with_mapping(source.into(), 2, false).await?;
         task_written_back_after_dispatch(rig).await
     })
     .await
@@ -850,7 +870,8 @@ async fn a_dispatched_task_gets_its_work_order_id_and_note_once() -> TestResult 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dispatched_task_is_written_back_the_same_on_postgres() -> TestResult {
     limited(async {
-        let rig = Rig::with_mapping(DISPATCH_TASK.into(), 2, true).await?;
+        let source = format!("{DISPATCH_TASK}\n{STATUS_SYNC}");
+        let rig = Rig::with_mapping(source.into(), 2, true).await?;
         task_written_back_after_dispatch(rig).await
     })
     .await
