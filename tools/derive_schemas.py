@@ -429,11 +429,18 @@ def derive_webhooks(hooks, rest):
     ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     read_name = ref.rsplit("/", 1)[1]
     tree = r.resolve_named(read_name)
+    # The read schema types the work order's ids `number`; the path parameter
+    # work_order_id is `integer`, and ids are whole numbers: type them so.
+    for key in ("id", "work_order_id"):
+        node = tree.get("properties", {}).get(key)
+        if node and node.get("type") == "number":
+            node["type"] = "integer"
     return {
         "_source": (
             "Event names from the Field Nation webhooks v%s OpenAPI spec (the events enum of CreateWebhook/UpdateWebhook); "
             "that spec does not model the delivered payload, so workorder is the REST API v%s work-order read schema "
-            "%s (response of GET /api/rest/v2/workorders/{work_order_id}) with every $ref/allOf resolved inline, "
+            "%s (response of GET /api/rest/v2/workorders/{work_order_id}) with every $ref/allOf resolved inline "
+            "and its id and work_order_id typed integer like the path parameter, "
             "derived by tools/derive_schemas.py." % (
                 hooks.get("info", {}).get("version", "3"), rest.get("info", {}).get("version", "2"), read_name)
         ),

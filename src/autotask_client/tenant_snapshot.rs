@@ -16,6 +16,7 @@ pub const DEFAULT_SNAPSHOT_ENTITIES: &[&str] = &[
     "Ticket",
     "TicketNote",
     "Task",
+    "TaskNote",
     "ServiceCall",
     "Account",
     "Contact",

@@ -1,5 +1,5 @@
-//! Applying what an outbound rule decided (`Program::on_event`) to the ticket: one
-//! read-modify-write update for the fields and UDFs, then the new notes.
+//! Applying what an outbound rule decided (`Program::on_event`) to the record (a Ticket, a
+//! Task, a ServiceCall): one read-modify-write update for the fields and UDFs, then the notes.
 
 use super::client::AutotaskClient;
 use super::entity_xml::WireEntity;
@@ -12,14 +12,14 @@ use crate::schema::Schemas;
 /// What applying the changes did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppliedChanges {
-    /// The ticket as saved, when fields or UDFs changed.
+    /// The record as saved, when fields or UDFs changed.
     pub ticket: Option<CollectedEntity>,
     /// The ids of the notes created.
     pub note_ids: Vec<i64>,
 }
 
 impl AutotaskClient {
-    /// Updates the ticket (read, change, write back whole) and creates the notes. Nothing is
+    /// Updates the record (read, change, write back whole) and creates the notes. Nothing is
     /// sent for an empty part: no changes cost no calls.
     pub async fn apply_changes(
         &self,
@@ -28,7 +28,7 @@ impl AutotaskClient {
     ) -> Result<AppliedChanges, ClientError> {
         let mut applied = AppliedChanges::default();
         if !changes.updates.is_empty() {
-            let schema = entity_schema(schemas, "Ticket")?;
+            let schema = entity_schema(schemas, &changes.entity)?;
             let edits: Vec<FieldEdit> = changes
                 .updates
                 .iter()
@@ -39,28 +39,28 @@ impl AutotaskClient {
                 })
                 .collect();
             applied.ticket = Some(
-                self.read_modify_write(schema, changes.ticket_id, &edits)
+                self.read_modify_write(schema, changes.record_id, &edits)
                     .await?,
             );
         }
         if !changes.notes.is_empty() {
-            applied.note_ids = self.create_ticket_notes(schemas, &changes.notes).await?;
+            applied.note_ids = self.create_notes(schemas, &changes.notes).await?;
         }
         Ok(applied)
     }
 
-    /// Creates TicketNotes, 200 per call; returns their ids.
-    pub async fn create_ticket_notes(
+    /// Creates the notes (TicketNotes, TaskNotes), 200 per call; returns their ids.
+    pub async fn create_notes(
         &self,
         schemas: &Schemas,
         notes: &[NewNote],
     ) -> Result<Vec<i64>, ClientError> {
-        let schema = entity_schema(schemas, "TicketNote")?;
         let mut entities = Vec::with_capacity(notes.len());
         for note in notes {
-            let mut entity = WireEntity::new("TicketNote");
+            let schema = entity_schema(schemas, note.entity)?;
+            let mut entity = WireEntity::new(note.entity);
             entity
-                .set(schema, "TicketID", note.ticket_id.to_string())?
+                .set(schema, note.parent_field, note.record_id.to_string())?
                 .set(schema, "Title", note.title.clone())?
                 .set(schema, "Description", note.description.clone())?
                 .set(schema, "NoteType", note.note_type.to_string())?

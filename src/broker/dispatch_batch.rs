@@ -4,7 +4,7 @@
 //! the body written by `evaluate_to_json`, the create through the marker (an unknown outcome
 //! is looked up, never created blindly; so is every attempt after the first, whose worker may
 //! have created the work order and died), and the correlation stored in the transaction that
-//! completes the job.
+//! completes the job, with the `Writeback` job that runs the `on workorder.created` rules.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +14,7 @@ use tracing::Instrument;
 use super::call_audit::JobCalls;
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
-use super::job_payload::DispatchRequest;
+use super::job_payload::{CREATED, DispatchRequest, EventDelivery};
 use super::problem_trace::trace_problems;
 use super::store::{Effect, Leased, NewCorrelation, StoreError};
 use super::telemetry::dispatch_span;
@@ -189,17 +189,25 @@ impl Dispatcher {
         match created {
             Ok(created) => {
                 let work_order_id = i64::try_from(created.work_order.id).unwrap_or(i64::MAX);
-                let effect = Effect::Correlate(NewCorrelation {
+                let mut effects = vec![Effect::Correlate(NewCorrelation {
                     source_entity: request.entity.clone(),
                     source_id: request.id,
                     mapping: request.mapping.clone(),
                     work_order_id,
-                });
+                })];
+                if self.program.has_outbound_rule(CREATED, &request.entity) {
+                    let event = EventDelivery::created(
+                        work_order_id,
+                        created.work_order.json,
+                        jiff::Timestamp::now(),
+                    );
+                    effects.push(Effect::Enqueue(event.writeback_job()));
+                }
                 let outcome = Outcome::Dispatched {
                     work_order_id,
                     found_by_marker: created.found_by_marker,
                 };
-                self.finish(leased, outcome, vec![effect], report).await
+                self.finish(leased, outcome, effects, report).await
             }
             Err(error) => {
                 let source = self.config.mapping_source.as_deref();

@@ -85,6 +85,9 @@ pub enum Outcome {
         /// Notes created (none when this delivery's notes were created before).
         notes: usize,
     },
+    /// Every `on` rule for the event had a `when` that was false on the fresh record:
+    /// nothing was sent.
+    EventSkipped { work_order_id: i64 },
     /// An event about a work order no correlation knows: logged and ignored.
     UnknownWorkOrder { work_order_id: i64 },
     /// An event older than the last one applied to its work order: skipped.
@@ -169,7 +172,7 @@ impl Dispatcher {
             .store
             .lease(
                 &self.config.worker,
-                &[JobKind::Dispatch, JobKind::Event],
+                &[JobKind::Dispatch, JobKind::Event, JobKind::Writeback],
                 max_jobs,
                 self.config.lease_for,
             )

@@ -49,7 +49,10 @@ impl DispatchRequest {
     }
 }
 
-/// An `Event` job's payload: a Field Nation webhook v3 body and the delivery that brought it.
+/// The event the broker raises after a dispatch, for `on workorder.created` rules.
+pub const CREATED: &str = "workorder.created";
+
+/// An `Event` (or `Writeback`) job's payload: a Field Nation webhook v3 body and the delivery that brought it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventDelivery {
     /// `X-FN-Delivery-Id`: a note is created once per delivery.
@@ -70,6 +73,26 @@ impl EventDelivery {
     /// The job to enqueue (keyed by the delivery id), due now.
     pub fn job(&self) -> NewJob {
         NewJob::new(JobKind::Event, self.delivery_id.clone(), to_text(self))
+    }
+
+    /// The `workorder.created` event the broker makes itself after a dispatch: the created
+    /// work order as Field Nation answered it, at `at`. Its id names the work order, so its
+    /// notes are created once per work order.
+    pub fn created(work_order_id: i64, work_order: Json, at: Timestamp) -> Self {
+        let body = serde_json::json!({
+            "event": {
+                "name": CREATED,
+                "params": { "work_order_id": work_order_id },
+            },
+            "timestamp": at.to_string(),
+            "workorder": work_order,
+        });
+        EventDelivery::new(format!("{CREATED}:{work_order_id}"), body)
+    }
+
+    /// The `Writeback` job that applies a [`EventDelivery::created`] event, due now.
+    pub fn writeback_job(&self) -> NewJob {
+        NewJob::new(JobKind::Writeback, self.delivery_id.clone(), to_text(self))
     }
 
     /// Reads a job's payload.
@@ -99,9 +122,23 @@ impl EventDelivery {
         crate::runtime::outbound::event_name(&self.body)
     }
 
-    /// The marker that says this delivery's notes were created.
+    /// The marker that says this delivery's notes were created. Notes of `workorder.created`
+    /// are marked per work order: the broker raises that event itself after the create, and
+    /// Field Nation's own delivery of it must not add the notes a second time.
     pub fn note_marker(&self) -> String {
-        format!("note:{}", self.delivery_id)
+        match (self.name(), self.work_order_id()) {
+            (Some(CREATED), Some(id)) => format!("note:{CREATED}:{id}"),
+            _ => format!("note:{}", self.delivery_id),
+        }
+    }
+
+    /// The line that ends each of this delivery's notes, so a retry after a crash can find
+    /// them in Autotask (keyed like [`EventDelivery::note_marker`]).
+    pub fn note_line(&self) -> String {
+        match (self.name(), self.work_order_id()) {
+            (Some(CREATED), Some(id)) => format!("(fieldmap {CREATED} {id})"),
+            _ => format!("(fieldmap delivery {})", self.delivery_id),
+        }
     }
 }
 
@@ -138,5 +175,14 @@ mod tests {
             Some("2025-01-16T15:15:00Z".into())
         );
         assert_eq!(delivery.note_marker(), "note:d-1");
+
+        // The broker's `workorder.created` and Field Nation's share one note marker.
+        let ours = EventDelivery::created(7, serde_json::json!({"id": 7}), Timestamp::UNIX_EPOCH);
+        assert_eq!(ours.writeback_job().kind, JobKind::Writeback);
+        assert_eq!(ours.work_order_id(), Some(7));
+        assert_eq!(ours.name(), Some(CREATED));
+        let theirs = EventDelivery::new("fn-delivery-9", ours.body.clone());
+        assert_eq!(ours.note_marker(), theirs.note_marker());
+        assert_eq!(theirs.note_marker(), "note:workorder.created:7");
     }
 }

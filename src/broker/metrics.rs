@@ -271,6 +271,7 @@ pub fn outcome_label(outcome: &Outcome) -> &'static str {
         Outcome::NotTriggered => "not_triggered",
         Outcome::SourceMissing => "source_missing",
         Outcome::EventApplied { .. } => "event_applied",
+        Outcome::EventSkipped { .. } => "event_skipped",
         Outcome::UnknownWorkOrder { .. } => "unknown_work_order",
         Outcome::StaleEvent { .. } => "stale_event",
         Outcome::Retried { .. } => "retried",

@@ -1,8 +1,9 @@
 //! Notes exactly once per Field Nation delivery, across crashes. Each note a delivery creates
-//! ends with a line naming it, `(fieldmap delivery <delivery id>)`; before creating a
-//! delivery's notes the broker asks Autotask, in one query, whether the record already holds a
-//! note with that line. A worker that created the notes and died before marking the delivery
-//! applied leaves the line behind, so the next attempt finds it and creates nothing.
+//! ends with a line naming it, `(fieldmap delivery <delivery id>)` (for the broker's own
+//! `workorder.created`, `(fieldmap workorder.created <work order id>)`); before creating a
+//! retried job's notes the broker asks Autotask, in one query, whether the record already
+//! holds a note with that line. A worker that created the notes and died before marking the
+//! delivery applied leaves the line behind, so the next attempt finds it and creates nothing.
 
 use crate::autotask::wire::{Operator, QueryItem, QueryXml};
 use crate::autotask_client::{AutotaskClient, ClientError};
@@ -11,15 +12,9 @@ use crate::runtime::outbound::NewNote;
 /// Autotask's limit on a note's `Description`.
 const DESCRIPTION_LIMIT: usize = 32_000;
 
-/// The line that names a delivery in its notes.
-pub(super) fn marker_line(delivery_id: &str) -> String {
-    format!("(fieldmap delivery {delivery_id})")
-}
-
-/// The notes, each with the delivery's line at the end (the text before it shortened when
-/// both would not fit in a description).
-pub(super) fn with_marker(notes: &[NewNote], delivery_id: &str) -> Vec<NewNote> {
-    let line = marker_line(delivery_id);
+/// The notes, each with `line` at the end (the text before it shortened when both would not
+/// fit in a description).
+pub(super) fn with_marker(notes: &[NewNote], line: &str) -> Vec<NewNote> {
     notes
         .iter()
         .map(|note| {
@@ -33,17 +28,25 @@ pub(super) fn with_marker(notes: &[NewNote], delivery_id: &str) -> Vec<NewNote> 
         .collect()
 }
 
-/// Whether ticket `ticket_id` holds a note of this delivery already: one query.
-pub(super) async fn delivery_noted(
+/// Whether the record of `notes` already holds a note ending with `line`: one query, on the
+/// notes' entity (`TicketNote` by `TicketID`, `TaskNote` by `TaskID`).
+pub(super) async fn notes_created(
     client: &AutotaskClient,
-    ticket_id: i64,
-    delivery_id: &str,
+    notes: &[NewNote],
+    line: &str,
 ) -> Result<bool, ClientError> {
+    let Some(first) = notes.first() else {
+        return Ok(false);
+    };
     let query = QueryXml::new(
-        "TicketNote",
+        first.entity,
         vec![
-            QueryItem::field("TicketID", Operator::Equals, ticket_id.to_string()),
-            QueryItem::field("Description", Operator::Contains, marker_line(delivery_id)),
+            QueryItem::field(
+                first.parent_field,
+                Operator::Equals,
+                first.record_id.to_string(),
+            ),
+            QueryItem::field("Description", Operator::Contains, line.to_owned()),
         ],
     );
     Ok(!client.query_entities(&query).await?.is_empty())
@@ -56,7 +59,9 @@ mod tests {
     #[test]
     fn the_line_ends_every_note_and_fits() {
         let note = NewNote {
-            ticket_id: 9137,
+            entity: "TicketNote",
+            parent_field: "TicketID",
+            record_id: 9137,
             title: "Work done".into(),
             description: "Checked out at 14:02.\n".into(),
             note_type: 3,
@@ -66,7 +71,7 @@ mod tests {
             description: "x".repeat(40_000),
             ..note.clone()
         };
-        let marked = with_marker(&[note, long], "3f1c:1");
+        let marked = with_marker(&[note, long], "(fieldmap delivery 3f1c:1)");
         assert_eq!(
             marked[0].description,
             "Checked out at 14:02.\n\n(fieldmap delivery 3f1c:1)"

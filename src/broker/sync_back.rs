@@ -1,9 +1,11 @@
-//! Event jobs: a Field Nation event applied back to the record its work order came from. The
-//! correlation names the record (an event for a work order it does not know is ignored, never
-//! applied to some other record); an event older than the last one applied is skipped; the
-//! mapping's `on` rules give the changes; the record is updated by read-modify-write unless
-//! nothing changes, and the notes are created once per delivery, across retries and crashes
-//! ([`super::note_marker`]).
+//! Event and write-back jobs: a Field Nation event (or the broker's own `workorder.created`
+//! after a dispatch) applied back to the record its work order came from: a Ticket, a Task, a
+//! ServiceCall. The correlation names the record (an event for a work order it does not know
+//! is ignored, never applied to some other record); an event older than the last one applied
+//! is skipped; the `on` rules give the changes (a rule whose `when` is false gives none); the
+//! record is updated by read-modify-write unless nothing changes, and the notes are created
+//! once per delivery (once per work order for `workorder.created`), across retries and
+//! crashes ([`super::note_marker`]).
 
 use serde_json::Value as Json;
 use tracing::Instrument;
@@ -12,8 +14,8 @@ use super::call_audit::JobCalls;
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
 use super::job_payload::EventDelivery;
-use super::note_marker::{delivery_noted, with_marker};
-use super::store::{Effect, Leased, StoreError};
+use super::note_marker::{notes_created, with_marker};
+use super::store::{Effect, JobKind, Leased, StoreError};
 use super::telemetry::{job_span, record_correlation};
 use crate::autotask::load_query_response;
 use crate::autotask_client::AutotaskClient;
@@ -76,19 +78,33 @@ impl Dispatcher {
             return self.finish(leased, outcome, Vec::new(), report).await;
         };
         record_correlation(&correlation);
-        if correlation
-            .last_event_at
-            .is_some_and(|last| event_at < last)
+        // The broker's own `workorder.created` is not a Field Nation event: it never makes
+        // a later event stale, nor is it stale itself.
+        let writeback = leased.job.kind == JobKind::Writeback;
+        if !writeback
+            && correlation
+                .last_event_at
+                .is_some_and(|last| event_at < last)
         {
             let outcome = Outcome::StaleEvent { work_order_id };
             return self.finish(leased, outcome, Vec::new(), report).await;
         }
-        if correlation.source_entity != "Ticket" {
-            let reason = format!(
-                "events are applied to tickets only so far; work order {work_order_id} came from {} {}",
-                correlation.source_entity, correlation.source_id
-            );
-            return self.fail(leased, Failure::Permanent(reason), report).await;
+        // No rule answers this event for this entity: nothing to read or write.
+        let answered = delivery.name().is_some_and(|name| {
+            self.program
+                .has_outbound_rule(name, &correlation.source_entity)
+        });
+        if !answered {
+            let outcome = Outcome::EventApplied {
+                work_order_id,
+                updated: false,
+                notes: 0,
+            };
+            let effect = Effect::Synced {
+                work_order_id,
+                event_at: (!writeback).then_some(event_at),
+            };
+            return self.finish(leased, outcome, vec![effect], report).await;
         }
         let changes = match self
             .event_changes(
@@ -103,6 +119,14 @@ impl Dispatcher {
             Ok(c) => c,
             Err(failure) => return self.fail(leased, failure, report).await,
         };
+        if changes.updates.is_empty() && changes.notes.is_empty() && changes.skipped > 0 {
+            let outcome = Outcome::EventSkipped { work_order_id };
+            let effect = Effect::Synced {
+                work_order_id,
+                event_at: (!writeback).then_some(event_at),
+            };
+            return self.finish(leased, outcome, vec![effect], report).await;
+        }
         let schemas = self.program.schemas();
         let updates: Vec<FieldChange> = changes
             .updates
@@ -125,16 +149,17 @@ impl Dispatcher {
         let marker = delivery.note_marker();
         if !changes.notes.is_empty() && !self.store.is_applied(&marker).await? {
             // An earlier attempt may have created the notes and died before marking them.
+            let line = delivery.note_line();
             let noted = if leased.job.attempts > 1 {
-                delivery_noted(client, correlation.source_id, &delivery.delivery_id).await
+                notes_created(client, &changes.notes, &line).await
             } else {
                 Ok(false)
             };
             let created = match noted {
                 Ok(true) => Ok(Vec::new()),
                 Ok(false) => {
-                    let marked = with_marker(&changes.notes, &delivery.delivery_id);
-                    client.create_ticket_notes(schemas, &marked).await
+                    let marked = with_marker(&changes.notes, &line);
+                    client.create_notes(schemas, &marked).await
                 }
                 Err(error) => Err(error),
             };
@@ -149,7 +174,7 @@ impl Dispatcher {
         }
         let effect = Effect::Synced {
             work_order_id,
-            event_at: Some(event_at),
+            event_at: (!writeback).then_some(event_at),
         };
         let outcome = Outcome::EventApplied {
             work_order_id,

@@ -49,6 +49,7 @@ fn work_order_of(outcome: &Outcome) -> Option<i64> {
         | Outcome::AlreadyDispatched { work_order_id }
         | Outcome::EventApplied { work_order_id, .. }
         | Outcome::UnknownWorkOrder { work_order_id }
+        | Outcome::EventSkipped { work_order_id }
         | Outcome::StaleEvent { work_order_id } => Some(*work_order_id),
         _ => None,
     }

@@ -51,6 +51,7 @@ fn foldable(expr: &Expr) -> bool {
         | Expr::Field { .. }
         | Expr::Udf { .. }
         | Expr::EventPath(_)
+        | Expr::EventTime(_)
         // A block reads records and may trace: always at run time.
         | Expr::Jsonnet { .. } => false,
     }

@@ -1,12 +1,13 @@
-//! Checking outbound rules: Field Nation events that update the ticket and add notes.
+//! Checking outbound rules: Field Nation events that update the record a work order came
+//! from (a Ticket unless `for <Entity>` says otherwise) and add its notes.
 
 use super::Checker;
 use super::expr::pick_value;
 use super::path::{Scope, ScopeKind};
 use crate::diagnostics::Span;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Expr, NotePlan, OutboundRule, TicketSet};
-use crate::schema::FieldType;
+use crate::ir::{Expr, NotePlan, OutboundRule, Piece, TicketSet, record_name};
+use crate::schema::{Entity, FieldType, NodeType, entities_with_notes, note_entity};
 use crate::syntax::ast::{NoteBlock, OnEvent, OutboundStatement, TicketField};
 use crate::value::Type;
 use crate::value::Value;
@@ -24,21 +25,45 @@ impl<'a> Checker<'a> {
                 names.iter().map(String::as_str),
             );
         }
+        let entity_name = on.entity.as_ref().map_or("Ticket", |e| e.name.as_str());
         let mut rule = OutboundRule {
             event: on.event.name.clone(),
+            entity: entity_name.to_string(),
+            condition: None,
             span: on.span,
             sets: Vec::new(),
             notes: Vec::new(),
         };
-        let Some(ticket) = self.schemas.autotask.entity("Ticket") else {
+        let Some(ticket) = self.outbound_entity(on) else {
             return rule;
         };
+        let record = record_name(&ticket.name);
         let mut scope = Scope::new(ScopeKind::Outbound, ticket);
+        if let Some(condition) = &on.condition {
+            let lowered = self.lower(condition, &mut scope);
+            self.expect(
+                &lowered.ty,
+                &Type::Bool,
+                condition.span,
+                "an outbound rule's `when` is a condition",
+            );
+            rule.condition = Some(lowered.expr);
+        }
         let mut written: Vec<(String, Span)> = Vec::new();
         for statement in &on.statements {
             match statement {
-                OutboundStatement::SetTicket { field, value, span } => {
+                OutboundStatement::SetTicket {
+                    record: head,
+                    field,
+                    value,
+                    span,
+                } => {
+                    if head.name != record {
+                        self.wrong_record(&head.name, head.span, &record, on);
+                        continue;
+                    }
                     let lowered = self.lower(value, &mut scope);
+                    self.no_object_as_text(&lowered.expr, value.span);
                     let name = match field {
                         TicketField::Field(f) => f.name.clone(),
                         TicketField::Udf(u) => format!("udf({:?})", u.value),
@@ -48,7 +73,7 @@ impl<'a> Checker<'a> {
                             Diagnostic::new(
                                 Code::DuplicateAssignment,
                                 *span,
-                                format!("`ticket.{name}` is set twice"),
+                                format!("`{record}.{name}` is set twice"),
                             )
                             .with_label("set again here")
                             .with_context(*first, "first set here"),
@@ -61,7 +86,23 @@ impl<'a> Checker<'a> {
                     }
                 }
                 OutboundStatement::Note(note) => {
-                    if let Some(plan) = self.note(note, &mut scope) {
+                    let Some(notes) = note_entity(&ticket.name) else {
+                        let with: Vec<&str> = entities_with_notes().collect();
+                        self.report(
+                            Diagnostic::new(
+                                Code::NoNoteEntity,
+                                note.span,
+                                format!("Autotask has no notes on a {}", ticket.name),
+                            )
+                            .with_label("no note entity to create")
+                            .with_help(format!(
+                                "notes exist for {}; write a field instead, or dispatch from one of those",
+                                with.join(" and ")
+                            )),
+                        );
+                        continue;
+                    };
+                    if let Some(plan) = self.note(note, notes.entity, &mut scope) {
                         rule.notes.push(plan);
                     }
                 }
@@ -70,9 +111,128 @@ impl<'a> Checker<'a> {
         rule
     }
 
+    /// The entity `for <Entity>` names (a Ticket without it), if outbound rules can update it.
+    fn outbound_entity(&mut self, on: &OnEvent) -> Option<&'a Entity> {
+        let autotask = &self.schemas.autotask;
+        let Some(ident) = &on.entity else {
+            return autotask.entity("Ticket");
+        };
+        match autotask.entity(&ident.name) {
+            Some(entity) if entity.can_update => Some(entity),
+            Some(entity) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::UnknownOutboundEntity,
+                        ident.span,
+                        format!("Autotask does not allow updates to a {}", entity.name),
+                    )
+                    .with_label("cannot be written back"),
+                );
+                None
+            }
+            None => {
+                let names: Vec<&str> = autotask
+                    .entities
+                    .values()
+                    .filter(|e| e.can_update)
+                    .map(|e| e.name.as_str())
+                    .collect();
+                self.unknown(
+                    Code::UnknownOutboundEntity,
+                    ident.span,
+                    format!("`{}` is not an Autotask entity", ident.name),
+                    &ident.name,
+                    names,
+                );
+                None
+            }
+        }
+    }
+
+    /// An event value that Field Nation's schema says is an object or a list, written as text
+    /// or pasted into a template: it would read `{"id":…}` or nothing useful.
+    fn no_object_as_text(&mut self, expr: &Expr, span: Span) {
+        let mut pasted: Vec<&[Box<str>]> = Vec::new();
+        if let Expr::EventPath(keys) = expr {
+            pasted.push(keys);
+        }
+        expr.walk(&mut |e| {
+            if let Expr::Template(pieces) = e {
+                for piece in pieces.iter() {
+                    if let Piece::Value(Expr::EventPath(keys)) = piece {
+                        pasted.push(keys);
+                    }
+                }
+            }
+        });
+        for keys in pasted {
+            let kind = match keys.first().map(|k| &**k) {
+                Some("event") if keys.len() == 2 && &*keys[1] == "params" => Some(NodeType::Object),
+                Some("workorder") => {
+                    let mut node = Some(&self.schemas.webhooks.workorder);
+                    for key in &keys[1..] {
+                        node = node.and_then(|n| n.property(key));
+                    }
+                    node.map(|n| n.ty)
+                }
+                _ => None,
+            };
+            let Some(kind @ (NodeType::Object | NodeType::Array)) = kind else {
+                continue;
+            };
+            let path = keys.join(".");
+            let mut d = Diagnostic::new(
+                Code::TypeMismatch,
+                span,
+                format!("`{path}` is an {}, not text", kind.name()),
+            )
+            .with_label(format!("`{path}` is written as text here"));
+            let node = (keys[0].as_ref() == "workorder").then(|| {
+                keys[1..]
+                    .iter()
+                    .try_fold(&self.schemas.webhooks.workorder, |n, k| n.property(k))
+            });
+            if let Some(Some(node)) = node {
+                let fields: Vec<&str> =
+                    node.properties.keys().map(String::as_str).take(6).collect();
+                if !fields.is_empty() {
+                    d = d.with_help(format!(
+                        "name one of its fields: {}",
+                        fields
+                            .iter()
+                            .map(|f| format!("`{path}.{f}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            self.report(d);
+        }
+    }
+
+    /// `ticket.Status = …` in a rule that writes a Task, say.
+    fn wrong_record(&mut self, written: &str, span: Span, record: &str, on: &OnEvent) {
+        let mut d = Diagnostic::new(
+            Code::WrongRecordName,
+            span,
+            format!("this rule writes a `{record}`, not a `{written}`"),
+        )
+        .with_label(format!("expected `{record}`"));
+        d = match &on.entity {
+            Some(entity) => {
+                d.with_context(entity.span, format!("the rule is `for {}`", entity.name))
+            }
+            None => d.with_help(format!(
+                "rules write to a Ticket unless they say otherwise: `on {} for <Entity> {{ … }}`",
+                on.event.name
+            )),
+        };
+        self.report(d);
+    }
+
     fn ticket_set(
         &mut self,
-        ticket: &'a crate::schema::Entity,
+        ticket: &'a Entity,
         field: &TicketField,
         value: super::expr::Typed,
         value_span: Span,
@@ -85,7 +245,7 @@ impl<'a> Checker<'a> {
                     self.unknown(
                         Code::UnknownField,
                         ident.span,
-                        format!("unknown field `{}` on Ticket", ident.name),
+                        format!("unknown field `{}` on {}", ident.name, ticket.name),
                         &ident.name,
                         names,
                     );
@@ -94,7 +254,7 @@ impl<'a> Checker<'a> {
                 let f = &ticket.fields[slot];
                 if f.read_only {
                     self.report(
-                        Diagnostic::new(Code::ReadOnlyField, ident.span, format!("Ticket.{} is read-only in Autotask", f.name))
+                        Diagnostic::new(Code::ReadOnlyField, ident.span, format!("{}.{} is read-only in Autotask", ticket.name, f.name))
                             .with_label("cannot be written")
                             .with_help("Autotask ignores or rejects writes to read-only fields; write a UDF or a note instead"),
                     );
@@ -102,11 +262,13 @@ impl<'a> Checker<'a> {
                 }
                 let picklist = f
                     .picklist
-                    .then(|| self.schemas.tenant.picklist("Ticket", &f.name))
+                    .then(|| self.schemas.tenant.picklist(&ticket.name, &f.name))
                     .flatten();
                 let expr = match picklist {
                     Some(list) => {
-                        let p = self.picklists.register(format!("Ticket.{}", f.name), list);
+                        let p = self
+                            .picklists
+                            .register(format!("{}.{}", ticket.name, f.name), list);
                         self.picklist_write(&p, value, value_span)?
                     }
                     None => self.typed_write(f.ty, value, value_span)?,
@@ -121,13 +283,33 @@ impl<'a> Checker<'a> {
                 })
             }
             TicketField::Udf(lit) => {
-                let udfs = self.schemas.tenant.udfs("Ticket");
+                if !ticket.has_udfs {
+                    self.report(
+                        Diagnostic::new(
+                            Code::UnknownUdf,
+                            lit.span,
+                            format!("a {} has no user-defined fields in Autotask", ticket.name),
+                        )
+                        .with_label("no UDFs on this entity")
+                        .with_help(match ticket.field_slot("ExternalID") {
+                            Some(_) => format!(
+                                "write one of the {}'s own fields (such as ExternalID) or a note",
+                                ticket.name
+                            ),
+                            None => {
+                                format!("write one of the {}'s own fields instead", ticket.name)
+                            }
+                        }),
+                    );
+                    return None;
+                }
+                let udfs = self.schemas.tenant.udfs(&ticket.name);
                 let Some(slot) = udfs.iter().position(|u| u.name == lit.value) else {
                     let names: Vec<&str> = udfs.iter().map(|u| u.name.as_str()).collect();
                     self.unknown(
                         Code::UnknownUdf,
                         lit.span,
-                        format!("unknown UDF {:?} on Ticket", lit.value),
+                        format!("unknown UDF {:?} on {}", lit.value, ticket.name),
                         &lit.value,
                         names,
                     );
@@ -150,7 +332,7 @@ impl<'a> Checker<'a> {
                     Some(list) => {
                         let p = self
                             .picklists
-                            .register(format!("Ticket UDF {:?}", udf.name), list);
+                            .register(format!("{} UDF {:?}", ticket.name, udf.name), list);
                         self.picklist_write(&p, value, value_span)?
                     }
                     None => self.typed_write(ty, value, value_span)?,
@@ -222,7 +404,12 @@ impl<'a> Checker<'a> {
         })
     }
 
-    fn note(&mut self, note: &'a NoteBlock, scope: &mut Scope<'a>) -> Option<NotePlan> {
+    fn note(
+        &mut self,
+        note: &'a NoteBlock,
+        entity: &str,
+        scope: &mut Scope<'a>,
+    ) -> Option<NotePlan> {
         let mut title = None;
         let mut description = None;
         let mut note_type = None;
@@ -230,14 +417,15 @@ impl<'a> Checker<'a> {
         // picklist that says how to keep it internal; a plain note defaults to all users.
         let mut publish = match &note.kind {
             Some(kind) if kind.name == "internal" => {
-                self.note_label_at("Publish", "Internal Project Team", kind.span, true)
+                self.note_label_at(entity, "Publish", "Internal Project Team", kind.span, true)
             }
-            _ => self.note_label_at("Publish", "All Autotask Users", note.span, false),
+            _ => self.note_label_at(entity, "Publish", "All Autotask Users", note.span, false),
         };
         for field in &note.fields {
             let lowered = self.lower(&field.value, scope);
             match field.name.name.as_str() {
                 "title" | "description" => {
+                    self.no_object_as_text(&lowered.expr, field.value.span);
                     if !lowered.ty.is_textual() {
                         self.mismatch(field.value.span, "text", &lowered.ty, None);
                     }
@@ -265,7 +453,7 @@ impl<'a> Checker<'a> {
                     } else {
                         "Publish"
                     };
-                    let value = self.note_label_at(picklist, label, field.value.span, true);
+                    let value = self.note_label_at(entity, picklist, label, field.value.span, true);
                     if field.name.name == "type" {
                         note_type = value;
                     } else {
@@ -276,7 +464,7 @@ impl<'a> Checker<'a> {
                     self.unknown(
                         Code::UnknownNoteField,
                         field.name.span,
-                        format!("a ticket note has no field `{other}`"),
+                        format!("a {entity} has no field `{other}`"),
                         other,
                         ["title", "description", "type", "publish"],
                     );
@@ -291,13 +479,13 @@ impl<'a> Checker<'a> {
                     "this note has no description",
                 )
                 .with_label("`description = …` missing")
-                .with_help("Autotask requires a TicketNote description"),
+                .with_help(format!("Autotask requires a {entity} description")),
             );
             return None;
         };
         let note_type = match note_type {
             Some(t) => Some(t),
-            None => self.default_value("NoteType"),
+            None => self.default_value(entity, "NoteType"),
         };
         Some(NotePlan {
             span: note.span,
@@ -313,23 +501,24 @@ impl<'a> Checker<'a> {
     /// lets the caller fall back to Autotask's default.
     fn note_label_at(
         &mut self,
+        entity: &str,
         picklist: &str,
         label: &str,
         span: Span,
         required: bool,
     ) -> Option<i64> {
-        let Some(list) = self.schemas.tenant.picklist("TicketNote", picklist) else {
+        let Some(list) = self.schemas.tenant.picklist(entity, picklist) else {
             if required {
                 self.report(
                     Diagnostic::new(
                         Code::MissingTenantPicklist,
                         span,
                         format!(
-                            "the tenant snapshot has no TicketNote.{picklist} picklist, so \
+                            "the tenant snapshot has no {entity}.{picklist} picklist, so \
                              {label:?} cannot be resolved"
                         ),
                     )
-                    .with_label(format!("needs TicketNote.{picklist}"))
+                    .with_label(format!("needs {entity}.{picklist}"))
                     .with_help(
                         "pull the tenant's snapshot with `fieldmap schema pull` and check \
                          with `--schema`; without it the note could reach every Autotask user",
@@ -340,15 +529,15 @@ impl<'a> Checker<'a> {
         };
         let p = self
             .picklists
-            .register(format!("TicketNote.{picklist}"), list);
+            .register(format!("{entity}.{picklist}"), list);
         match self.label_to_value(&p, label, span) {
             Value::Int(i) => Some(i),
             _ => None,
         }
     }
 
-    fn default_value(&mut self, picklist: &str) -> Option<i64> {
-        let list = self.schemas.tenant.picklist("TicketNote", picklist)?;
+    fn default_value(&mut self, entity: &str, picklist: &str) -> Option<i64> {
+        let list = self.schemas.tenant.picklist(entity, picklist)?;
         let entry = list
             .values
             .iter()

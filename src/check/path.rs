@@ -334,12 +334,15 @@ impl<'a> Checker<'a> {
             self.report(Diagnostic::new(
                 Code::UnknownEventPath,
                 path.span,
-                "outbound rules read `workorder.…`, `event.…` or `ticket.…`",
+                "outbound rules read `workorder.…`, `event.…`, `timestamp` or the record's own fields",
             ));
             return (Expr::null(), Type::Any);
         };
+        let record = scope
+            .source
+            .map_or_else(|| "ticket".to_string(), |e| crate::ir::record_name(&e.name));
         match root.name.as_str() {
-            "ticket" => {
+            name if name == record => {
                 let rest = crate::syntax::ast::Path {
                     segments: path.segments[1..].to_vec(),
                     span: path.span,
@@ -349,9 +352,11 @@ impl<'a> Checker<'a> {
                         Diagnostic::new(
                             Code::PathTooDeep,
                             path.span,
-                            "outbound rules read the ticket's own fields only",
+                            format!("outbound rules read the {record}'s own fields only"),
                         )
-                        .with_label("expected `ticket.<Field>` or `ticket.udf(\"…\")`"),
+                        .with_label(format!(
+                            "expected `{record}.<Field>` or `{record}.udf(\"…\")`"
+                        )),
                     );
                     return (Expr::null(), Type::Any);
                 }
@@ -360,7 +365,27 @@ impl<'a> Checker<'a> {
                 };
                 self.resolve_on_entity(ticket, None, &rest.segments[0], scope)
             }
-            "workorder" | "event" | "timestamp" | "triggered_by_user" => {
+            "timestamp" => {
+                if let Some(extra) = segments.next() {
+                    self.report(
+                        Diagnostic::new(
+                            Code::UnknownEventPath,
+                            extra.span(),
+                            "`timestamp` is a date-time; it has no fields",
+                        )
+                        .with_label("not a field of a date-time")
+                        .with_help("convert it with `timestamp at \"<zone>\"` and format it with `| format(\"…\")`"),
+                    );
+                    return (Expr::null(), Type::Any);
+                }
+                scope.reads.push("timestamp".into());
+                (
+                    Expr::EventTime(vec!["timestamp".into()].into_boxed_slice()),
+                    Type::DateTime,
+                )
+            }
+            "event" => self.resolve_event_envelope(path, scope),
+            "workorder" | "triggered_by_user" => {
                 let mut keys: Vec<Box<str>> = vec![root.name.as_str().into()];
                 let mut node: Option<&Node> =
                     (root.name == "workorder").then_some(&self.schemas.webhooks.workorder);
@@ -402,6 +427,11 @@ impl<'a> Checker<'a> {
                     Some(NodeType::Boolean) => Type::Bool,
                     _ => Type::Any,
                 };
+                if node.is_some_and(|n| n.format.as_deref() == Some("date-time"))
+                    && ty == Type::String
+                {
+                    return (Expr::EventTime(keys.into_boxed_slice()), Type::DateTime);
+                }
                 (Expr::EventPath(keys.into_boxed_slice()), ty)
             }
             other => {
@@ -410,10 +440,52 @@ impl<'a> Checker<'a> {
                     root.span,
                     format!("unknown name `{other}` in an outbound rule"),
                     other,
-                    ["workorder", "event", "ticket", "timestamp"],
+                    ["workorder", "event", record.as_str(), "timestamp"],
                 );
                 (Expr::null(), Type::Any)
             }
         }
+    }
+
+    /// `event.name` (text) and `event.params.…` (as Field Nation sends them): the webhook v3
+    /// envelope around the work order.
+    fn resolve_event_envelope(&mut self, path: &Path, scope: &mut Scope<'a>) -> (Expr, Type) {
+        let keys: Vec<&str> = path
+            .segments
+            .iter()
+            .map(|s| match s {
+                PathSegment::Field(i) => i.name.as_str(),
+                PathSegment::Udf(_) => "udf",
+            })
+            .collect();
+        let ty = match keys.as_slice() {
+            ["event", "name"] => Type::String,
+            ["event", "params", ..] => Type::Any,
+            ["event", other, ..] => {
+                let span = path.segments[1].span();
+                self.unknown(
+                    Code::UnknownEventPath,
+                    span,
+                    format!("a Field Nation event has no field `{other}`"),
+                    other,
+                    ["name", "params"],
+                );
+                return (Expr::null(), Type::Any);
+            }
+            _ => {
+                self.report(
+                    Diagnostic::new(
+                        Code::UnknownEventPath,
+                        path.span,
+                        "`event` is an object: read `event.name` or `event.params.…`",
+                    )
+                    .with_label("an object, not a value"),
+                );
+                return (Expr::null(), Type::Any);
+            }
+        };
+        scope.reads.push(keys.join("."));
+        let keys: Vec<Box<str>> = keys.into_iter().map(Into::into).collect();
+        (Expr::EventPath(keys.into_boxed_slice()), ty)
     }
 }

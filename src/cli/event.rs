@@ -1,4 +1,4 @@
-//! `fieldmap event <mapping> --event <json> --ticket <xml>`
+//! `fieldmap event <mapping> --event <json> --ticket <xml> [--entity Task]`
 
 use fieldmap::diagnostics::Severity;
 use std::path::PathBuf;
@@ -15,10 +15,13 @@ pub struct Args {
     /// A Field Nation webhook v3 body.
     #[arg(long)]
     event: PathBuf,
-    /// An Autotask query response holding the ticket the work order belongs to.
-    #[arg(long)]
+    /// An Autotask query response holding the record the work order belongs to.
+    #[arg(long, visible_alias = "record")]
     ticket: PathBuf,
-    /// The ticket's id, when the ticket file holds several.
+    /// The record's entity, for rules `for Task` or `for ServiceCall`.
+    #[arg(long, default_value = "Ticket")]
+    entity: String,
+    /// The record's id, when the file holds several.
     #[arg(long)]
     id: Option<i64>,
     /// The clock for `now()`.
@@ -49,7 +52,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             let mut ids: Vec<i64> = reports
                 .iter()
                 .flat_map(|(_, r)| &r.loaded)
-                .filter(|(e, _)| &**e == "Ticket")
+                .filter(|(e, _)| **e == *args.entity)
                 .map(|(_, id)| *id)
                 .collect();
             ids.dedup();
@@ -57,27 +60,33 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
                 [id] => *id,
                 [] => {
                     return Err(UsageError(format!(
-                        "{} holds no Ticket",
-                        args.ticket.display()
+                        "{} holds no {}",
+                        args.ticket.display(),
+                        args.entity
                     )));
                 }
                 // Which ticket the event is for is the user's choice, not the file's order.
                 several => {
                     let ids: Vec<String> = several.iter().map(i64::to_string).collect();
                     return Err(UsageError(format!(
-                        "{} holds {} Ticket records ({}); pick one with --id",
+                        "{} holds {} {} records ({}); pick one with --id",
                         args.ticket.display(),
                         ids.len(),
+                        args.entity,
                         ids.join(", ")
                     )));
                 }
             }
         }
     };
-    let ticket = records
-        .get("Ticket", id)
-        .ok_or_else(|| UsageError(format!("{} holds no Ticket {id}", args.ticket.display())))?;
-    inputs::print_load_issues(&reports, &[("Ticket".to_string(), id)]);
+    let ticket = records.get(&args.entity, id).ok_or_else(|| {
+        UsageError(format!(
+            "{} holds no {} {id}",
+            args.ticket.display(),
+            args.entity
+        ))
+    })?;
+    inputs::print_load_issues(&reports, &[(args.entity.clone(), id)]);
     let ctx = inputs::context(args.now.as_deref())?;
     let changes = program.on_event(&event, ticket, &ctx, None)?;
     if !program

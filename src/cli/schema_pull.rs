@@ -30,7 +30,7 @@ enum Action {
 
 #[derive(clap::Args)]
 struct PullArgs {
-    /// The entities to cover, comma-separated [default: Ticket, TicketNote, Task, ServiceCall,
+    /// The entities to cover, comma-separated [default: Ticket, TicketNote, Task, TaskNote, ServiceCall,
     /// Account, Contact, Resource, Project, AccountPhysicalLocation].
     #[arg(long, value_delimiter = ',', value_name = "ENTITIES")]
     entities: Vec<String>,

@@ -72,6 +72,8 @@ codes! {
     PathTooDeep = "FM0212", Error, "a path reaches further than one related entity";
     DuplicateName = "FM0213", Error, "a name is declared twice";
     UnknownNoteField = "FM0214", Error, "a ticket note has no field of that name";
+    UnknownOutboundEntity = "FM0216", Error, "an outbound rule's `for` names no Autotask entity it can write to";
+    WrongRecordName = "FM0217", Error, "an outbound rule names a record other than the one it writes";
     UnknownFieldNationId = "FM0215", Error, "the Field Nation account has no type of work or custom field with that id";
 
     TypeMismatch = "FM0301", Error, "a value has the wrong type";
@@ -98,6 +100,7 @@ codes! {
     MissingTitle = "FM0604", Error, "the work order's title is never assigned";
     MissingSource = "FM0605", Error, "the mapping declares no source or target";
     ConflictingTargets = "FM0606", Error, "an assignment overlaps another one";
+    NoNoteEntity = "FM0608", Error, "a note is created for an entity that has no notes in Autotask";
     NothingToRun = "FM0607", Warning, "the file holds no mapping and no outbound rule";
 
     JsonnetUnsupported = "FM0801", Error, "a Jsonnet block is used where it cannot run";

@@ -147,9 +147,17 @@ fn explain_outbound(program: &Program, rule: &OutboundRule, out: &mut String) {
     let p = Printer {
         program,
         mapping: None,
-        entity: "Ticket",
+        entity: &rule.entity,
     };
-    let _ = writeln!(out, "on {}:", rule.event);
+    let record = super::program::record_name(&rule.entity);
+    let mut head = rule.event.clone();
+    if rule.entity != "Ticket" {
+        head.push_str(&format!(" for {}", rule.entity));
+    }
+    let _ = writeln!(out, "on {head}:");
+    if let Some(condition) = &rule.condition {
+        let _ = writeln!(out, "  when {}", p.expr(condition));
+    }
     for set in &rule.sets {
         let name = if set.udf {
             format!("udf({:?})", set.field)
@@ -173,7 +181,7 @@ fn explain_outbound(program: &Program, rule: &OutboundRule, out: &mut String) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  ticket.{name} = {}{label}    [{}]",
+            "  {record}.{name} = {}{label}    [{}]",
             p.expr(&set.expr),
             WireType::of(set.ty).xsd_name()
         );
@@ -188,12 +196,12 @@ fn explain_outbound(program: &Program, rule: &OutboundRule, out: &mut String) {
             p.expr(&note.description)
         );
     }
-    let mut calls = vec!["1 query (the ticket)"];
+    let mut calls = vec![format!("1 query (the {})", record.replace('_', " "))];
     if !rule.sets.is_empty() {
-        calls.push("1 update (read-modify-write)");
+        calls.push("1 update (read-modify-write)".into());
     }
     if !rule.notes.is_empty() {
-        calls.push("1 create (TicketNote)");
+        calls.push(format!("1 create ({}Note)", rule.entity));
     }
     let _ = writeln!(out, "  Autotask API calls: {}", calls.join(" + "));
     out.push('\n');
@@ -270,7 +278,7 @@ impl Printer<'_> {
             Expr::Const(v) => constant(v),
             Expr::Field { record, slot } => self.field_name(*record, *slot, false),
             Expr::Udf { record, slot } => self.field_name(*record, *slot, true),
-            Expr::EventPath(keys) => keys.join("."),
+            Expr::EventPath(keys) | Expr::EventTime(keys) => keys.join("."),
             Expr::Jsonnet { input, .. } => {
                 let mut reads = Vec::new();
                 fn paths(tree: &super::InputTree, prefix: &str, out: &mut Vec<String>) {

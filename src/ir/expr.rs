@@ -51,6 +51,8 @@ pub enum Expr {
     },
     /// A path into the Field Nation event payload (outbound rules only).
     EventPath(Box<[Box<str>]>),
+    /// A date-time in the event payload (`timestamp`): RFC 3339 text read as a date-time.
+    EventTime(Box<[Box<str>]>),
     /// A picklist value (id) turned into its tenant label.
     Label {
         picklist: u32,
@@ -150,6 +152,7 @@ impl Expr {
             | Expr::Field { .. }
             | Expr::Udf { .. }
             | Expr::EventPath(_)
+            | Expr::EventTime(_)
             | Expr::Jsonnet { .. } => {}
             Expr::Label { value, .. }
             | Expr::Not(value)

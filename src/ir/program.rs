@@ -42,6 +42,13 @@ impl Program {
     pub fn outbound_events(&self) -> impl Iterator<Item = &str> {
         self.outbound.iter().map(|rule| rule.event.as_str())
     }
+
+    /// Whether an outbound rule answers `event` for records of `entity` (`Ticket`, `Task`…).
+    pub fn has_outbound_rule(&self, event: &str, entity: &str) -> bool {
+        self.outbound
+            .iter()
+            .any(|rule| rule.event == event && rule.entity == entity)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -208,13 +215,29 @@ pub enum OutNode {
     Const(serde_json::Value),
 }
 
-/// `on workorder.status.assigned { … }`
+/// `on workorder.status.assigned [for Task] [when …] { … }`
 #[derive(Debug, Clone)]
 pub struct OutboundRule {
     pub(crate) event: String,
+    /// The Autotask entity written to: `Ticket`, `Task`, `ServiceCall`.
+    pub(crate) entity: String,
+    /// `when …`: evaluated on the fresh record; false applies nothing.
+    pub(crate) condition: Option<Expr>,
     pub(crate) span: Span,
     pub(crate) sets: Vec<TicketSet>,
     pub(crate) notes: Vec<NotePlan>,
+}
+
+/// How outbound rules name a record of `entity`: `ticket`, `task`, `service_call`.
+pub(crate) fn record_name(entity: &str) -> String {
+    let mut name = String::with_capacity(entity.len() + 2);
+    for (i, c) in entity.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            name.push('_');
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
 }
 
 #[derive(Debug, Clone)]
@@ -234,4 +257,17 @@ pub struct NotePlan {
     pub(crate) description: Expr,
     pub(crate) note_type: i64,
     pub(crate) publish: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn records_are_named_in_snake_case() {
+        assert_eq!(super::record_name("Ticket"), "ticket");
+        assert_eq!(super::record_name("ServiceCall"), "service_call");
+        assert_eq!(
+            super::record_name("AccountPhysicalLocation"),
+            "account_physical_location"
+        );
+    }
 }

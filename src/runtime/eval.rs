@@ -78,6 +78,30 @@ impl<'r> Env<'r> {
                 }
                 node.map_or(Value::Null, json_value)
             }
+            Expr::EventTime(keys) => {
+                let mut node = self.event;
+                for key in keys.iter() {
+                    node = node.and_then(|n| n.get(key.as_ref()));
+                }
+                match node {
+                    None | Some(serde_json::Value::Null) => Value::Null,
+                    Some(serde_json::Value::String(text)) => {
+                        let at: jiff::Timestamp = text.parse().map_err(|_| {
+                            format!(
+                                "`{}` is not an RFC 3339 date-time: {text:?}",
+                                keys.join(".")
+                            )
+                        })?;
+                        Value::DateTime(at.to_zoned_datetime(jiff::tz::TimeZone::UTC))
+                    }
+                    Some(other) => {
+                        return Err(format!(
+                            "`{}` is not a date-time text: {other}",
+                            keys.join(".")
+                        ));
+                    }
+                }
+            }
             Expr::Jsonnet { block, input } => {
                 let (Some(source), Some(schemas)) = (self.source, self.schemas) else {
                     return Err("a Jsonnet block needs the mapping's records".into());

@@ -1,5 +1,6 @@
-//! Outbound: a Field Nation event and the current ticket give the Autotask changes to make.
-//! The changes are data; the SOAP client applies them (read-modify-write for ticket updates).
+//! Outbound: a Field Nation event and the current record (the Ticket, Task or ServiceCall a
+//! work order came from) give the Autotask changes to make. The changes are data; the SOAP
+//! client applies them (read-modify-write for updates).
 
 use crate::diagnostics::Severity;
 use serde::Serialize;
@@ -11,7 +12,7 @@ use super::coverage::Coverage;
 use super::eval::Env;
 use super::issue::{Issue, IssueKind};
 use crate::autotask::soap::WireType;
-use crate::ir::Program;
+use crate::ir::{Expr, Piece, Program};
 use crate::schema::FieldType;
 use crate::stdlib::context::EvalContext;
 use crate::time;
@@ -20,24 +21,29 @@ use crate::value::json::to_json;
 use crate::value::record::Record;
 
 /// What [`Program::on_event`] gives for a Field Nation event: the changes to make to the
-/// Autotask ticket its work order came from. Data only; nothing has been written to Autotask.
+/// Autotask record its work order came from. Data only; nothing has been written to Autotask.
 ///
 /// [`Program::on_event`]: crate::Program::on_event
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AutotaskChanges {
     /// The Field Nation event name, e.g. `workorder.status.assigned`.
     pub event: String,
-    /// The Autotask ticket to change.
-    pub ticket_id: i64,
-    /// Fields and UDFs to change on the ticket, in rule order.
+    /// The Autotask entity to change: `Ticket`, `Task`, `ServiceCall`.
+    pub entity: String,
+    /// The record to change.
+    pub record_id: i64,
+    /// Fields and UDFs to change on the record, in rule order.
     pub updates: Vec<FieldChange>,
-    /// TicketNotes to create.
+    /// Notes to create (TicketNotes for a Ticket, TaskNotes for a Task).
     pub notes: Vec<NewNote>,
+    /// Rules for the event whose `when` was false on the record: they changed nothing.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped: usize,
     /// Problems with the outbound rules; a change or note that failed is left out.
     pub issues: Vec<Issue>,
 }
 
-/// One ticket field or UDF to set, as an outbound rule's `ticket.… = …` computed it.
+/// One field or UDF to set, as an outbound rule's `ticket.… = …` (`task.…`) computed it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FieldChange {
     /// The Autotask field name, or the UDF's name when `udf` is true.
@@ -51,28 +57,41 @@ pub struct FieldChange {
     /// For picklists, the label of the new value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// The ticket's value before the change, as JSON.
+    /// The record's value before the change, as JSON.
     pub previous: Json,
 }
 
-/// An Autotask TicketNote to create; serializes with the entity's field names.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// An Autotask note to create (a TicketNote, a TaskNote); serializes with the entity's field
+/// names (`TicketID` or `TaskID`, `Title`, …).
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewNote {
-    /// The ticket the note belongs to.
-    #[serde(rename = "TicketID")]
-    pub ticket_id: i64,
+    /// The note entity: `TicketNote`, `TaskNote`.
+    pub entity: &'static str,
+    /// The note's field naming its record: `TicketID`, `TaskID`.
+    pub parent_field: &'static str,
+    /// The record the note belongs to.
+    pub record_id: i64,
     /// The note's title; `Field Nation update` when the rule gives none.
-    #[serde(rename = "Title")]
     pub title: String,
     /// The note's text; never blank (Autotask requires one).
-    #[serde(rename = "Description")]
     pub description: String,
     /// The tenant's NoteType picklist value.
-    #[serde(rename = "NoteType")]
     pub note_type: i64,
     /// The tenant's Publish picklist value: who may see the note.
-    #[serde(rename = "Publish")]
     pub publish: i64,
+}
+
+impl Serialize for NewNote {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry(self.parent_field, &self.record_id)?;
+        map.serialize_entry("Title", &self.title)?;
+        map.serialize_entry("Description", &self.description)?;
+        map.serialize_entry("NoteType", &self.note_type)?;
+        map.serialize_entry("Publish", &self.publish)?;
+        map.end()
+    }
 }
 
 /// Why [`Program::on_event`](crate::Program::on_event) could not apply an event at all.
@@ -81,9 +100,13 @@ pub enum EventError {
     /// The JSON is not a Field Nation webhook v3 body: it has no `event.name` string.
     #[error("the event has no `event.name`; expected a Field Nation webhook v3 body")]
     NoEventName,
-    /// The record given is not a `Ticket`; the entity type it is instead.
-    #[error("the record given as the ticket is a {0}, not a Ticket")]
-    NotATicket(String),
+    /// No outbound rule writes to the record's entity; the entity and those the rules write.
+    #[error("the record given is a {0}; the outbound rules write to {1}")]
+    NoRulesFor(String, String),
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The name of a Field Nation webhook v3 event body (`{"event": {"name": …}, …}`).
@@ -94,23 +117,31 @@ pub fn event_name(event: &Json) -> Option<&str> {
 pub(crate) fn apply_event(
     program: &Program,
     event: &Json,
-    ticket: &Record,
+    record: &Record,
     ctx: &EvalContext,
     coverage: Option<&RefCell<Coverage>>,
 ) -> Result<AutotaskChanges, EventError> {
     let name = event_name(event).ok_or(EventError::NoEventName)?;
-    if &*ticket.entity != "Ticket" {
-        return Err(EventError::NotATicket(ticket.entity.to_string()));
+    let entity = &*record.entity;
+    if !program.outbound.is_empty() && !program.outbound.iter().any(|r| r.entity == entity) {
+        let mut written: Vec<&str> = program.outbound.iter().map(|r| r.entity.as_str()).collect();
+        written.dedup();
+        return Err(EventError::NoRulesFor(
+            entity.to_string(),
+            written.join(", "),
+        ));
     }
     let mut changes = AutotaskChanges {
         event: name.to_string(),
-        ticket_id: ticket.id,
+        entity: entity.to_string(),
+        record_id: record.id,
         updates: Vec::new(),
         notes: Vec::new(),
+        skipped: 0,
         issues: Vec::new(),
     };
     let mut env = Env {
-        source: Some(ticket),
+        source: Some(record),
         related: Vec::new(),
         event: Some(event),
         picklists: &program.picklists,
@@ -120,16 +151,36 @@ pub(crate) fn apply_event(
         schemas: Some(&program.schemas),
         traces: Vec::new(),
     };
-    let ticket_schema = program.schemas.autotask.entity("Ticket");
-    let udfs = program.schemas.tenant.udfs("Ticket");
+    let schema = program.schemas.autotask.entity(entity);
+    let udfs = program.schemas.tenant.udfs(entity);
+    let prefix = crate::ir::record_name(entity);
     for (index, rule) in program
         .outbound
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.event == name)
+        .filter(|(_, r)| r.event == name && r.entity == entity)
     {
         if let Some(coverage) = coverage {
             coverage.borrow_mut().outbound_rule(index);
+        }
+        if let Some(condition) = &rule.condition {
+            match env.eval(condition) {
+                Ok(Value::Bool(true)) => {}
+                Ok(_) => {
+                    changes.skipped += 1;
+                    continue;
+                }
+                Err(reason) => {
+                    changes.issues.push(Issue {
+                        message: format!("`when`: {reason}; the rule is not applied"),
+                        kind: IssueKind::Failed { reason },
+                        severity: Severity::Error,
+                        target: Some("when".into()),
+                        span: Some(rule.span),
+                    });
+                    continue;
+                }
+            }
         }
         for set in &rule.sets {
             let target = if set.udf {
@@ -138,12 +189,23 @@ pub(crate) fn apply_event(
                 set.field.clone()
             };
             let failed = |reason: String| Issue {
-                message: format!("ticket.{target}: {reason}"),
+                message: format!("{prefix}.{target}: {reason}"),
                 kind: IssueKind::Failed { reason },
                 severity: Severity::Error,
                 target: Some(target.clone()),
                 span: Some(set.span),
             };
+            if let Some(problem) = template_problem(event, &set.expr) {
+                let (kind, severity) = problem.kind();
+                changes.issues.push(Issue {
+                    message: format!("{prefix}.{target}: {problem}; the field is left as it is"),
+                    kind,
+                    severity,
+                    target: Some(target.clone()),
+                    span: Some(set.span),
+                });
+                continue;
+            }
             let value = match env.eval(&set.expr) {
                 Ok(v) => v,
                 Err(reason) => {
@@ -154,7 +216,7 @@ pub(crate) fn apply_event(
             if value.is_null() {
                 changes.issues.push(Issue {
                     message: format!(
-                        "ticket.{target}: the value is null; the field is left as it is"
+                        "{prefix}.{target}: the value is null; the field is left as it is"
                     ),
                     kind: IssueKind::MissingValue,
                     severity: Severity::Warning,
@@ -173,7 +235,7 @@ pub(crate) fn apply_event(
             let length = if set.udf {
                 udfs.get(set.slot as usize).and_then(|u| u.length)
             } else {
-                ticket_schema
+                schema
                     .and_then(|e| e.fields.get(set.slot as usize))
                     .and_then(|f| f.length)
             };
@@ -187,11 +249,11 @@ pub(crate) fn apply_event(
                 continue;
             }
             let previous = if set.udf {
-                ticket.udf(set.slot as usize)
+                record.udf(set.slot as usize)
             } else {
-                ticket.field(set.slot as usize)
+                record.field(set.slot as usize)
             };
-            let label = picklist_label(program, &set.field, set.udf, &value);
+            let label = picklist_label(program, entity, &set.field, set.udf, &value);
             changes.updates.push(FieldChange {
                 field: set.field.clone(),
                 udf: set.udf,
@@ -201,15 +263,31 @@ pub(crate) fn apply_event(
                 previous: to_json(previous),
             });
         }
+        let Some(notes) = crate::schema::note_entity(entity) else {
+            continue;
+        };
+        let what = format!("{} note", prefix.replace('_', " "));
         for note in &rule.notes {
+            let problem = template_problem(event, &note.title)
+                .or_else(|| template_problem(event, &note.description));
+            if let Some(problem) = problem {
+                let (kind, _) = problem.kind();
+                changes.issues.push(Issue {
+                    message: format!("{what}: {problem}; no note is created"),
+                    kind,
+                    severity: Severity::Error,
+                    target: Some("note".into()),
+                    span: Some(note.span),
+                });
+                continue;
+            }
             let title = env.eval(&note.title).map(|v| v.to_string());
             let description = env.eval(&note.description).map(|v| v.to_string());
             match (title, description) {
                 // Autotask requires a description: without one there is no note to create.
                 (Ok(_), Ok(description)) if description.trim().is_empty() => {
                     changes.issues.push(Issue {
-                        message: "ticket note: the description is empty, so no note is created"
-                            .into(),
+                        message: format!("{what}: the description is empty, so no note is created"),
                         kind: IssueKind::MissingValue,
                         severity: Severity::Error,
                         target: Some("note".into()),
@@ -217,14 +295,16 @@ pub(crate) fn apply_event(
                     })
                 }
                 (Ok(title), Ok(description)) => changes.notes.push(NewNote {
-                    ticket_id: ticket.id,
+                    entity: notes.entity,
+                    parent_field: notes.parent_field,
+                    record_id: record.id,
                     title,
                     description,
                     note_type: note.note_type,
                     publish: note.publish,
                 }),
                 (Err(reason), _) | (_, Err(reason)) => changes.issues.push(Issue {
-                    message: format!("ticket note: {reason}"),
+                    message: format!("{what}: {reason}"),
                     kind: IssueKind::Failed { reason },
                     severity: Severity::Error,
                     target: Some("note".into()),
@@ -236,11 +316,79 @@ pub(crate) fn apply_event(
     Ok(changes)
 }
 
-fn picklist_label(program: &Program, field: &str, udf: bool, value: &Value<'_>) -> Option<String> {
+/// Why a text template of an outbound rule cannot be written: a value it pastes from the
+/// event is missing (the note would read "Completed by   at …") or is an object.
+enum TemplateProblem {
+    Missing(String),
+    Object(String),
+}
+
+impl TemplateProblem {
+    fn kind(&self) -> (IssueKind, Severity) {
+        match self {
+            TemplateProblem::Missing(_) => (IssueKind::MissingValue, Severity::Warning),
+            TemplateProblem::Object(path) => (
+                IssueKind::Failed {
+                    reason: format!("`{path}` is an object"),
+                },
+                Severity::Error,
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for TemplateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TemplateProblem::Missing(path) => {
+                write!(f, "`{path}` is missing from the event")
+            }
+            TemplateProblem::Object(path) => write!(
+                f,
+                "`{path}` is an object or a list, not text; name one of its fields"
+            ),
+        }
+    }
+}
+
+/// The first event value a template pastes that is missing or is not a plain value. Values
+/// behind `??` are not looked at: the default is what the rule says to use then.
+fn template_problem(event: &Json, expr: &Expr) -> Option<TemplateProblem> {
+    let Expr::Template(pieces) = expr else {
+        return None;
+    };
+    for piece in pieces.iter() {
+        let Piece::Value(Expr::EventPath(keys) | Expr::EventTime(keys)) = piece else {
+            continue;
+        };
+        let path = keys.join(".");
+        let mut node = Some(event);
+        for key in keys.iter() {
+            node = node.and_then(|n| n.get(key.as_ref()));
+        }
+        match node {
+            None | Some(Json::Null) => return Some(TemplateProblem::Missing(path)),
+            Some(Json::String(s)) if s.trim().is_empty() => {
+                return Some(TemplateProblem::Missing(path));
+            }
+            Some(Json::Object(_) | Json::Array(_)) => return Some(TemplateProblem::Object(path)),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn picklist_label(
+    program: &Program,
+    entity: &str,
+    field: &str,
+    udf: bool,
+    value: &Value<'_>,
+) -> Option<String> {
     let name = if udf {
-        format!("Ticket UDF {field:?}")
+        format!("{entity} UDF {field:?}")
     } else {
-        format!("Ticket.{field}")
+        format!("{entity}.{field}")
     };
     let list = program.picklists.iter().find(|p| p.name == name)?;
     list.labels.get(value).map(|l| l.to_string())

@@ -4,6 +4,7 @@
 mod autotask;
 mod fieldnation;
 mod fieldnation_account;
+mod notes;
 mod tenant;
 
 use thiserror::Error;
@@ -12,6 +13,7 @@ pub use autotask::{AutotaskSchema, Entity, Field, FieldType};
 pub(crate) use fieldnation::Step;
 pub use fieldnation::{Node, NodeType, Problem, Webhooks};
 pub use fieldnation_account::{CONTACT_ROLES, CustomField, FieldNationAccount, TypeOfWork};
+pub use notes::{NoteEntity, entities_with_notes, note_entity};
 pub use tenant::{PickValue, Picklist, PicklistEntry, Tenant, Udf};
 
 const AUTOTASK_ENTITIES: &str = include_str!("../../stdlib/autotask/entities.json");

@@ -127,17 +127,23 @@ impl Pattern {
     }
 }
 
-/// `on workorder.status.assigned { … }`
+/// `on workorder.status.assigned [for Task] [when task.Status != "Complete"] { … }`
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnEvent {
     pub event: Ident,
+    /// `for <Entity>`: the Autotask entity the rule writes to; `None` is a Ticket.
+    pub entity: Option<Ident>,
+    /// `when <condition>`: the rule applies only when it holds on the fresh record.
+    pub condition: Option<Expr>,
     pub statements: Vec<OutboundStatement>,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutboundStatement {
+    /// `ticket.Status = …`, `task.Status = …`: `record` is the name before the dot.
     SetTicket {
+        record: Ident,
         field: TicketField,
         value: Expr,
         span: Span,

@@ -323,12 +323,28 @@ impl<'s> Formatter<'s> {
     }
 
     fn on_event(&mut self, on: &OnEvent) {
-        self.out.push_str(&format!("on {} {{\n", on.event.name));
+        let entity = on
+            .entity
+            .as_ref()
+            .map(|e| format!(" for {}", e.name))
+            .unwrap_or_default();
+        let condition = on
+            .condition
+            .as_ref()
+            .map(|c| format!(" when {}", expr(c)))
+            .unwrap_or_default();
+        self.out
+            .push_str(&format!("on {}{entity}{condition} {{\n", on.event.name));
         let mut lines = Vec::new();
         let mut notes = Vec::new();
         for statement in &on.statements {
             match statement {
-                OutboundStatement::SetTicket { field, value, span } => {
+                OutboundStatement::SetTicket {
+                    record,
+                    field,
+                    value,
+                    span,
+                } => {
                     if self.has_comment_inside(*span) {
                         lines.push(self.verbatim(*span));
                         continue;
@@ -339,7 +355,7 @@ impl<'s> Formatter<'s> {
                     };
                     lines.push(Line {
                         span: *span,
-                        head: format!("ticket.{field}"),
+                        head: format!("{}.{field}", record.name),
                         tail: Some(("=", expr_block(value, 1))),
                         verbatim: false,
                     });

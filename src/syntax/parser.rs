@@ -147,6 +147,8 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::mapping => "`mapping`",
         Rule::table => "`table`",
         Rule::on_event => "`on`",
+        Rule::on_entity => "`for <Entity>`",
+        Rule::on_when => "`when …`",
         Rule::source_decl => "`source autotask.<Entity>`",
         Rule::target_decl => "`target fieldnation.WorkOrder`",
         Rule::trigger => "`trigger when …`",
@@ -348,12 +350,21 @@ fn on_event(pair: Pair<Rule>) -> Result<OnEvent, Diagnostic> {
     let span: Span = pair.as_span().into();
     let mut inner = pair.into_inner();
     let event = ident(next(&mut inner, span)?);
+    let mut entity = None;
+    let mut condition = None;
     let mut statements = Vec::new();
     for stmt in inner {
         let stmt_span: Span = stmt.as_span().into();
         match stmt.as_rule() {
+            Rule::on_entity => {
+                let mut parts = stmt.into_inner();
+                next(&mut parts, stmt_span)?; // `for`
+                entity = Some(ident(next(&mut parts, stmt_span)?));
+            }
+            Rule::on_when => condition = Some(expr(first_inner(stmt)?)?),
             Rule::ticket_assign => {
                 let mut parts = stmt.into_inner();
+                let record = ident(next(&mut parts, stmt_span)?);
                 let field_pair = next(&mut parts, stmt_span)?;
                 let field = match field_pair.as_rule() {
                     Rule::udf_ref => TicketField::Udf(plain_string(first_inner(field_pair)?)?),
@@ -362,6 +373,7 @@ fn on_event(pair: Pair<Rule>) -> Result<OnEvent, Diagnostic> {
                 next(&mut parts, stmt_span)?; // `=`
                 let value = expr(next(&mut parts, stmt_span)?)?;
                 statements.push(OutboundStatement::SetTicket {
+                    record,
                     field,
                     span: Span::new(stmt_span.start, value.span.end),
                     value,
@@ -399,6 +411,8 @@ fn on_event(pair: Pair<Rule>) -> Result<OnEvent, Diagnostic> {
     }
     Ok(OnEvent {
         event,
+        entity,
+        condition,
         statements,
         span,
     })

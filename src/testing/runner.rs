@@ -129,7 +129,7 @@ fn run(
                 &mut changed,
             ),
             (None, None) => Err(
-                "a case needs `source` (a mapping case) or `event` and `ticket` (an event case)"
+                "a case needs `source` (a mapping case) or `event` and its record (an event case)"
                     .into(),
             ),
         };
@@ -311,10 +311,12 @@ fn event_case(
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let event: Json =
         serde_json::from_str(&body).map_err(|e| format!("{}: {e}", file.display()))?;
-    let id = case.ticket.ok_or("an event case needs `ticket`")?;
+    let (entity, id) = case
+        .event_record()
+        .ok_or("an event case needs one of `ticket`, `task` or `service_call`")?;
     let ticket = records
-        .get("Ticket", id)
-        .ok_or_else(|| format!("no Ticket {id} in `records`"))?;
+        .get(entity, id)
+        .ok_or_else(|| format!("no {entity} {id} in `records`"))?;
     let changes = program
         .on_event(&event, ticket, ctx, Some(coverage))
         .map_err(|e| e.to_string())?;

@@ -17,7 +17,7 @@
 //! Paths are relative to the test file. `records` are Autotask query responses (files or folders
 //! of `*.xml`). A mapping case names its `source` record and expects `triggered` and/or
 //! `work_order` (and optionally the `issues` kinds); an event case names the `event` body and the
-//! `ticket`, and expects `changes`. `match` is `exact` (the default) or `subset` (only what the
+//! record (`ticket`, `task` or `service_call`: its id), and expects `changes`. `match` is `exact` (the default) or `subset` (only what the
 //! expectation lists is compared; list items by position).
 
 use serde::{Deserialize, Serialize};
@@ -56,8 +56,14 @@ pub struct Case {
     /// A Field Nation webhook body file (event cases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// The record an event case applies to, named as outbound rules name it: `ticket`,
+    /// `task` (rules `for Task`) or `service_call` (rules `for ServiceCall`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_call: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<serde_json::Value>,
     #[serde(default, rename = "match", skip_serializing_if = "Match::is_exact")]
@@ -70,6 +76,18 @@ pub enum Match {
     #[default]
     Exact,
     Subset,
+}
+
+impl Case {
+    /// The record an event case names: `(entity, id)`.
+    pub fn event_record(&self) -> Option<(&'static str, i64)> {
+        match (self.ticket, self.task, self.service_call) {
+            (Some(id), None, None) => Some(("Ticket", id)),
+            (None, Some(id), None) => Some(("Task", id)),
+            (None, None, Some(id)) => Some(("ServiceCall", id)),
+            _ => None,
+        }
+    }
 }
 
 impl Match {

@@ -274,10 +274,12 @@ async fn callbacks_count_up_and_cover_creates_and_other_entities() -> TestResult
         // A note created over SOAP: a create fires with its subscribed fields.
         let schemas = Schemas::bundled()?;
         client(&sim)?
-            .create_ticket_notes(
+            .create_notes(
                 &schemas,
                 &[fieldmap::runtime::outbound::NewNote {
-                    ticket_id: TICKET,
+                    entity: "TicketNote",
+                    parent_field: "TicketID",
+                    record_id: TICKET,
                     title: "Work order created".into(),
                     description: "Field Nation work order 1234567".into(),
                     note_type: 3,

@@ -1009,10 +1009,12 @@ async fn a_note_created_before_a_crash_is_not_created_again() -> TestResult {
         assert_eq!(lost.len(), 1);
         let schemas = rig.program.schemas();
         rig.client
-            .create_ticket_notes(
+            .create_notes(
                 schemas,
                 &[fieldmap::runtime::outbound::NewNote {
-                    ticket_id: TICKET,
+                    entity: "TicketNote",
+                    parent_field: "TicketID",
+                    record_id: TICKET,
                     title: "Field Nation: work approved".into(),
                     description: "Approved by the provider.\n\n(fieldmap delivery d-approved)"
                         .into(),
@@ -1173,6 +1175,181 @@ async fn each_job_runs_in_a_span_carrying_its_correlation_and_no_secret() -> Tes
         ] {
             assert!(!text.contains(secret), "a secret in the log:\n{text}");
         }
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+const DISPATCH_TASK: &str = include_str!("../../mappings/dispatch-project-task.fmap");
+const TASK_MAPPING: &str = "Dispatch project task";
+const CREATED_TASK: &str = include_str!("../../mappings/fixtures/events/created-task.json");
+const TASK: i64 = 7701;
+/// The demo tenant's Task status "In Progress".
+const TASK_IN_PROGRESS: &str = "8";
+
+/// Dispatches the demo project task: after the create, the `Writeback` job runs the
+/// mapping's `on workorder.created for Task` rules: the work order's id in the task's
+/// ExternalID, its status, one internal TaskNote; and only once per work order.
+async fn task_written_back_after_dispatch(rig: Rig) -> TestResult {
+    let dispatch = DispatchRequest::new(TASK_MAPPING, "Task", TASK).job();
+    let job = rig.store().enqueue(dispatch).await?.job.id;
+    let Outcome::Dispatched { work_order_id, .. } = rig.run(job).await? else {
+        return Err("the task was not dispatched".into());
+    };
+    rig.autotask.reset_counters();
+    let report = rig.dispatcher.run_once(50).await?;
+    assert_eq!(
+        report.outcomes.iter().map(|(_, o)| o).collect::<Vec<_>>(),
+        [&Outcome::EventApplied {
+            work_order_id,
+            updated: true,
+            notes: 1
+        }],
+        "one write-back job, enqueued with the dispatch"
+    );
+    let task = rig
+        .client
+        .query_entities(&QueryXml::by_ids("Task", &[TASK]))
+        .await?
+        .pop()
+        .ok_or("the task is gone")?;
+    let work_order_text = work_order_id.to_string();
+    assert_eq!(task.field("ExternalID"), Some(work_order_text.as_str()));
+    assert_eq!(task.field("Status"), Some(TASK_IN_PROGRESS));
+    // Read-modify-write kept what the rule did not write.
+    assert_eq!(task.field("TaskNumber"), Some("T20250601.0003.004"));
+    let notes = rig
+        .client
+        .query_entities(&QueryXml::new(
+            "TaskNote",
+            vec![QueryItem::field(
+                "TaskID",
+                Operator::Equals,
+                TASK.to_string(),
+            )],
+        ))
+        .await?;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let title = notes[0].field("Title").unwrap_or_default();
+    assert!(title.ends_with(&work_order_text), "{title}");
+    assert_eq!(notes[0].field("Publish"), Some("2"), "an internal note");
+    let calls = rig.autotask_calls();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("create") || c.starts_with("update"))
+            .collect::<Vec<_>>(),
+        ["update Task", "create TaskNote"],
+        "{calls:?}"
+    );
+
+    // The same write-back again (a replay): nothing changes, no second note.
+    let created = rig
+        .fieldnation
+        .work_order(u64::try_from(work_order_id)?)
+        .ok_or("no work order")?;
+    let again = EventDelivery::created(work_order_id, created, jiff::Timestamp::now());
+    rig.autotask.reset_counters();
+    let job = rig.store().enqueue(again.writeback_job()).await?.job.id;
+    assert_eq!(
+        rig.run(job).await?,
+        Outcome::EventApplied {
+            work_order_id,
+            updated: false,
+            notes: 0
+        }
+    );
+    // An event the program has no `for Task` rule for: nothing is read or written (the
+    // status sync's rules are for tickets).
+    rig.autotask.reset_counters();
+    let assigned = event(ASSIGNED, work_order_id, "2026-01-14T17:05:12-06:00")?;
+    let job = rig.enqueue_event("d-assigned", assigned).await?;
+    assert_eq!(
+        rig.run(job).await?,
+        Outcome::EventApplied {
+            work_order_id,
+            updated: false,
+            notes: 0
+        }
+    );
+    assert!(
+        rig.autotask_calls().is_empty(),
+        "{:?}",
+        rig.autotask_calls()
+    );
+
+    // Field Nation's own `workorder.created` webhook, delivered after ours: no second note.
+    let theirs = event(CREATED_TASK, work_order_id, "2026-01-14T17:05:12-06:00")?;
+    let job = rig.enqueue_event("fn-created", theirs).await?;
+    assert_eq!(
+        rig.run(job).await?,
+        Outcome::EventApplied {
+            work_order_id,
+            updated: false,
+            notes: 0
+        }
+    );
+    let calls = rig.autotask_calls();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("create") || c.starts_with("update")),
+        "{calls:?}"
+    );
+    assert_eq!(rig.fieldnation.work_order_count(), 1);
+    rig.finish().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dispatched_task_gets_its_work_order_id_and_note_once() -> TestResult {
+    limited(async {
+        let source = format!("{DISPATCH_TASK}\n{STATUS_SYNC}");
+        let rig = Rig::with_mapping(source.into(), 2, false).await?;
+        task_written_back_after_dispatch(rig).await
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dispatched_task_is_written_back_the_same_on_postgres() -> TestResult {
+    limited(async {
+        let source = format!("{DISPATCH_TASK}\n{STATUS_SYNC}");
+        let rig = Rig::with_mapping(source.into(), 2, true).await?;
+        task_written_back_after_dispatch(rig).await
+    })
+    .await
+}
+
+/// A `when` that is false on the fresh ticket: the event is recorded as skipped and nothing
+/// is sent to Autotask.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_whose_condition_is_false_is_skipped() -> TestResult {
+    limited(async {
+        let rig = Rig::start(2).await?;
+        let work_order_id = dispatched(&rig).await?;
+        // The dispatcher cancels the ticket in Autotask meanwhile.
+        let ticket_schema = rig
+            .program
+            .schemas()
+            .autotask
+            .entity("Ticket")
+            .ok_or("no Ticket")?;
+        rig.client
+            .read_modify_write(
+                ticket_schema,
+                TICKET,
+                &[FieldEdit::field("Status", "29682837")],
+            )
+            .await?;
+        rig.autotask.reset_counters();
+        let approved = event(APPROVED, work_order_id, "2026-01-16T09:15:00-06:00")?;
+        let job = rig.enqueue_event("d-approved", approved).await?;
+        assert_eq!(rig.run(job).await?, Outcome::EventSkipped { work_order_id });
+        let calls = rig.autotask_calls();
+        assert_eq!(calls, ["query Ticket"], "only the fresh read");
+        assert_eq!(rig.ticket(TICKET).await?.field("Status"), Some("29682837"));
         rig.finish().await;
         Ok(())
     })

@@ -1114,6 +1114,53 @@ fn event_approved() {
 }
 
 #[test]
+fn event_on_a_task_writes_the_task_and_a_task_note() {
+    let run = fieldmap(&[
+        "event",
+        "mappings/dispatch-project-task.fmap",
+        "--event",
+        "mappings/fixtures/events/created-task.json",
+        "--record",
+        "mappings/fixtures/tasks.xml",
+        "--entity",
+        "Task",
+        "--id",
+        "7701",
+    ]);
+    run.expect_code(0);
+    let changes = run.json();
+    assert_eq!(changes["entity"], "Task");
+    assert_eq!(changes["updates"][1]["field"], "ExternalID");
+    assert_eq!(changes["updates"][1]["value"], "1234601");
+    assert_eq!(changes["notes"][0]["TaskID"], 7701);
+    // 14:20 UTC is 9:20 in Chicago (daylight time in July).
+    assert!(
+        changes["notes"][0]["Description"]
+            .as_str()
+            .is_some_and(|d| d.contains("Jul 1, 2025 9:20 AM CDT")),
+        "{changes}"
+    );
+    // The same event against a ticket: the rules write tasks only.
+    let run = fieldmap(&[
+        "event",
+        "mappings/dispatch-project-task.fmap",
+        "--event",
+        "mappings/fixtures/events/created-task.json",
+        "--record",
+        TICKETS,
+        "--id",
+        "9137",
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("the record given is a Ticket; the outbound rules write to Task"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn event_without_a_rule_changes_nothing() {
     let scratch = Scratch::new("event-paid");
     let body = project_file("mappings/fixtures/events/approved.json");
@@ -1126,7 +1173,7 @@ fn event_without_a_rule_changes_nothing() {
     run.expect_code(0);
     let changes = run.json();
     assert_eq!(changes["event"], "workorder.status.paid");
-    assert_eq!(changes["ticket_id"], 9137);
+    assert_eq!(changes["record_id"], 9137);
     assert_eq!(changes["updates"], serde_json::json!([]));
     assert_eq!(changes["notes"], serde_json::json!([]));
     assert!(

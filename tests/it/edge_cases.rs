@@ -841,7 +841,7 @@ fn outbound_rules_write_status_ids_udfs_and_notes() {
         .on_event(&event("assigned"), ticket, &ctx(), None)
         .expect("event applies");
     assert_eq!(changes.event, "workorder.status.assigned");
-    assert_eq!(changes.ticket_id, 9137);
+    assert_eq!(changes.record_id, 9137);
     assert!(changes.issues.is_empty(), "{:?}", changes.issues);
     assert!(changes.notes.is_empty());
     let status = &changes.updates[0];
@@ -879,7 +879,7 @@ fn outbound_rules_write_status_ids_udfs_and_notes() {
     assert!(changes.updates.is_empty());
     assert_eq!(changes.notes.len(), 1);
     let note = &changes.notes[0];
-    assert_eq!(note.ticket_id, 9137);
+    assert_eq!(note.record_id, 9137);
     assert_eq!(note.title, "Field Nation work order 1234567 done");
     assert_eq!(
         note.description,
@@ -921,7 +921,7 @@ fn outbound_rules_write_status_ids_udfs_and_notes() {
 #[test]
 fn outbound_rules_cannot_write_read_only_fields() {
     let source = "on workorder.status.checked_in {\n  \
-                  ticket.CreateDate = parse_datetime(timestamp, \"YYYY-MM-DDTHH:mm:ssZ\", \"UTC\")\n}\n";
+                  ticket.CreateDate = timestamp\n}\n";
     let diagnostics = compile_err(source);
     assert_eq!(diagnostics.len(), 1, "{}", render(&diagnostics, source));
     let d = &diagnostics[0];

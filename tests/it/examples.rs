@@ -425,7 +425,7 @@ fn apply(demo: &Demo, program: &Program, name: &str) -> AutotaskChanges {
     let changes = program
         .on_event(&event, ticket, &demo.ctx, None)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert_eq!(changes.ticket_id, 9137);
+    assert_eq!(changes.record_id, 9137);
     assert!(changes.issues.is_empty(), "{name}: {:#?}", changes.issues);
     changes
 }
@@ -502,7 +502,7 @@ fn status_sync() {
     assert!(work_done.updates.is_empty());
     assert_eq!(work_done.notes.len(), 1);
     let note = &work_done.notes[0];
-    assert_eq!(note.ticket_id, 9137);
+    assert_eq!(note.record_id, 9137);
     assert_eq!(note.title, "Field Nation work order 1234567 done");
     assert_eq!(
         note.description,

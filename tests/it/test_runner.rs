@@ -66,7 +66,7 @@ impl Drop for Scratch {
 fn the_example_suites_pass_and_report_coverage() {
     let run = fieldmap(&["test", "mappings/"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.stdout.contains("12 passed, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("15 passed, 0 failed"), "{}", run.stdout);
     assert!(
         run.stdout.contains("rows of table `work_type` taken"),
         "{}",
