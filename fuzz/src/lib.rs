@@ -90,13 +90,21 @@ fn text(data: &[u8]) -> Option<&str> {
 }
 
 /// Parse, check, compile; when it compiles, evaluate every mapping on every demo record of its
-/// source entity both ways, which must agree.
+/// source entity both ways, which must agree, and apply the demo events to a demo ticket.
 pub fn program(data: &[u8]) {
     let Some(source) = text(data) else { return };
     let _ = fieldmap::syntax::parse(source);
-    if let Ok(compiled) = fieldmap::compile_with_warnings(source, schemas()) {
-        let _ = fieldmap::ir::explain(&compiled.program);
-        evaluate_all(&compiled.program, source);
+    let Ok(compiled) = fieldmap::compile_with_warnings(source, schemas()) else {
+        return;
+    };
+    let program = compiled.program;
+    let _ = fieldmap::ir::explain(&program);
+    evaluate_all(&program, source);
+    if let Some(ticket) = demo_records().of_entity("Ticket").first() {
+        for event in EVENTS {
+            let event: serde_json::Value = serde_json::from_str(event).expect("a demo event");
+            let _ = program.on_event(&event, ticket, &ctx(), None);
+        }
     }
 }
 
@@ -104,7 +112,7 @@ pub fn program(data: &[u8]) {
 /// mapping and record, the work order's JSON text and the issues without their spans (which
 /// formatting moves), or the error.
 fn evaluate_all(program: &Program, source: &str) -> Vec<String> {
-    let (records, ctx) = (demo_records(), ctx());
+    let records = demo_records();
     let mut outcomes = Vec::new();
     for (index, mapping) in program.mappings().iter().enumerate() {
         let mut ids: Vec<i64> = records
