@@ -113,7 +113,8 @@ for target in "${targets[@]}"; do
         mkdir -p "tests/fuzz_regressions/$target"
         cp "$crash" "tests/fuzz_regressions/$target/$(basename "$crash")"
         echo "   finding: tests/fuzz_regressions/$target/$(basename "$crash")"
-    done < <(find "$artifacts" -type f -newer "$marker" -print0)
+    done < <(find "$artifacts" -type f -newer "$marker" \( -name 'crash-*' -o -name 'timeout-*' \
+        -o -name 'oom-*' -o -name 'leak-*' \) -print0)
     rm -f "$marker"
     if [ "$status" -ne 0 ] && [ "$findings" -eq 0 ]; then
         echo "   failed to run (exit $status); the last lines of $log:"
