@@ -1,6 +1,7 @@
 //! Finding the comments of a mapping file, which the AST does not keep, so the formatter can
 //! put them back. Text inside strings (including `${…}` interpolations that hold strings of
-//! their own) and inside `|||` blocks is never mistaken for a comment.
+//! their own) and inside `|||` blocks is never mistaken for a comment. The same scan finds what
+//! is left open and how deep the code's brackets nest, which the parser checks before pest runs.
 
 use super::Span;
 
