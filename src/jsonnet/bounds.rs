@@ -1,15 +1,15 @@
 //! The bounds a block runs within: a stop that unwinds it once its time is up, sizes checked
 //! before jrsonnet allocates, and a result converted to JSON without recursing past a depth.
 //!
-//! jrsonnet offers no hook that runs on every step, so a stop reaches a running block three ways,
-//! each setting or reading the thread's stop flag:
+//! jrsonnet offers no hook that runs on every step, so a stop reaches a running block two ways,
+//! each reading the thread's stop flag:
 //! - every `std` function is wrapped: the wrapper checks the flag, and wraps every function
 //!   handed to `std` (the callbacks of `foldl`, `makeArray`, `map`…) so that each call back
-//!   checks it too;
-//! - on unix, the pool signals the worker's thread; the handler lowers jrsonnet's call-depth
-//!   limit to the current depth, so the next Jsonnet function call fails (a loop made only of
-//!   Jsonnet recursion, with no `std` call);
+//!   checks it too; once stopped, jrsonnet's call-depth limit drops to the current depth, so
+//!   plain Jsonnet calls fail from then on;
 //! - the conversion of the result checks the flag at every value.
+//!
+//! A loop with no `std` call in it reaches neither (`docs/jsonnet.md`, What is left).
 //!
 //! The same wrappers bound sizes: a string or an array past [`MAX_STRING`] or [`MAX_ARRAY`]
 //! handed to or returned from `std`, or returned from a callback, is an error, and

@@ -82,6 +82,9 @@ pub enum JsonnetError {
     Unavailable,
     #[error("the Jsonnet workers are all busy with blocks past their time limit")]
     Stuck,
+    /// jrsonnet itself panicked on the block; the worker was replaced.
+    #[error("the Jsonnet engine failed on this block: {0}")]
+    Crashed(String),
 }
 
 /// A syntax error inside a block, with its byte range relative to the block's code.
@@ -219,6 +222,24 @@ mod tests {
             node = inner;
         }
         assert_eq!(depth, 999);
+    }
+
+    /// Found by the `jsonnet` fuzz target: jrsonnet's `std.format` multiplies a huge width
+    /// with overflow checks on (debug builds), and the panic took its worker down; the caller
+    /// waited out the time limit, counted the dead worker as stuck, and after four such blocks
+    /// every block failed at once for the life of the process.
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_panic_inside_jrsonnet_fails_the_block_and_the_pool_lives_on() {
+        let started = std::time::Instant::now();
+        for _ in 0..MAX_STUCK_WORKERS + 2 {
+            match block("std.format('%0999999999999d', 1)").evaluate(json!({})) {
+                Err(JsonnetError::Crashed(message)) => assert!(message.contains("overflow")),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(started.elapsed() < TIME_LIMIT, "{:?}", started.elapsed());
+        assert_eq!(block("1 + 1").evaluate(json!({})).unwrap().value, json!(2));
     }
 
     #[test]

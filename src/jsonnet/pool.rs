@@ -6,8 +6,14 @@
 //! next job. A worker that does not come back within that moment is stuck in one long step no
 //! check reaches: the pool starts a replacement, up to [`MAX_STUCK_WORKERS`] of them, and
 //! refuses blocks while that many are stuck. A stuck worker that finishes leaves the pool.
+//!
+//! A panic inside jrsonnet (its `std.format` overflows on a huge width) is caught: the block
+//! fails with [`JsonnetError::Crashed`], and the worker, whose state it may have left half-way,
+//! leaves the pool for a fresh one.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -142,7 +148,7 @@ fn spawn_worker(queue: Arc<Mutex<Receiver<Job>>>) {
         .spawn(move || work(&queue));
 }
 
-fn work(queue: &Mutex<Receiver<Job>>) {
+fn work(queue: &Arc<Mutex<Receiver<Job>>>) {
     let state = sandbox::new_state();
     let Some(_entered) = state.try_enter() else {
         return;
@@ -160,7 +166,13 @@ fn work(queue: &Mutex<Receiver<Job>>) {
         }
         let result = {
             let _armed = bounds::arm(job.ticket.stop.clone());
-            evaluate(&state, &mut prepared, &job.block, job.input)
+            catch_unwind(AssertUnwindSafe(|| {
+                evaluate(&state, &mut prepared, &job.block, job.input)
+            }))
+        };
+        let (result, panicked) = match result {
+            Ok(result) => (result, false),
+            Err(payload) => (Err(JsonnetError::Crashed(panic_message(&*payload))), true),
         };
         let abandoned = match job.ticket.state.lock() {
             Ok(stage) => *stage == Stage::Abandoned,
@@ -173,6 +185,21 @@ fn work(queue: &Mutex<Receiver<Job>>) {
             STUCK.fetch_sub(1, Ordering::SeqCst);
             return;
         }
+        if panicked {
+            spawn_worker(queue.clone());
+            return;
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    match (
+        payload.downcast_ref::<&str>(),
+        payload.downcast_ref::<String>(),
+    ) {
+        (Some(message), _) => (*message).to_string(),
+        (_, Some(message)) => message.clone(),
+        _ => "a panic without a message".to_string(),
     }
 }
 

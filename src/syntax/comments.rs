@@ -1,6 +1,7 @@
 //! Finding the comments of a mapping file, which the AST does not keep, so the formatter can
 //! put them back. Text inside strings (including `${…}` interpolations that hold strings of
-//! their own) and inside `|||` blocks is never mistaken for a comment.
+//! their own) and inside `|||` blocks is never mistaken for a comment. The same scan finds what
+//! is left open and how deep the code's brackets nest, which the parser checks before pest runs.
 
 use super::Span;
 
@@ -28,26 +29,48 @@ pub struct Unclosed {
 }
 
 pub fn scan(source: &str) -> Vec<Comment> {
-    scan_all(source).0
+    scan_all(source, usize::MAX).comments
 }
 
 /// The first string, block comment or `|||` block that the file opens and never closes.
 pub fn unclosed(source: &str) -> Option<Unclosed> {
-    scan_all(source).1
+    scan_all(source, usize::MAX).unclosed
 }
 
 /// The innermost `{` of the code left open at the end of the file.
 pub fn unclosed_block(source: &str) -> Option<Span> {
-    scan_all(source).2
+    scan_all(source, usize::MAX).open_block
 }
 
-fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>, Option<Span>) {
+/// Where the code's brackets (`(`, `[`, `{` and `${`) first nest deeper than `max`. Brackets in
+/// strings, comments and `|||` blocks are text, and do not count.
+pub fn too_deep(source: &str, max: usize) -> Option<usize> {
+    scan_all(source, max).too_deep
+}
+
+struct Scan {
+    comments: Vec<Comment>,
+    unclosed: Option<Unclosed>,
+    open_block: Option<Span>,
+    too_deep: Option<usize>,
+}
+
+fn scan_all(source: &str, max_depth: usize) -> Scan {
     let bytes = source.as_bytes();
     let mut stack = vec![Context::Code];
     let mut comments = Vec::new();
     let mut unclosed = None;
     // Where each block brace of the code (not of `${…}`) opened.
     let mut braces: Vec<usize> = Vec::new();
+    // The code's bracket nesting, and where it first went past `max_depth`.
+    let mut depth = 0usize;
+    let mut too_deep = None;
+    let mut open = |depth: &mut usize, at: usize| {
+        *depth += 1;
+        if *depth > max_depth && too_deep.is_none() {
+            too_deep = Some(at);
+        }
+    };
     let mut i = 0;
     while i < bytes.len() {
         let rest = &bytes[i..];
@@ -55,6 +78,7 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>, Option<Span>) {
             Some(Context::String(_)) => match rest {
                 [b'\\', _, ..] => i += 2,
                 [b'$', b'{', ..] => {
+                    open(&mut depth, i + 1);
                     stack.push(Context::Interpolation(0));
                     i += 2;
                 }
@@ -104,7 +128,16 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>, Option<Span>) {
                     stack.push(Context::String(i));
                     i += 1;
                 }
+                [b'(' | b'[', ..] => {
+                    open(&mut depth, i);
+                    i += 1;
+                }
+                [b')' | b']', ..] => {
+                    depth = depth.saturating_sub(1);
+                    i += 1;
+                }
                 [b'{', ..] => {
+                    open(&mut depth, i);
                     match context {
                         Context::Interpolation(depth) => *depth += 1,
                         _ => braces.push(i),
@@ -112,6 +145,7 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>, Option<Span>) {
                     i += 1;
                 }
                 [b'}', ..] => {
+                    depth = depth.saturating_sub(1);
                     match context {
                         Context::Interpolation(0) => {
                             stack.pop();
@@ -135,7 +169,12 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>, Option<Span>) {
         });
     }
     let open_block = braces.last().map(|open| Span::new(*open, *open + 1));
-    (comments, unclosed, open_block)
+    Scan {
+        comments,
+        unclosed,
+        open_block,
+        too_deep,
+    }
 }
 
 #[cfg(test)]
@@ -180,6 +219,27 @@ y = jsonnet() ||| // not a comment ||| /* three */
             "an open block is left to the parser"
         );
         assert_eq!(unclosed("a = \"${ {b: 1} }\" { }"), None);
+    }
+
+    /// Found by the `jsonnet` fuzz target: 65 `{` inside a Jsonnet block's string made the
+    /// whole mapping FM0102, "brackets are nested more than 64 deep".
+    #[test]
+    fn brackets_in_text_do_not_nest() {
+        use super::too_deep;
+        let deep = |open: &str, close: &str| format!("{}{}", open.repeat(5), close.repeat(5));
+        assert_eq!(too_deep(&deep("(", ")"), 4), Some(4));
+        assert_eq!(too_deep(&deep("[", "]"), 5), None);
+        assert_eq!(too_deep("a = \"${ \"${ (1) }\" }\"", 2), Some(12));
+        assert_eq!(too_deep("a = \"${ \"${ (1) }\" }\"", 3), None);
+        for text in [
+            "a = \"((((((\"",
+            "a = jsonnet() ||| '{{{{{{' |||",
+            "// [[[[[[\n",
+            "/* {{{{{{ */",
+        ] {
+            assert_eq!(too_deep(text, 2), None, "{text}");
+        }
+        assert_eq!(too_deep("((()))((()))", 3), None, "closed brackets unnest");
     }
 
     #[test]

@@ -87,25 +87,15 @@ fn check_closed(source: &str) -> Result<(), Diagnostic> {
 }
 
 fn check_nesting(source: &str) -> Result<(), Diagnostic> {
-    let mut depth = 0usize;
-    for (at, byte) in source.bytes().enumerate() {
-        match byte {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(Diagnostic::new(
-                        Code::TooDeep,
-                        Span::new(at, at + 1),
-                        format!("brackets are nested more than {MAX_NESTING} deep"),
-                    )
-                    .with_help("split the expression into a table or several assignments"));
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+    match super::comments::too_deep(source, MAX_NESTING) {
+        Some(at) => Err(Diagnostic::new(
+            Code::TooDeep,
+            Span::new(at, at + 1),
+            format!("brackets are nested more than {MAX_NESTING} deep"),
+        )
+        .with_help("split the expression into a table or several assignments")),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn syntax_error(error: pest::error::Error<Rule>) -> Diagnostic {

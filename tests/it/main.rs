@@ -16,6 +16,7 @@ mod edge_cases;
 mod examples;
 mod fieldnation;
 mod formatter;
+mod fuzz_regressions;
 mod golden;
 mod jsonnet;
 mod lint;
