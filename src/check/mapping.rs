@@ -12,7 +12,7 @@ use crate::ir::{
     self, BodyShape, EntityFetch, FetchPlan, MappingProgram, OutNode, RelatedFetch, Rule,
 };
 use crate::schema::CONTACT_ROLES;
-use crate::syntax::ast::{Mapping, MappingStatement};
+use crate::syntax::ast::{self, Mapping, MappingStatement};
 use crate::value::Type;
 use crate::value::Value;
 
@@ -51,6 +51,7 @@ impl<'a> Checker<'a> {
                     });
                     scope.reads.clear();
                 }
+                MappingStatement::Let(l) => self.let_binding(l, source, &mut scope),
                 MappingStatement::Assignment(a) => {
                     let target = self.resolve_target(&a.target);
                     let lowered = self.lower(&a.value, &mut scope);
@@ -202,6 +203,66 @@ impl<'a> Checker<'a> {
                 .with_label("expected `fieldnation.WorkOrder`"),
             );
         }
+    }
+
+    /// `let name = value`: lowered once, in the scope of the rules after it. A name may not be
+    /// bound twice nor hide a field or related entity of the source, so a name always means one
+    /// thing.
+    fn let_binding(
+        &mut self,
+        l: &ast::Let,
+        source: &'a crate::schema::Entity,
+        scope: &mut Scope<'a>,
+    ) {
+        let outer_reads = std::mem::take(&mut scope.reads);
+        let lowered = self.lower(&l.value, scope);
+        let mut reads = std::mem::replace(&mut scope.reads, outer_reads);
+        let mut seen = std::collections::HashSet::new();
+        reads.retain(|r| seen.insert(r.clone()));
+        let name = &l.name.name;
+        if let Some(first) = scope.lets.iter().find(|b| &b.name == name) {
+            let first = first.span;
+            self.report(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    l.name.span,
+                    format!("`{name}` is already bound by a `let`"),
+                )
+                .with_label("bound again here")
+                .with_context(first, "first bound here")
+                .with_help("give the second value another name"),
+            );
+            return;
+        }
+        let hidden = if source.field(name).is_some() {
+            Some("a field")
+        } else if source.field(&format!("{name}ID")).is_some() {
+            Some("a related entity")
+        } else {
+            None
+        };
+        if let Some(what) = hidden {
+            self.report(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    l.name.span,
+                    format!(
+                        "`{name}` is {what} of {}; a `let` cannot hide it",
+                        source.name
+                    ),
+                )
+                .with_label("already a name on the source")
+                .with_help("choose another name, such as `site_zone` or `window_hours`"),
+            );
+            return;
+        }
+        scope.lets.push(super::path::LetValue {
+            name: name.clone(),
+            span: l.name.span,
+            expr: lowered.expr,
+            ty: lowered.ty,
+            reads,
+        });
     }
 
     /// Checks a constant against a Field Nation enum now; a computed value is checked at run time.

@@ -172,6 +172,51 @@ impl<'r> Env<'r> {
                 Value::Null => Value::Null,
                 v => return Err(format!("cannot add a duration to a {}", v.kind())),
             },
+            Expr::ShiftBy {
+                value,
+                by,
+                subtract,
+                ..
+            } => match (self.eval(value)?, self.eval(by)?) {
+                (Value::DateTime(z), Value::Duration(d)) => {
+                    let d = if *subtract { d.negated() } else { d };
+                    let (shifted, adjustment) =
+                        time::add_duration(&z, &d).map_err(|e| e.to_string())?;
+                    self.adjustments.extend(adjustment);
+                    Value::DateTime(shifted)
+                }
+                (Value::Null, _) | (_, Value::Null) => Value::Null,
+                (Value::DateTime(_), v) => {
+                    return Err(format!("cannot add a {} to a date-time", v.kind()));
+                }
+                (v, _) => return Err(format!("cannot add a duration to a {}", v.kind())),
+            },
+            Expr::ToZoneOf { value, zone, .. } => {
+                let v = self.eval(value)?;
+                let name = self.eval(zone)?;
+                match (v, name) {
+                    (Value::Null, _) | (_, Value::Null) => Value::Null,
+                    (Value::DateTime(z), Value::Str(name)) => {
+                        let zone = time::resolve_zone(&name).map_err(|e| e.to_string())?;
+                        Value::DateTime(time::convert_to_zone(&z, &zone))
+                    }
+                    (Value::DateTime(_), v) => {
+                        return Err(format!("a {} does not name a time zone", v.kind()));
+                    }
+                    (v, _) => return Err(format!("a {} has no zone", v.kind())),
+                }
+            }
+            Expr::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                if self.truth(condition)? {
+                    self.eval(then)?
+                } else {
+                    self.eval(otherwise)?
+                }
+            }
             Expr::ToZone { value, zone } => match self.eval(value)? {
                 Value::DateTime(z) => Value::DateTime(time::convert_to_zone(&z, zone)),
                 Value::Null => Value::Null,

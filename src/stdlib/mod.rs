@@ -16,11 +16,14 @@ pub mod context;
 
 mod date_format;
 mod decimal;
+mod duration_of;
+mod hours;
 mod html;
 mod int;
 mod length;
 mod local_in;
 mod lower;
+mod minutes;
 mod now;
 mod parse_datetime;
 mod replace;
@@ -306,11 +309,13 @@ pub fn constant_format(args: &[ArgInfo], i: usize) -> Result<crate::time::Moment
 static ALL: &[&dyn Function] = &[
     &decimal::DecimalFn,
     &date_format::DateFormat,
+    &hours::HOURS,
     &html::HTML,
     &int::Int,
     &length::Length,
     &local_in::LocalIn,
     &lower::LOWER,
+    &minutes::MINUTES,
     &now::Now,
     &parse_datetime::ParseDatetime,
     &replace::Replace,
