@@ -487,7 +487,14 @@ impl<'a> Checker<'a> {
                 let at = error
                     .arg
                     .and_then(|i| args.get(i))
-                    .map_or(name_span, |(_, s)| *s);
+                    .map_or(name_span, |(t, s)| {
+                        match (&error.within, t.expr.as_const()) {
+                            (Some(within), Some(Value::Str(text))) => {
+                                inside_literal(*s, text, within.clone())
+                            }
+                            _ => *s,
+                        }
+                    });
                 let code = if error.arity {
                     Code::WrongArity
                 } else {
@@ -956,6 +963,31 @@ impl<'a> Checker<'a> {
         );
         Typed::error()
     }
+}
+
+/// The span of bytes `within` of a string literal's value, inside the literal at `span`. The
+/// escapes are taken to be written as the formatter writes them (`\\`, `\"`, `\n`, `\t`, `\r`);
+/// when the literal's length says otherwise, the whole literal is the place.
+fn inside_literal(span: Span, value: &str, within: std::ops::Range<usize>) -> Span {
+    let written = |c: char| match c {
+        '\\' | '"' | '\n' | '\t' | '\r' => 2,
+        c => c.len_utf8(),
+    };
+    let source_len: usize = value.chars().map(written).sum::<usize>() + 2;
+    if source_len != span.end.saturating_sub(span.start) {
+        return span;
+    }
+    let offset = |at: usize| {
+        span.start
+            + 1
+            + value
+                .char_indices()
+                .take_while(|(i, _)| *i < at)
+                .map(|(_, c)| written(c))
+                .sum::<usize>()
+    };
+    let (start, end) = (offset(within.start), offset(within.end.min(value.len())));
+    Span::new(start, end.max(start + 1).min(span.end - 1))
 }
 
 /// Whether a date-time expression states its zone: `at`, `to_zone`, `local_in`, or a value
