@@ -287,6 +287,48 @@ impl<'a> Checker<'a> {
                 .map(str::to_string)
                 .collect()
         };
+        // Every value a table, `match` or `if` can give is a constant: check each one now.
+        if expr.as_const().is_none() {
+            let mut outcomes = Vec::new();
+            if constant_outcomes(expr, &mut outcomes) {
+                let mut all_allowed = true;
+                for (value, table) in outcomes {
+                    let Value::Str(s) = value else { continue };
+                    if allowed.iter().any(|a| a == s.as_ref()) {
+                        continue;
+                    }
+                    all_allowed = false;
+                    let mut d = Diagnostic::new(
+                        Code::NotAllowedValue,
+                        span,
+                        format!(
+                            "this can give {s:?}, which is not a value Field Nation accepts for `{}`",
+                            target.display()
+                        ),
+                    );
+                    d = match crate::diagnostics::did_you_mean(
+                        s,
+                        allowed.iter().map(String::as_str),
+                    ) {
+                        Some(close) => d.with_label(format!("{s:?}: did you mean {close:?}?")),
+                        None => d.with_label(format!("can give {s:?}")),
+                    };
+                    // An inline `match` is under the label already; a named table is elsewhere.
+                    if let Some((name, at)) = table
+                        && !(span.start <= at.start && at.end <= span.end)
+                    {
+                        d = d.with_context(at, format!("{s:?} is a value of `{name}`"));
+                    }
+                    let shown: Vec<String> = allowed
+                        .iter()
+                        .filter(|a| !a.is_empty())
+                        .map(|a| format!("{a:?}"))
+                        .collect();
+                    self.report(d.with_help(format!("allowed: {}", shown.join(", "))));
+                }
+                return if all_allowed { None } else { Some(allowed) };
+            }
+        }
         match expr.as_const() {
             Some(Value::Str(s)) if !allowed.iter().any(|a| a == s.as_ref()) => {
                 let shown: Vec<String> = allowed
@@ -319,6 +361,40 @@ impl<'a> Checker<'a> {
             Some(_) => None,
             None => Some(allowed),
         }
+    }
+}
+
+/// Collects every value `expr` can give when each is a constant (table rows and default,
+/// `match` arms, `if` and `??` branches), with the table it comes from; false when some value
+/// is computed.
+fn constant_outcomes<'e>(
+    expr: &'e ir::Expr,
+    out: &mut Vec<(&'e Value<'static>, Option<(&'e str, Span)>)>,
+) -> bool {
+    match expr {
+        ir::Expr::Const(v) => {
+            out.push((v, None));
+            true
+        }
+        ir::Expr::Lookup { table, .. } => {
+            let at = Some((table.name.as_str(), table.span));
+            for (_, row) in table.rows.entries() {
+                match row.as_const() {
+                    Some(v) => out.push((v, at)),
+                    None => return false,
+                }
+            }
+            match table.default.as_const() {
+                Some(v) => out.push((v, at)),
+                None => return false,
+            }
+            true
+        }
+        ir::Expr::If {
+            then, otherwise, ..
+        } => constant_outcomes(then, out) && constant_outcomes(otherwise, out),
+        ir::Expr::Coalesce(a, b) => constant_outcomes(a, out) && constant_outcomes(b, out),
+        _ => false,
     }
 }
 
