@@ -146,8 +146,8 @@ pub(crate) fn apply_event(
             };
             let value = match env.eval(&set.expr) {
                 Ok(v) => v,
-                Err(reason) => {
-                    changes.issues.push(failed(reason));
+                Err(failure) => {
+                    changes.issues.push(failed(failure.to_string()));
                     continue;
                 }
             };
@@ -223,9 +223,11 @@ pub(crate) fn apply_event(
                     note_type: note.note_type,
                     publish: note.publish,
                 }),
-                (Err(reason), _) | (_, Err(reason)) => changes.issues.push(Issue {
-                    message: format!("ticket note: {reason}"),
-                    kind: IssueKind::Failed { reason },
+                (Err(failure), _) | (_, Err(failure)) => changes.issues.push(Issue {
+                    message: format!("ticket note: {failure}"),
+                    kind: IssueKind::Failed {
+                        reason: failure.to_string(),
+                    },
                     severity: Severity::Error,
                     target: Some("note".into()),
                     span: Some(note.span),

@@ -46,9 +46,9 @@ impl Function for DurationOf {
         };
         // A constant amount is checked now rather than on every record.
         if let Some(constant) = args[0].constant
-            && let Err(message) = call.length(constant)
+            && let Err(failure) = call.length(constant)
         {
-            return Err(ArgError::at(0, message));
+            return Err(ArgError::at(0, failure.to_string()));
         }
         Ok(Arc::new(call))
     }
@@ -61,28 +61,25 @@ struct DurationCall {
 }
 
 impl DurationCall {
-    fn length(&self, amount: &Value<'_>) -> Result<Option<DurationLiteral>, String> {
+    fn length(&self, amount: &Value<'_>) -> Result<Option<DurationLiteral>, Failure> {
         let Some(number) = amount.as_decimal() else {
             return match amount {
                 Value::Null => Ok(None),
-                v => Err(format!(
-                    "`{}` needs a number, found a {}",
-                    self.name,
-                    v.kind()
-                )),
+                v => Err(format!("`{}` needs a number, found a {}", self.name, v.kind()).into()),
             };
         };
         if number.is_sign_negative() && !number.is_zero() {
             return Err(format!(
                 "{}({number}): a length of time cannot be negative",
                 self.name
-            ));
+            )
+            .into());
         }
         let too_long = || {
-            format!(
+            Failure::from(format!(
                 "{}({number}) is longer than ten years; is the field in another unit?",
                 self.name
-            )
+            ))
         };
         let seconds = number
             .checked_mul(Decimal::from(self.seconds))
@@ -101,7 +98,7 @@ impl DurationCall {
 }
 
 impl Call for DurationCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         Ok(self.length(&args[0])?.map_or(Value::Null, Value::Duration))
     }
 }

@@ -36,7 +36,7 @@ impl Function for Join {
 }
 
 impl Call for JoinCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         let separator = args[1].to_string();
         match &args[0] {
             Value::Null => Ok(Value::Null),
@@ -48,7 +48,7 @@ impl Call for JoinCall {
                     .collect();
                 Ok(Value::str(texts.join(&separator)))
             }
-            v => Err(format!("`join` needs a list, found a {}", v.kind())),
+            v => Err(format!("`join` needs a list, found a {}", v.kind()).into()),
         }
     }
 }

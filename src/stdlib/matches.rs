@@ -43,7 +43,7 @@ impl Function for Matches {
 }
 
 impl Call for MatchesCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         Ok(match &args[0] {
             Value::Null => Value::Null,
             Value::Str(s) => Value::Bool(self.0.is_match(s)),

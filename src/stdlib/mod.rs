@@ -11,8 +11,10 @@ use std::sync::Arc;
 use crate::diagnostics::Code;
 use crate::value::{Type, Value};
 use context::CallEnv;
+pub use failure::{EvalFailure, Failure};
 
 pub mod context;
+pub mod failure;
 
 mod capture;
 mod contains;
@@ -214,7 +216,7 @@ impl Param {
 
 /// A prepared call: whatever could be worked out at compile time already is.
 pub trait Call: Send + Sync + fmt::Debug {
-    fn call<'a>(&self, args: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, String>;
+    fn call<'a>(&self, args: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, Failure>;
 }
 
 pub struct Example {
@@ -425,7 +427,7 @@ mod tests {
     struct PadCall;
 
     impl Call for PadCall {
-        fn call<'a>(&self, _: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+        fn call<'a>(&self, _: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
             Ok(Value::Null)
         }
     }

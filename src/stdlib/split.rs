@@ -38,7 +38,7 @@ impl Function for Split {
 }
 
 impl Call for SplitCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         if args[0].is_null() {
             return Ok(Value::Null);
         }

@@ -53,12 +53,12 @@ impl Function for Substring {
 }
 
 impl Call for SubstringCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
-        let count = |v: Option<&Value<'_>>| -> Result<Option<usize>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
+        let count = |v: Option<&Value<'_>>| -> Result<Option<usize>, Failure> {
             match v {
-                Some(Value::Int(n)) => usize::try_from(*n)
-                    .map(Some)
-                    .map_err(|_| format!("`substring` counts characters from 0; {n} is negative")),
+                Some(Value::Int(n)) => usize::try_from(*n).map(Some).map_err(|_| {
+                    format!("`substring` counts characters from 0; {n} is negative").into()
+                }),
                 _ => Ok(None),
             }
         };

@@ -39,7 +39,7 @@ impl Function for TextTest {
 struct TestCall(fn(&str, &str) -> bool);
 
 impl Call for TestCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         if args[0].is_null() || args[1].is_null() {
             return Ok(Value::Null);
         }
