@@ -951,6 +951,24 @@ impl<'a> Checker<'a> {
                 subject: None,
                 arms,
             } => self.ranges_block(input, input_span, arms, stage.span, scope),
+            // `x | html ?? "d"` reads as `x | (html ?? "d")`: `??` binds tighter than `|`.
+            ExprKind::Binary {
+                op: BinaryOp::Coalesce,
+                lhs,
+                rhs,
+                ..
+            } if matches!(lhs.kind, ExprKind::Path(_) | ExprKind::Call { .. }) => {
+                let stage_text = crate::syntax::format_expr(lhs);
+                let default = crate::syntax::format_expr(rhs);
+                self.report(
+                    Diagnostic::new(Code::NotAPipeStage, stage.span, "this cannot follow `|`")
+                        .with_label(format!("read as `| ({stage_text} ?? {default})`: `??` binds tighter than `|`"))
+                        .with_help(format!(
+                            "to default the piped result, write `(… | {stage_text}) ?? {default}`; to default the input, `… ?? {default} | {stage_text}`"
+                        )),
+                );
+                Typed::error()
+            }
             _ => self.not_a_stage(stage.span),
         }
     }
