@@ -258,7 +258,11 @@ impl<'a> Checker<'a> {
         span: Span,
         scope: &mut Scope<'a>,
     ) -> Typed {
-        let z = self.lower(zone, scope);
+        let mut z = self.lower(zone, scope);
+        // A picklist (a UDF of zones, say) names its zone by its label.
+        if let Type::Picklist(_) = z.ty {
+            z = Typed::new(self.as_text(z), Type::String);
+        }
         if !self.expect(
             &z.ty,
             &Type::String,
