@@ -48,6 +48,9 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>, Option<Span>) {
     let mut unclosed = None;
     // Where each block brace of the code (not of `${…}`) opened.
     let mut braces: Vec<usize> = Vec::new();
+    // The first string that ran over a line break: when a quote is missing, every later string
+    // pairs the wrong quotes, and the first string to swallow a line break is the likely culprit.
+    let mut first_multiline: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
         let rest = &bytes[i..];
@@ -59,7 +62,11 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>, Option<Span>) {
                     i += 2;
                 }
                 [b'"', ..] => {
-                    stack.pop();
+                    if let Some(Context::String(start)) = stack.pop()
+                        && source[start..i].contains('\n')
+                    {
+                        first_multiline.get_or_insert(start);
+                    }
                     i += 1;
                 }
                 _ => i += 1,
@@ -129,8 +136,9 @@ fn scan_all(source: &str) -> (Vec<Comment>, Option<Unclosed>, Option<Span>) {
         }
     }
     if let Some(Context::String(start)) = stack.last() {
+        let start = first_multiline.unwrap_or(*start).min(*start);
         unclosed.get_or_insert(Unclosed {
-            span: Span::new(*start, *start + 1),
+            span: Span::new(start, start + 1),
             what: "string",
         });
     }
