@@ -72,6 +72,52 @@ pub fn eval_standalone(source: &str) -> Result<String, String> {
         .0;
     let ctx = crate::stdlib::context::EvalContext::at(now);
     let mut env = crate::runtime::eval::Env::without_records(&ctx);
-    let value = env.eval(&lowered)?;
+    let value = env.eval(&lowered).map_err(|failure| failure.to_string())?;
     Ok(crate::value::json::to_json(&value).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::runtime::eval::Env;
+    use crate::schema::Schemas;
+    use crate::stdlib::Failure;
+    use crate::stdlib::context::EvalContext;
+
+    /// Evaluates an expression that must fail, giving the failure and the text it points at.
+    fn failure(source: &str) -> (Failure, String) {
+        let expr = crate::syntax::parse_expr(source).unwrap();
+        let schemas = Schemas::bundled().unwrap();
+        let (lowered, diagnostics) = super::super::lower_standalone(&expr, &schemas);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let now = crate::time::parse_autotask_datetime("2025-01-15T09:00:00")
+            .unwrap()
+            .0;
+        let ctx = EvalContext::at(now);
+        let failure = Env::without_records(&ctx).eval(&lowered).unwrap_err();
+        let span = failure.span.expect("a failure with a place");
+        (failure.reason, source[span.start..span.end].to_string())
+    }
+
+    #[test]
+    fn a_failure_keeps_its_reason_and_the_innermost_place() {
+        let (reason, at) = failure(r#"round(7 / (int("4 hours") + 1), 2)"#);
+        assert_eq!(
+            reason,
+            Failure::Function("\"4 hours\" is not a whole number".into())
+        );
+        assert_eq!(at, r#"int("4 hours")"#);
+
+        let (reason, at) = failure("9223372036854775807 + 1 - 3");
+        assert_eq!(
+            reason,
+            Failure::OutOfRange {
+                expr: "9223372036854775807 + 1".into()
+            }
+        );
+        assert_eq!(at, "9223372036854775807 + 1");
+        assert_eq!(
+            reason.to_string(),
+            "9223372036854775807 + 1 is out of range"
+        );
+    }
 }

@@ -143,6 +143,12 @@ impl<'a> Checker<'a> {
                     value.span,
                     "`at` converts a date-time to another zone",
                 );
+                let zone = match zone {
+                    ast::ZoneRef::Name(name) => name,
+                    ast::ZoneRef::Computed(zone_expr) => {
+                        return self.computed_zone(inner, zone_expr, e.span, scope);
+                    }
+                };
                 match self.zone(zone) {
                     Some(zone) => Typed::new(
                         Expr::ToZone {
@@ -154,6 +160,11 @@ impl<'a> Checker<'a> {
                     None => Typed::error(),
                 }
             }
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => self.if_else(condition, then, otherwise, scope),
             ExprKind::IsNull { value, negated } => {
                 let inner = self.lower(value, scope);
                 Typed::new(
@@ -184,6 +195,106 @@ impl<'a> Checker<'a> {
                 code_span,
             } => self.jsonnet(reads, code, *code_span, e.span, scope),
         }
+    }
+
+    /// `if c then a else b`: a boolean condition, branches of one type (or one of them null).
+    fn if_else(
+        &mut self,
+        condition: &ast::Expr,
+        then: &ast::Expr,
+        otherwise: &ast::Expr,
+        scope: &mut Scope<'a>,
+    ) -> Typed {
+        let c = self.lower(condition, scope);
+        self.expect(
+            &c.ty,
+            &Type::Bool,
+            condition.span,
+            "the condition of `if` must be true or false",
+        );
+        let a = self.lower(then, scope);
+        let b = self.lower(otherwise, scope);
+        let ty = match a.ty.unify(&b.ty) {
+            Some(ty) => ty,
+            None => {
+                self.report(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        otherwise.span,
+                        format!(
+                            "the branches of `if` differ: `then` gives {}, `else` gives {}",
+                            a.ty, b.ty
+                        ),
+                    )
+                    .with_label(format!("this is {}", b.ty))
+                    .with_context(then.span, format!("this is {}", a.ty))
+                    .with_help("give both branches the same type, or `null` for no value"),
+                );
+                return Typed::error();
+            }
+        };
+        // A picklist beside text is shown as its label, as with `??`.
+        let (a, b) = if ty == Type::String {
+            (self.as_text(a), self.as_text(b))
+        } else {
+            (a.expr, b.expr)
+        };
+        Typed::new(
+            Expr::If {
+                condition: Box::new(c.expr),
+                then: Box::new(a),
+                otherwise: Box::new(b),
+            },
+            ty,
+        )
+    }
+
+    /// `value at (zone)`: a constant zone is checked now; one computed from the record is
+    /// resolved at run time, and a name that is not a zone then is an issue on the rule.
+    fn computed_zone(
+        &mut self,
+        value: Typed,
+        zone: &ast::Expr,
+        span: Span,
+        scope: &mut Scope<'a>,
+    ) -> Typed {
+        let mut z = self.lower(zone, scope);
+        // A picklist (a UDF of zones, say) names its zone by its label.
+        if let Type::Picklist(_) = z.ty {
+            z = Typed::new(self.as_text(z), Type::String);
+        }
+        if !self.expect(
+            &z.ty,
+            &Type::String,
+            zone.span,
+            "`at (…)` needs the name of an IANA time zone, such as \"America/Chicago\"",
+        ) {
+            return Typed::error();
+        }
+        if let Some(Value::Str(name)) = z.expr.as_const() {
+            let name = ast::StringLit {
+                value: name.to_string(),
+                span: zone.span,
+            };
+            return match self.zone(&name) {
+                Some(tz) => Typed::new(
+                    Expr::ToZone {
+                        value: Box::new(value.expr),
+                        zone: tz,
+                    },
+                    Type::DateTime,
+                ),
+                None => Typed::error(),
+            };
+        }
+        Typed::new(
+            Expr::ToZoneOf {
+                value: Box::new(value.expr),
+                zone: Box::new(z.expr),
+                span,
+            },
+            Type::DateTime,
+        )
     }
 
     fn missing_subject(&mut self, span: Span, what: &str) -> Typed {
@@ -380,7 +491,14 @@ impl<'a> Checker<'a> {
                 let at = error
                     .arg
                     .and_then(|i| args.get(i))
-                    .map_or(name_span, |(_, s)| *s);
+                    .map_or(name_span, |(t, s)| {
+                        match (&error.within, t.expr.as_const()) {
+                            (Some(within), Some(Value::Str(text))) => {
+                                inside_literal(*s, text, within.clone())
+                            }
+                            _ => *s,
+                        }
+                    });
                 let code = if error.arity {
                     Code::WrongArity
                 } else {
@@ -497,8 +615,16 @@ impl<'a> Checker<'a> {
         match (&l.ty, &r.ty) {
             (Type::DateTime, Type::Duration) if matches!(arith_op, ArithOp::Add | ArithOp::Sub) => {
                 let Some(Value::Duration(d)) = r.expr.as_const() else {
-                    self.mismatch(rspan, "a duration literal such as `4h`", &r.ty, None);
-                    return Typed::error();
+                    // A duration computed from the record: `DueDateTime + hours(EstimatedHours)`.
+                    return Typed::new(
+                        Expr::ShiftBy {
+                            value: Box::new(l.expr),
+                            by: Box::new(r.expr),
+                            subtract: arith_op == ArithOp::Sub,
+                            span,
+                        },
+                        Type::DateTime,
+                    );
                 };
                 let by = if arith_op == ArithOp::Sub {
                     d.negated()
@@ -829,6 +955,24 @@ impl<'a> Checker<'a> {
                 subject: None,
                 arms,
             } => self.ranges_block(input, input_span, arms, stage.span, scope),
+            // `x | html ?? "d"` reads as `x | (html ?? "d")`: `??` binds tighter than `|`.
+            ExprKind::Binary {
+                op: BinaryOp::Coalesce,
+                lhs,
+                rhs,
+                ..
+            } if matches!(lhs.kind, ExprKind::Path(_) | ExprKind::Call { .. }) => {
+                let stage_text = crate::syntax::format_expr(lhs);
+                let default = crate::syntax::format_expr(rhs);
+                self.report(
+                    Diagnostic::new(Code::NotAPipeStage, stage.span, "this cannot follow `|`")
+                        .with_label(format!("read as `| ({stage_text} ?? {default})`: `??` binds tighter than `|`"))
+                        .with_help(format!(
+                            "to default the piped result, write `(… | {stage_text}) ?? {default}`; to default the input, `… ?? {default} | {stage_text}`"
+                        )),
+                );
+                Typed::error()
+            }
             _ => self.not_a_stage(stage.span),
         }
     }
@@ -843,11 +987,40 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// The span of bytes `within` of a string literal's value, inside the literal at `span`. The
+/// escapes are taken to be written as the formatter writes them (`\\`, `\"`, `\n`, `\t`, `\r`);
+/// when the literal's length says otherwise, the whole literal is the place.
+fn inside_literal(span: Span, value: &str, within: std::ops::Range<usize>) -> Span {
+    let written = |c: char| match c {
+        '\\' | '"' | '\n' | '\t' | '\r' => 2,
+        c => c.len_utf8(),
+    };
+    let source_len: usize = value.chars().map(written).sum::<usize>() + 2;
+    if source_len != span.end.saturating_sub(span.start) {
+        return span;
+    }
+    let offset = |at: usize| {
+        span.start
+            + 1
+            + value
+                .char_indices()
+                .take_while(|(i, _)| *i < at)
+                .map(|(_, c)| written(c))
+                .sum::<usize>()
+    };
+    let (start, end) = (offset(within.start), offset(within.end.min(value.len())));
+    Span::new(start, end.max(start + 1).min(span.end - 1))
+}
+
 /// Whether a date-time expression states its zone: `at`, `to_zone`, `local_in`, or a value
 /// parsed in an explicit zone.
 fn names_zone(expr: &Expr) -> bool {
     match expr {
-        Expr::ToZone { .. } => true,
+        Expr::ToZone { .. } | Expr::ToZoneOf { .. } => true,
+        Expr::ShiftBy { value, .. } => names_zone(value),
+        Expr::If {
+            then, otherwise, ..
+        } => names_zone(then) && names_zone(otherwise),
         Expr::Call { name, .. } => matches!(*name, "to_zone" | "local_in" | "parse_datetime"),
         Expr::Shift { value, .. } => names_zone(value),
         Expr::Coalesce(a, b) => names_zone(a) && names_zone(b),

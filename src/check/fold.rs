@@ -6,6 +6,23 @@ use crate::runtime::eval::Env;
 use crate::stdlib::context::EvalContext;
 
 pub(super) fn fold(expr: Expr) -> Expr {
+    // A constant condition leaves one branch, constant or not.
+    if let Expr::If {
+        condition,
+        then,
+        otherwise,
+    } = expr
+    {
+        return match condition.as_const() {
+            Some(crate::value::Value::Bool(true)) => *then,
+            Some(crate::value::Value::Bool(false) | crate::value::Value::Null) => *otherwise,
+            _ => Expr::If {
+                condition,
+                then,
+                otherwise,
+            },
+        };
+    }
     if !foldable(&expr) {
         return expr;
     }
@@ -31,6 +48,9 @@ fn foldable(expr: &Expr) -> bool {
     match expr {
         Expr::Coalesce(a, b) | Expr::And(a, b) | Expr::Or(a, b) => c(a) && c(b),
         Expr::Compare { lhs, rhs, .. } | Expr::Arith { lhs, rhs, .. } => c(lhs) && c(rhs),
+        Expr::ShiftBy { value, by, .. } => c(value) && c(by),
+        Expr::ToZoneOf { value, zone, .. } => c(value) && c(zone),
+        Expr::If { .. } => false,
         Expr::Not(a) => c(a),
         Expr::InSet { value, .. } | Expr::IsNull { value, .. } => c(value),
         Expr::Shift { value, .. } | Expr::ToZone { value, .. } => c(value),

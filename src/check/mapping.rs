@@ -12,7 +12,7 @@ use crate::ir::{
     self, BodyShape, EntityFetch, FetchPlan, MappingProgram, OutNode, RelatedFetch, Rule,
 };
 use crate::schema::CONTACT_ROLES;
-use crate::syntax::ast::{Mapping, MappingStatement};
+use crate::syntax::ast::{self, Mapping, MappingStatement};
 use crate::value::Type;
 use crate::value::Value;
 
@@ -51,6 +51,7 @@ impl<'a> Checker<'a> {
                     });
                     scope.reads.clear();
                 }
+                MappingStatement::Let(l) => self.let_binding(l, source, &mut scope),
                 MappingStatement::Assignment(a) => {
                     let target = self.resolve_target(&a.target);
                     let lowered = self.lower(&a.value, &mut scope);
@@ -204,6 +205,66 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `let name = value`: lowered once, in the scope of the rules after it. A name may not be
+    /// bound twice nor hide a field or related entity of the source, so a name always means one
+    /// thing.
+    fn let_binding(
+        &mut self,
+        l: &ast::Let,
+        source: &'a crate::schema::Entity,
+        scope: &mut Scope<'a>,
+    ) {
+        let outer_reads = std::mem::take(&mut scope.reads);
+        let lowered = self.lower(&l.value, scope);
+        let mut reads = std::mem::replace(&mut scope.reads, outer_reads);
+        let mut seen = std::collections::HashSet::new();
+        reads.retain(|r| seen.insert(r.clone()));
+        let name = &l.name.name;
+        if let Some(first) = scope.lets.iter().find(|b| &b.name == name) {
+            let first = first.span;
+            self.report(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    l.name.span,
+                    format!("`{name}` is already bound by a `let`"),
+                )
+                .with_label("bound again here")
+                .with_context(first, "first bound here")
+                .with_help("give the second value another name"),
+            );
+            return;
+        }
+        let hidden = if source.field(name).is_some() {
+            Some("a field")
+        } else if source.field(&format!("{name}ID")).is_some() {
+            Some("a related entity")
+        } else {
+            None
+        };
+        if let Some(what) = hidden {
+            self.report(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    l.name.span,
+                    format!(
+                        "`{name}` is {what} of {}; a `let` cannot hide it",
+                        source.name
+                    ),
+                )
+                .with_label("already a name on the source")
+                .with_help("choose another name, such as `site_zone` or `window_hours`"),
+            );
+            return;
+        }
+        scope.lets.push(super::path::LetValue {
+            name: name.clone(),
+            span: l.name.span,
+            expr: lowered.expr,
+            ty: lowered.ty,
+            reads,
+        });
+    }
+
     /// Checks a constant against a Field Nation enum now; a computed value is checked at run time.
     fn check_allowed(
         &mut self,
@@ -226,6 +287,48 @@ impl<'a> Checker<'a> {
                 .map(str::to_string)
                 .collect()
         };
+        // Every value a table, `match` or `if` can give is a constant: check each one now.
+        if expr.as_const().is_none() {
+            let mut outcomes = Vec::new();
+            if constant_outcomes(expr, &mut outcomes) {
+                let mut all_allowed = true;
+                for (value, table) in outcomes {
+                    let Value::Str(s) = value else { continue };
+                    if allowed.iter().any(|a| a == s.as_ref()) {
+                        continue;
+                    }
+                    all_allowed = false;
+                    let mut d = Diagnostic::new(
+                        Code::NotAllowedValue,
+                        span,
+                        format!(
+                            "this can give {s:?}, which is not a value Field Nation accepts for `{}`",
+                            target.display()
+                        ),
+                    );
+                    d = match crate::diagnostics::did_you_mean(
+                        s,
+                        allowed.iter().map(String::as_str),
+                    ) {
+                        Some(close) => d.with_label(format!("{s:?}: did you mean {close:?}?")),
+                        None => d.with_label(format!("can give {s:?}")),
+                    };
+                    // An inline `match` is under the label already; a named table is elsewhere.
+                    if let Some((name, at)) = table
+                        && !(span.start <= at.start && at.end <= span.end)
+                    {
+                        d = d.with_context(at, format!("{s:?} is a value of `{name}`"));
+                    }
+                    let shown: Vec<String> = allowed
+                        .iter()
+                        .filter(|a| !a.is_empty())
+                        .map(|a| format!("{a:?}"))
+                        .collect();
+                    self.report(d.with_help(format!("allowed: {}", shown.join(", "))));
+                }
+                return if all_allowed { None } else { Some(allowed) };
+            }
+        }
         match expr.as_const() {
             Some(Value::Str(s)) if !allowed.iter().any(|a| a == s.as_ref()) => {
                 let shown: Vec<String> = allowed
@@ -258,6 +361,40 @@ impl<'a> Checker<'a> {
             Some(_) => None,
             None => Some(allowed),
         }
+    }
+}
+
+/// Collects every value `expr` can give when each is a constant (table rows and default,
+/// `match` arms, `if` and `??` branches), with the table it comes from; false when some value
+/// is computed.
+fn constant_outcomes<'e>(
+    expr: &'e ir::Expr,
+    out: &mut Vec<(&'e Value<'static>, Option<(&'e str, Span)>)>,
+) -> bool {
+    match expr {
+        ir::Expr::Const(v) => {
+            out.push((v, None));
+            true
+        }
+        ir::Expr::Lookup { table, .. } => {
+            let at = Some((table.name.as_str(), table.span));
+            for (_, row) in table.rows.entries() {
+                match row.as_const() {
+                    Some(v) => out.push((v, at)),
+                    None => return false,
+                }
+            }
+            match table.default.as_const() {
+                Some(v) => out.push((v, at)),
+                None => return false,
+            }
+            true
+        }
+        ir::Expr::If {
+            then, otherwise, ..
+        } => constant_outcomes(then, out) && constant_outcomes(otherwise, out),
+        ir::Expr::Coalesce(a, b) => constant_outcomes(a, out) && constant_outcomes(b, out),
+        _ => false,
     }
 }
 

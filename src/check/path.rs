@@ -20,6 +20,19 @@ pub(super) struct Scope<'a> {
     pub reads: Vec<String>,
     /// Fields and UDFs read per record (`None` = the source), for the fetch plan.
     pub fetch: Vec<(Option<u16>, FetchSet)>,
+    /// The mapping's `let` bindings so far, by name.
+    pub lets: Vec<LetValue>,
+}
+
+/// A `let` binding, lowered once and copied where its name is used (the IR has no variables;
+/// a binding is a pure expression, so each use computes the same value).
+pub(super) struct LetValue {
+    pub name: String,
+    pub span: crate::diagnostics::Span,
+    pub expr: Expr,
+    pub ty: Type,
+    /// The paths it reads, added to the provenance of each rule that uses it.
+    pub reads: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +59,7 @@ impl<'a> Scope<'a> {
             relations: Vec::new(),
             reads: Vec::new(),
             fetch: Vec::new(),
+            lets: Vec::new(),
         }
     }
 
@@ -91,6 +105,14 @@ impl<'a> Checker<'a> {
         let Some(source) = scope.source else {
             return (Expr::null(), Type::Any);
         };
+        if let [PathSegment::Field(name)] = path.segments.as_slice()
+            && let Some(bound) = scope.lets.iter().find(|l| l.name == name.name)
+        {
+            let (expr, ty) = (bound.expr.clone(), bound.ty.clone());
+            let reads = bound.reads.clone();
+            scope.reads.extend(reads);
+            return (expr, ty);
+        }
         match path.segments.as_slice() {
             [single] => self.resolve_on_entity(source, None, single, scope),
             [PathSegment::Field(rel), rest @ ..] => {

@@ -40,13 +40,18 @@ impl<'a> Checker<'a> {
                 "int" | "integer" => Type::Int,
                 "decimal" | "number" => Type::Decimal,
                 "bool" | "boolean" => Type::Bool,
+                // IANA zone names, each checked now: `DueDateTime at (State | site_zone)`.
+                "zone" => {
+                    self.zone_rows(decl);
+                    Type::String
+                }
                 other => {
                     self.unknown(
                         Code::TypeMismatch,
                         decl.value_type.span,
                         format!("`{other}` is not a table value type"),
                         other,
-                        ["string", "int", "decimal", "bool"],
+                        ["string", "int", "decimal", "bool", "zone"],
                     );
                     Type::Any
                 }
@@ -88,6 +93,18 @@ impl<'a> Checker<'a> {
                     used: false,
                 },
             );
+        }
+    }
+
+    /// Every value of a `-> zone` table must name an IANA time zone.
+    fn zone_rows(&mut self, decl: &ast::Table) {
+        for arm in &decl.arms {
+            if let ast::ExprKind::Literal(Literal::String(name)) = &arm.value.kind {
+                self.zone(&ast::StringLit {
+                    value: name.clone(),
+                    span: arm.value.span,
+                });
+            }
         }
     }
 

@@ -83,6 +83,7 @@ codes! {
     NotAValueTarget = "FM0305", Error, "an assignment targets an object or a list, not a value";
     NotAPipeStage = "FM0306", Error, "the right side of `|` must be a function, table, match or ranges";
     MissingSubject = "FM0307", Error, "a match or ranges block has no value to work on";
+    BadRegex = "FM0308", Error, "a regular expression is not valid";
 
     UnknownPicklistLabel = "FM0401", Error, "a string is not a label of the picklist it is compared with";
     InactivePicklistValue = "FM0402", Warning, "a picklist label refers to an inactive value";

@@ -358,6 +358,30 @@ impl Printer<'_> {
                 format!("({} {op} {})", self.expr(lhs), self.expr(rhs))
             }
             Expr::Shift { value, by, .. } => format!("shift({}, {by})", self.expr(value)),
+            Expr::ShiftBy {
+                value,
+                by,
+                subtract,
+                ..
+            } => format!(
+                "shift({}, {}{})",
+                self.expr(value),
+                if *subtract { "-" } else { "" },
+                self.expr(by)
+            ),
+            Expr::ToZoneOf { value, zone, .. } => {
+                format!("to_zone({}, {})", self.expr(value), self.expr(zone))
+            }
+            Expr::If {
+                condition,
+                then,
+                otherwise,
+            } => format!(
+                "if({}, {}, {})",
+                self.expr(condition),
+                self.expr(then),
+                self.expr(otherwise)
+            ),
             Expr::ToZone { value, zone } => {
                 format!(
                     "to_zone({}, {:?})",

@@ -88,9 +88,29 @@ pub enum Expr {
         by: DurationLiteral,
         span: Span,
     },
+    /// Date arithmetic by a computed duration (`DueDateTime + hours(EstimatedHours)`).
+    ShiftBy {
+        value: Box<Expr>,
+        by: Box<Expr>,
+        /// `-` rather than `+`.
+        subtract: bool,
+        span: Span,
+    },
     ToZone {
         value: Box<Expr>,
         zone: TimeZone,
+    },
+    /// `value at (zone_expr)`: a zone named by the data, resolved at run time.
+    ToZoneOf {
+        value: Box<Expr>,
+        zone: Box<Expr>,
+        span: Span,
+    },
+    /// `if condition then a else b`; a null condition takes `else`.
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
     },
     Call {
         name: &'static str,
@@ -164,9 +184,29 @@ impl Expr {
                 a.walk(f);
                 b.walk(f);
             }
-            Expr::Compare { lhs, rhs, .. } | Expr::Arith { lhs, rhs, .. } => {
+            Expr::Compare { lhs, rhs, .. }
+            | Expr::Arith { lhs, rhs, .. }
+            | Expr::ShiftBy {
+                value: lhs,
+                by: rhs,
+                ..
+            }
+            | Expr::ToZoneOf {
+                value: lhs,
+                zone: rhs,
+                ..
+            } => {
                 lhs.walk(f);
                 rhs.walk(f);
+            }
+            Expr::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                condition.walk(f);
+                then.walk(f);
+                otherwise.walk(f);
             }
             Expr::Template(pieces) => {
                 for piece in pieces.iter() {

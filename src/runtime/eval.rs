@@ -13,6 +13,7 @@ use crate::ir::{ArithOp, CompareOp, Expr, PicklistLabels, Piece, RecordRef};
 use crate::jsonnet::JsonnetError;
 use crate::schema::Schemas;
 use crate::stdlib::context::{CallEnv, EvalContext};
+use crate::stdlib::{EvalFailure, Failure};
 use crate::time::{self, DstAdjustment};
 use crate::value::record::Record;
 use crate::value::{Key, Value};
@@ -60,7 +61,17 @@ impl<'r> Env<'r> {
         }
     }
 
-    pub fn eval(&mut self, expr: &'r Expr) -> Result<Value<'r>, String> {
+    /// Evaluates `expr`. A failure keeps the span of the innermost expression that has one.
+    pub fn eval(&mut self, expr: &'r Expr) -> Result<Value<'r>, EvalFailure> {
+        self.eval_node(expr).map_err(|mut failure| {
+            if failure.span.is_none() {
+                failure.span = span_of(expr);
+            }
+            failure
+        })
+    }
+
+    fn eval_node(&mut self, expr: &'r Expr) -> Result<Value<'r>, EvalFailure> {
         Ok(match expr {
             Expr::Const(v) => v.borrowed(),
             Expr::Field { record, slot } => match self.record(*record) {
@@ -78,49 +89,8 @@ impl<'r> Env<'r> {
                 }
                 node.map_or(Value::Null, json_value)
             }
-            Expr::EventTime(keys) => {
-                let mut node = self.event;
-                for key in keys.iter() {
-                    node = node.and_then(|n| n.get(key.as_ref()));
-                }
-                match node {
-                    None | Some(serde_json::Value::Null) => Value::Null,
-                    Some(serde_json::Value::String(text)) => {
-                        let at: jiff::Timestamp = text.parse().map_err(|_| {
-                            format!(
-                                "`{}` is not an RFC 3339 date-time: {text:?}",
-                                keys.join(".")
-                            )
-                        })?;
-                        Value::DateTime(at.to_zoned_datetime(jiff::tz::TimeZone::UTC))
-                    }
-                    Some(other) => {
-                        return Err(format!(
-                            "`{}` is not a date-time text: {other}",
-                            keys.join(".")
-                        ));
-                    }
-                }
-            }
-            Expr::Jsonnet { block, input } => {
-                let (Some(source), Some(schemas)) = (self.source, self.schemas) else {
-                    return Err("a Jsonnet block needs the mapping's records".into());
-                };
-                let json =
-                    crate::runtime::jsonnet_input::build(input, source, &self.related, schemas);
-                match block.evaluate(json) {
-                    Ok(out) => {
-                        self.traces.extend(out.traces);
-                        json_value(&out.value).into_owned()
-                    }
-                    Err(error) => {
-                        if let JsonnetError::Runtime { traces, .. } = &error {
-                            self.traces.extend(traces.iter().cloned());
-                        }
-                        return Err(error.to_string());
-                    }
-                }
-            }
+            Expr::EventTime(keys) => self.event_time(keys)?,
+            Expr::Jsonnet { block, input } => self.jsonnet(block, input)?,
             Expr::Label { picklist, value } => {
                 let v = self.eval(value)?;
                 if v.is_null() {
@@ -138,31 +108,7 @@ impl<'r> Env<'r> {
             }
             // A template whose every interpolated value is absent is absent too: a contact
             // name built from a missing contact is no name, not " ".
-            Expr::Template(pieces) => {
-                use std::fmt::Write;
-                let mut out = String::with_capacity(64);
-                let mut present = false;
-                for piece in pieces.iter() {
-                    match piece {
-                        Piece::Text(t) => out.push_str(t),
-                        Piece::Value(e) => {
-                            let v = self.eval(e)?;
-                            present |= !v.is_absent();
-                            match &v {
-                                Value::Str(s) => out.push_str(s),
-                                v => {
-                                    let _ = write!(out, "{v}");
-                                }
-                            }
-                        }
-                    }
-                }
-                if present {
-                    Value::str(out)
-                } else {
-                    Value::Null
-                }
-            }
+            Expr::Template(pieces) => self.template(pieces)?,
             Expr::Coalesce(a, b) => {
                 let v = self.eval(a)?;
                 if v.is_absent() { self.eval(b)? } else { v }
@@ -189,41 +135,37 @@ impl<'r> Env<'r> {
             Expr::Shift { value, by, .. } => match self.eval(value)? {
                 Value::DateTime(z) => {
                     let (shifted, adjustment) =
-                        time::add_duration(&z, by).map_err(|e| e.to_string())?;
+                        time::add_duration(&z, by).map_err(Failure::from)?;
                     self.adjustments.extend(adjustment);
                     Value::DateTime(shifted)
                 }
                 Value::Null => Value::Null,
-                v => return Err(format!("cannot add a duration to a {}", v.kind())),
+                v => return Err(Failure::NotADateTime(v.kind()).into()),
             },
+            Expr::ShiftBy {
+                value,
+                by,
+                subtract,
+                ..
+            } => self.shift_by(value, by, *subtract)?,
+            Expr::ToZoneOf { value, zone, .. } => self.in_zone_of(value, zone)?,
+            Expr::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                if self.truth(condition)? {
+                    self.eval(then)?
+                } else {
+                    self.eval(otherwise)?
+                }
+            }
             Expr::ToZone { value, zone } => match self.eval(value)? {
                 Value::DateTime(z) => Value::DateTime(time::convert_to_zone(&z, zone)),
                 Value::Null => Value::Null,
-                v => return Err(format!("a {} has no zone", v.kind())),
+                v => return Err(Failure::NoZone(v.kind()).into()),
             },
-            Expr::Call { call, args, .. } => {
-                if args.len() <= MAX_INLINE_ARGS {
-                    let mut buf: [Value<'r>; MAX_INLINE_ARGS] = Default::default();
-                    for (slot, arg) in buf.iter_mut().zip(args.iter()) {
-                        *slot = self.eval(arg)?;
-                    }
-                    let mut env = CallEnv {
-                        ctx: self.ctx,
-                        adjustments: &mut self.adjustments,
-                    };
-                    call.call(&mut buf[..args.len()], &mut env)?
-                } else {
-                    let mut values = args
-                        .iter()
-                        .map(|a| self.eval(a))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let mut env = CallEnv {
-                        ctx: self.ctx,
-                        adjustments: &mut self.adjustments,
-                    };
-                    call.call(&mut values, &mut env)?
-                }
-            }
+            Expr::Call { call, args, .. } => self.call(call.as_ref(), args)?,
             Expr::Lookup { table, key } => {
                 let k = self.eval(key)?;
                 let row = table.rows.get(&k);
@@ -240,43 +182,221 @@ impl<'r> Env<'r> {
                 arms,
                 default,
                 span,
-            } => {
-                let v = self.eval(value)?;
-                let number = match &v {
-                    Value::Null => return Ok(Value::Null),
-                    Value::Str(s) => s
-                        .trim()
-                        .parse::<Decimal>()
-                        .map_err(|_| format!("range map needs a number, found {s:?}"))?,
-                    other => other.as_decimal().ok_or_else(|| {
-                        format!("range map needs a number, found a {}", other.kind())
-                    })?,
-                };
-                let taken = arms.iter().position(|a| {
-                    if a.inclusive {
-                        number <= a.bound
-                    } else {
-                        number < a.bound
-                    }
-                });
-                if let Some(coverage) = self.coverage {
-                    coverage.borrow_mut().range_arm(*span, taken);
+            } => self.ranges(value, arms, default, *span)?,
+        })
+    }
+
+    #[inline(never)]
+    fn jsonnet(
+        &mut self,
+        block: &'r std::sync::Arc<crate::jsonnet::JsonnetBlock>,
+        input: &'r crate::ir::InputTree,
+    ) -> Result<Value<'r>, EvalFailure> {
+        Ok({
+            let (Some(source), Some(schemas)) = (self.source, self.schemas) else {
+                return Err(Failure::JsonnetWithoutRecords.into());
+            };
+            let json = crate::runtime::jsonnet_input::build(input, source, &self.related, schemas);
+            match block.evaluate(json) {
+                Ok(out) => {
+                    self.traces.extend(out.traces);
+                    json_value(&out.value).into_owned()
                 }
-                match taken.and_then(|i| arms.get(i)) {
-                    Some(arm) => self.eval(&arm.value)?,
-                    None => self.eval(default)?,
+                Err(error) => {
+                    if let JsonnetError::Runtime { traces, .. } = &error {
+                        self.traces.extend(traces.iter().cloned());
+                    }
+                    return Err(Failure::Jsonnet(error.to_string()).into());
                 }
             }
         })
     }
 
+    /// An event body's date-time (`timestamp`): RFC 3339 text, read as an instant in UTC.
+    fn event_time(&self, keys: &[Box<str>]) -> Result<Value<'r>, EvalFailure> {
+        let mut node = self.event;
+        for key in keys {
+            node = node.and_then(|n| n.get(key.as_ref()));
+        }
+        let path = || keys.join(".");
+        match node {
+            None | Some(serde_json::Value::Null) => Ok(Value::Null),
+            Some(serde_json::Value::String(text)) => {
+                let at: jiff::Timestamp = text.parse().map_err(|_| {
+                    Failure::Function(format!(
+                        "`{}` is not an RFC 3339 date-time: {text:?}",
+                        path()
+                    ))
+                })?;
+                Ok(Value::DateTime(
+                    at.to_zoned_datetime(jiff::tz::TimeZone::UTC),
+                ))
+            }
+            Some(other) => Err(Failure::Function(format!(
+                "`{}` is not a date-time text: {other}",
+                path()
+            ))
+            .into()),
+        }
+    }
+
+    #[inline(never)]
+    fn template(&mut self, pieces: &'r [Piece]) -> Result<Value<'r>, EvalFailure> {
+        Ok({
+            use std::fmt::Write;
+            let mut out = String::with_capacity(64);
+            let mut present = false;
+            for piece in pieces.iter() {
+                match piece {
+                    Piece::Text(t) => out.push_str(t),
+                    Piece::Value(e) => {
+                        let v = self.eval(e)?;
+                        present |= !v.is_absent();
+                        match &v {
+                            Value::Str(s) => out.push_str(s),
+                            v => {
+                                let _ = write!(out, "{v}");
+                            }
+                        }
+                    }
+                }
+            }
+            if present {
+                Value::str(out)
+            } else {
+                Value::Null
+            }
+        })
+    }
+
+    #[inline(never)]
+    fn shift_by(
+        &mut self,
+        value: &'r Expr,
+        by: &'r Expr,
+        subtract: bool,
+    ) -> Result<Value<'r>, EvalFailure> {
+        Ok(match (self.eval(value)?, self.eval(by)?) {
+            (Value::DateTime(z), Value::Duration(d)) => {
+                let d = if subtract { d.negated() } else { d };
+                let (shifted, adjustment) = time::add_duration(&z, &d).map_err(Failure::from)?;
+                self.adjustments.extend(adjustment);
+                Value::DateTime(shifted)
+            }
+            (Value::Null, _) | (_, Value::Null) => Value::Null,
+            (Value::DateTime(_), v) => return Err(Failure::NotADuration(v.kind()).into()),
+            (v, _) => return Err(Failure::NotADateTime(v.kind()).into()),
+        })
+    }
+
+    #[inline(never)]
+    fn in_zone_of(&mut self, value: &'r Expr, zone: &'r Expr) -> Result<Value<'r>, EvalFailure> {
+        Ok({
+            let v = self.eval(value)?;
+            let name = self.eval(zone)?;
+            match (v, name) {
+                (Value::Null, _) | (_, Value::Null) => Value::Null,
+                (Value::DateTime(z), Value::Str(name)) => {
+                    let zone = time::resolve_zone(&name).map_err(Failure::from)?;
+                    Value::DateTime(time::convert_to_zone(&z, &zone))
+                }
+                (Value::DateTime(_), v) => return Err(Failure::NotAZoneName(v.kind()).into()),
+                (v, _) => return Err(Failure::NoZone(v.kind()).into()),
+            }
+        })
+    }
+
+    #[inline(never)]
+    fn call(
+        &mut self,
+        call: &dyn crate::stdlib::Call,
+        args: &'r [Expr],
+    ) -> Result<Value<'r>, EvalFailure> {
+        Ok({
+            if args.len() <= MAX_INLINE_ARGS {
+                let mut buf: [Value<'r>; MAX_INLINE_ARGS] = Default::default();
+                for (slot, arg) in buf.iter_mut().zip(args.iter()) {
+                    *slot = self.eval(arg)?;
+                }
+                let mut env = CallEnv {
+                    ctx: self.ctx,
+                    adjustments: &mut self.adjustments,
+                };
+                call.call(&mut buf[..args.len()], &mut env)?
+            } else {
+                let mut values = args
+                    .iter()
+                    .map(|a| self.eval(a))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut env = CallEnv {
+                    ctx: self.ctx,
+                    adjustments: &mut self.adjustments,
+                };
+                call.call(&mut values, &mut env)?
+            }
+        })
+    }
+
+    #[inline(never)]
+    fn ranges(
+        &mut self,
+        value: &'r Expr,
+        arms: &'r [crate::ir::RangeArm],
+        default: &'r Expr,
+        span: crate::diagnostics::Span,
+    ) -> Result<Value<'r>, EvalFailure> {
+        Ok({
+            let v = self.eval(value)?;
+            let number = match &v {
+                Value::Null => return Ok(Value::Null),
+                Value::Str(s) => s
+                    .trim()
+                    .parse::<Decimal>()
+                    .map_err(|_| Failure::RangeInput(format!("{s:?}")))?,
+                other => other
+                    .as_decimal()
+                    .ok_or_else(|| Failure::RangeInput(format!("a {}", other.kind())))?,
+            };
+            let taken = arms.iter().position(|a| {
+                if a.inclusive {
+                    number <= a.bound
+                } else {
+                    number < a.bound
+                }
+            });
+            if let Some(coverage) = self.coverage {
+                coverage.borrow_mut().range_arm(span, taken);
+            }
+            match taken.and_then(|i| arms.get(i)) {
+                Some(arm) => self.eval(&arm.value)?,
+                None => self.eval(default)?,
+            }
+        })
+    }
+
     /// A condition's truth: null counts as false.
-    pub fn truth(&mut self, expr: &'r Expr) -> Result<bool, String> {
+    pub fn truth(&mut self, expr: &'r Expr) -> Result<bool, EvalFailure> {
         match self.eval(expr)? {
             Value::Bool(b) => Ok(b),
             Value::Null => Ok(false),
-            v => Err(format!("a condition gave a {}, not a boolean", v.kind())),
+            v => Err(EvalFailure {
+                reason: Failure::NotABoolean(v.kind()),
+                span: span_of(expr),
+            }),
         }
+    }
+}
+
+/// The place of an expression that has one of its own, for failures.
+fn span_of(expr: &Expr) -> Option<crate::diagnostics::Span> {
+    match expr {
+        Expr::Arith { span, .. }
+        | Expr::Shift { span, .. }
+        | Expr::ShiftBy { span, .. }
+        | Expr::ToZoneOf { span, .. }
+        | Expr::Call { span, .. }
+        | Expr::Ranges { span, .. } => Some(*span),
+        _ => None,
     }
 }
 
@@ -322,11 +442,13 @@ fn compare(op: CompareOp, l: &Value<'_>, r: &Value<'_>) -> bool {
     }
 }
 
-fn arith<'a>(op: ArithOp, l: &Value<'_>, r: &Value<'_>) -> Result<Value<'a>, String> {
+fn arith<'a>(op: ArithOp, l: &Value<'_>, r: &Value<'_>) -> Result<Value<'a>, Failure> {
     if l.is_null() || r.is_null() {
         return Ok(Value::Null);
     }
-    let overflow = || format!("{l} {} {r} is out of range", symbol(op));
+    let overflow = || Failure::OutOfRange {
+        expr: format!("{l} {} {r}", symbol(op)),
+    };
     if let (Value::Int(a), Value::Int(b)) = (l, r)
         && op != ArithOp::Div
     {
@@ -338,18 +460,21 @@ fn arith<'a>(op: ArithOp, l: &Value<'_>, r: &Value<'_>) -> Result<Value<'a>, Str
         return result.map(Value::Int).ok_or_else(overflow);
     }
     let (Some(a), Some(b)) = (l.as_decimal(), r.as_decimal()) else {
-        return Err(format!(
-            "cannot compute {} {} {}",
-            l.kind(),
-            symbol(op),
-            r.kind()
-        ));
+        return Err(Failure::NotNumbers {
+            left: l.kind(),
+            op: symbol(op),
+            right: r.kind(),
+        });
     };
     let result = match op {
         ArithOp::Add => a.checked_add(b),
         ArithOp::Sub => a.checked_sub(b),
         ArithOp::Mul => a.checked_mul(b),
-        ArithOp::Div if b.is_zero() => return Err(format!("{l} / {r}: division by zero")),
+        ArithOp::Div if b.is_zero() => {
+            return Err(Failure::DivisionByZero {
+                expr: format!("{l} / {r}"),
+            });
+        }
         ArithOp::Div => a.checked_div(b),
     };
     result.map(Value::Decimal).ok_or_else(overflow)

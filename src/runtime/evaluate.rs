@@ -195,9 +195,11 @@ pub(crate) fn evaluate_rules<'p>(
                 break;
             }
             Ok(false) => {}
-            Err(reason) => issues.push(Issue {
-                message: format!("trigger could not be evaluated: {reason}"),
-                kind: IssueKind::TriggerFailed { reason },
+            Err(failure) => issues.push(Issue {
+                message: format!("trigger could not be evaluated: {failure}"),
+                kind: IssueKind::TriggerFailed {
+                    reason: failure.to_string(),
+                },
                 severity: Severity::Error,
                 target: None,
                 span: Some(trigger.span),
@@ -220,10 +222,12 @@ pub(crate) fn evaluate_rules<'p>(
         }
         let value = match env.eval(&rule.expr) {
             Ok(v) => emit(rule, v, &mut issues),
-            Err(reason) => {
+            Err(failure) => {
                 issues.push(Issue {
-                    message: format!("`{}`: {reason}", rule.target),
-                    kind: IssueKind::Failed { reason },
+                    message: format!("`{}`: {failure}", rule.target),
+                    kind: IssueKind::Failed {
+                        reason: failure.to_string(),
+                    },
                     severity: Severity::Error,
                     target: Some(rule.target.clone()),
                     span: Some(rule.span),
@@ -271,7 +275,7 @@ impl Program {
         let mut env = Env::without_records(ctx);
         env.source = Some(record);
         env.picklists = &self.picklists;
-        Some(env.truth(condition))
+        Some(env.truth(condition).map_err(|failure| failure.to_string()))
     }
 }
 

@@ -170,10 +170,12 @@ pub(crate) fn apply_event(
                     changes.skipped += 1;
                     continue;
                 }
-                Err(reason) => {
+                Err(failure) => {
                     changes.issues.push(Issue {
-                        message: format!("`when`: {reason}; the rule is not applied"),
-                        kind: IssueKind::Failed { reason },
+                        message: format!("`when`: {failure}; the rule is not applied"),
+                        kind: IssueKind::Failed {
+                            reason: failure.to_string(),
+                        },
                         severity: Severity::Error,
                         target: Some("when".into()),
                         span: Some(rule.span),
@@ -208,8 +210,8 @@ pub(crate) fn apply_event(
             }
             let value = match env.eval(&set.expr) {
                 Ok(v) => v,
-                Err(reason) => {
-                    changes.issues.push(failed(reason));
+                Err(failure) => {
+                    changes.issues.push(failed(failure.to_string()));
                     continue;
                 }
             };
@@ -303,9 +305,11 @@ pub(crate) fn apply_event(
                     note_type: note.note_type,
                     publish: note.publish,
                 }),
-                (Err(reason), _) | (_, Err(reason)) => changes.issues.push(Issue {
-                    message: format!("{what}: {reason}"),
-                    kind: IssueKind::Failed { reason },
+                (Err(failure), _) | (_, Err(failure)) => changes.issues.push(Issue {
+                    message: format!("{what}: {failure}"),
+                    kind: IssueKind::Failed {
+                        reason: failure.to_string(),
+                    },
                     severity: Severity::Error,
                     target: Some("note".into()),
                     span: Some(note.span),

@@ -46,11 +46,11 @@ impl Function for DateFormat {
 }
 
 impl Call for FormatCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         match &args[0] {
             Value::DateTime(z) => Ok(Value::str(self.0.format(z))),
             Value::Null => Ok(Value::Null),
-            v => Err(format!("cannot format a {} as a date-time", v.kind())),
+            v => Err(format!("cannot format a {} as a date-time", v.kind()).into()),
         }
     }
 }

@@ -41,7 +41,7 @@ impl Function for DecimalFn {
 }
 
 impl Call for DecimalCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         match &args[0] {
             Value::Null => Ok(Value::Null),
             Value::Int(i) => Ok(Value::Decimal(Decimal::from(*i))),
@@ -50,8 +50,8 @@ impl Call for DecimalCall {
                 .trim()
                 .parse::<Decimal>()
                 .map(Value::Decimal)
-                .map_err(|_| format!("{s:?} is not a decimal number")),
-            v => Err(format!("a {} cannot become a decimal", v.kind())),
+                .map_err(|_| format!("{s:?} is not a decimal number").into()),
+            v => Err(format!("a {} cannot become a decimal", v.kind()).into()),
         }
     }
 }

@@ -43,20 +43,20 @@ impl Function for Int {
 }
 
 impl Call for IntCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         match &args[0] {
             Value::Null => Ok(Value::Null),
             Value::Int(i) => Ok(Value::Int(*i)),
             Value::Decimal(d) if d.fract().is_zero() => i64::try_from(*d)
                 .map(Value::Int)
-                .map_err(|_| format!("{d} does not fit in an integer")),
-            Value::Decimal(d) => Err(format!("{d} has a fraction; round it first")),
+                .map_err(|_| format!("{d} does not fit in an integer").into()),
+            Value::Decimal(d) => Err(format!("{d} has a fraction; round it first").into()),
             Value::Str(s) => s
                 .trim()
                 .parse::<i64>()
                 .map(Value::Int)
-                .map_err(|_| format!("{s:?} is not a whole number")),
-            v => Err(format!("a {} cannot become an integer", v.kind())),
+                .map_err(|_| format!("{s:?} is not a whole number").into()),
+            v => Err(format!("a {} cannot become an integer", v.kind()).into()),
         }
     }
 }

@@ -33,7 +33,7 @@ impl Function for Length {
 }
 
 impl Call for LengthCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         Ok(Value::Int(match &args[0] {
             Value::Null => 0,
             Value::Str(s) => s.chars().count() as i64,

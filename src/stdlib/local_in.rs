@@ -43,16 +43,15 @@ impl Function for LocalIn {
 }
 
 impl Call for LocalInCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, Failure> {
         match &args[0] {
             Value::DateTime(z) => {
-                let (value, adjustment) =
-                    time::reinterpret_in_zone(z, &self.0).map_err(|e| e.to_string())?;
+                let (value, adjustment) = time::reinterpret_in_zone(z, &self.0)?;
                 env.adjusted(adjustment);
                 Ok(Value::DateTime(value))
             }
             Value::Null => Ok(Value::Null),
-            v => Err(format!("a {} has no clock reading", v.kind())),
+            v => Err(format!("a {} has no clock reading", v.kind()).into()),
         }
     }
 }

@@ -11,22 +11,36 @@ use std::sync::Arc;
 use crate::diagnostics::Code;
 use crate::value::{Type, Value};
 use context::CallEnv;
+pub use failure::{EvalFailure, Failure};
 
 pub mod context;
+pub mod failure;
 
+mod capture;
+mod contains;
 mod date_format;
 mod decimal;
+mod duration_of;
+mod ends_with;
+mod hours;
 mod html;
 mod int;
+mod join;
 mod length;
 mod local_in;
 mod lower;
+mod matches;
+mod minutes;
 mod now;
 mod parse_datetime;
 mod replace;
 mod round;
+mod split;
+mod starts_with;
 mod string;
+mod substring;
 mod text;
+mod text_test;
 mod to_zone;
 mod trim;
 mod truncate;
@@ -112,6 +126,10 @@ pub enum ParamType {
     Zone,
     /// A constant moment.js-style pattern, compiled at compile time (`constant_format`).
     Pattern,
+    /// A constant regular expression, compiled at compile time (`constant_regex`).
+    Regex,
+    /// A list, such as `split` gives.
+    List,
 }
 
 /// How an argument that can be a picklist reaches the function.
@@ -158,7 +176,8 @@ impl Param {
                 ParamType::Number => ty.is_numeric(),
                 ParamType::Integer => *ty == Type::Int,
                 ParamType::DateTime => *ty == Type::DateTime,
-                ParamType::Zone | ParamType::Pattern => *ty == Type::String,
+                ParamType::Zone | ParamType::Pattern | ParamType::Regex => *ty == Type::String,
+                ParamType::List => matches!(ty, Type::List(_)),
             }
     }
 
@@ -173,7 +192,8 @@ impl Param {
             (ParamType::Number, _) => "integer | decimal",
             (ParamType::Integer, _) => "integer",
             (ParamType::DateTime, _) => "datetime",
-            (ParamType::Zone | ParamType::Pattern, _) => "string",
+            (ParamType::Zone | ParamType::Pattern | ParamType::Regex, _) => "string",
+            (ParamType::List, _) => "list",
         }
     }
 
@@ -188,13 +208,15 @@ impl Param {
             (ParamType::DateTime, _) => "a date-time",
             (ParamType::Zone, _) => "a zone name",
             (ParamType::Pattern, _) => "a format pattern",
+            (ParamType::Regex, _) => "a regular expression",
+            (ParamType::List, _) => "a list",
         }
     }
 }
 
 /// A prepared call: whatever could be worked out at compile time already is.
 pub trait Call: Send + Sync + fmt::Debug {
-    fn call<'a>(&self, args: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, String>;
+    fn call<'a>(&self, args: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, Failure>;
 }
 
 pub struct Example {
@@ -224,6 +246,9 @@ pub struct ArgError {
     pub label: Option<String>,
     pub arity: bool,
     pub code: Option<Code>,
+    /// Where inside a constant string argument the mistake is, as a byte range of its value
+    /// (a regular expression's bad group), so the diagnostic can point into the literal.
+    pub within: Option<std::ops::Range<usize>>,
 }
 
 impl ArgError {
@@ -234,6 +259,7 @@ impl ArgError {
             label: Some("wrong number of arguments".into()),
             arity: true,
             code: None,
+            within: None,
         }
     }
 
@@ -244,6 +270,7 @@ impl ArgError {
             label: None,
             arity: false,
             code: None,
+            within: None,
         }
     }
 
@@ -302,20 +329,54 @@ pub fn constant_format(args: &[ArgInfo], i: usize) -> Result<crate::time::Moment
     })
 }
 
+/// A constant regular expression argument, compiled once at compile time. A mistake points
+/// into the pattern: regex-syntax, which `regex` is built on, knows where it is.
+pub fn constant_regex(args: &[ArgInfo], i: usize) -> Result<regex::Regex, ArgError> {
+    let pattern = constant_str(args, i, "the regular expression")?;
+    if let Err(e) = regex_syntax::Parser::new().parse(pattern) {
+        let (span, kind) = match &e {
+            regex_syntax::Error::Parse(e) => (*e.span(), e.kind().to_string()),
+            regex_syntax::Error::Translate(e) => (*e.span(), e.kind().to_string()),
+            _ => (
+                regex_syntax::ast::Span::splat(regex_syntax::ast::Position::new(0, 1, 1)),
+                e.to_string(),
+            ),
+        };
+        let mut error = ArgError::at(i, format!("invalid regular expression: {kind}"))
+            .with_code(Code::BadRegex);
+        error.label = Some(kind);
+        error.within = Some(span.start.offset..span.end.offset.max(span.start.offset + 1));
+        return Err(error);
+    }
+    regex::Regex::new(pattern).map_err(|e| {
+        ArgError::at(i, format!("invalid regular expression: {e}")).with_code(Code::BadRegex)
+    })
+}
+
 /// Every function, by name (the order of docs/language.md's reference).
 static ALL: &[&dyn Function] = &[
+    &capture::Capture,
+    &contains::CONTAINS,
     &decimal::DecimalFn,
+    &ends_with::ENDS_WITH,
     &date_format::DateFormat,
+    &hours::HOURS,
     &html::HTML,
     &int::Int,
+    &join::Join,
     &length::Length,
     &local_in::LocalIn,
     &lower::LOWER,
+    &matches::Matches,
+    &minutes::MINUTES,
     &now::Now,
     &parse_datetime::ParseDatetime,
     &replace::Replace,
     &round::Round,
+    &split::Split,
+    &starts_with::STARTS_WITH,
     &string::StringFn,
+    &substring::Substring,
     &to_zone::ToZone,
     &trim::TRIM,
     &truncate::Truncate,
@@ -366,7 +427,7 @@ mod tests {
     struct PadCall;
 
     impl Call for PadCall {
-        fn call<'a>(&self, _: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+        fn call<'a>(&self, _: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
             Ok(Value::Null)
         }
     }

@@ -36,7 +36,7 @@ impl Function for Now {
 }
 
 impl Call for NowCall {
-    fn call<'a>(&self, _: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, _: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, Failure> {
         Ok(Value::DateTime(env.ctx.now.clone()))
     }
 }

@@ -50,7 +50,7 @@ impl Function for ParseDatetime {
 }
 
 impl Call for ParseCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], env: &mut CallEnv) -> Result<Value<'a>, Failure> {
         let text = match &args[0] {
             Value::Null => return Ok(Value::Null),
             Value::Str(s) if s.trim().is_empty() => return Ok(Value::Null),

@@ -41,7 +41,7 @@ impl Function for Replace {
 }
 
 impl Call for ReplaceCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         if args[0].is_null() {
             return Ok(Value::Null);
         }

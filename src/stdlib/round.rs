@@ -53,12 +53,12 @@ impl Function for Round {
 }
 
 impl Call for RoundCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         let value = match &args[0] {
             Value::Null => return Ok(Value::Null),
             Value::Int(i) => Decimal::from(*i),
             Value::Decimal(d) => *d,
-            v => return Err(format!("cannot round a {}", v.kind())),
+            v => return Err(format!("cannot round a {}", v.kind()).into()),
         };
         Ok(Value::Decimal(value.round_dp_with_strategy(
             self.0,

@@ -39,7 +39,7 @@ impl Function for StringFn {
 }
 
 impl Call for StringCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         Ok(match std::mem::take(&mut args[0]) {
             Value::Null => Value::Null,
             s @ Value::Str(_) => s,

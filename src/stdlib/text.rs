@@ -42,7 +42,7 @@ impl Function for TextFunction {
 struct TextCall(fn(&str) -> Cow<'_, str>);
 
 impl Call for TextCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         Ok(match std::mem::take(&mut args[0]) {
             Value::Null => Value::Null,
             // Borrowed text stays borrowed where the operation gives back a slice of it.

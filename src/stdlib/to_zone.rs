@@ -42,11 +42,11 @@ impl Function for ToZone {
 }
 
 impl Call for ToZoneCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         match &args[0] {
             Value::DateTime(z) => Ok(Value::DateTime(time::convert_to_zone(z, &self.0))),
             Value::Null => Ok(Value::Null),
-            v => Err(format!("a {} has no zone", v.kind())),
+            v => Err(format!("a {} has no zone", v.kind()).into()),
         }
     }
 }

@@ -42,13 +42,13 @@ impl Function for Truncate {
 }
 
 impl Call for TruncateCall {
-    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, String> {
+    fn call<'a>(&self, args: &mut [Value<'a>], _: &mut CallEnv) -> Result<Value<'a>, Failure> {
         let max = match &args[1] {
             Value::Int(n) if *n >= 0 => *n as usize,
             Value::Int(n) => {
-                return Err(format!(
-                    "truncate to {n} characters: the length must not be negative"
-                ));
+                return Err(
+                    format!("truncate to {n} characters: the length must not be negative").into(),
+                );
             }
             _ => return Ok(Value::Null),
         };

@@ -50,7 +50,17 @@ pub struct Mapping {
 #[derive(Debug, Clone, PartialEq)]
 pub enum MappingStatement {
     Trigger(Trigger),
+    Let(Let),
     Assignment(Assignment),
+}
+
+/// `let site_zone = Account.State | site_zones`: a name for a value, usable by the triggers and
+/// rules after it in the same mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Let {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -201,7 +211,13 @@ pub enum ExprKind {
     /// `value at "America/Chicago"`: the same instant, seen in another zone.
     AtZone {
         value: Box<Expr>,
-        zone: StringLit,
+        zone: ZoneRef,
+    },
+    /// `if condition then a else b`.
+    If {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
     },
     IsNull {
         value: Box<Expr>,
@@ -220,6 +236,15 @@ pub enum ExprKind {
         code: String,
         code_span: Span,
     },
+}
+
+/// The zone of `at`: a constant name, or a value computed from the record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ZoneRef {
+    /// `at "America/Chicago"`
+    Name(StringLit),
+    /// `at (Account.State | site_zone)`
+    Computed(Box<Expr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -71,6 +71,9 @@ fn scan_all(source: &str, max_depth: usize) -> Scan {
             too_deep = Some(at);
         }
     };
+    // The first string that ran over a line break: when a quote is missing, every later string
+    // pairs the wrong quotes, and the first string to swallow a line break is the likely culprit.
+    let mut first_multiline: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
         let rest = &bytes[i..];
@@ -83,7 +86,11 @@ fn scan_all(source: &str, max_depth: usize) -> Scan {
                     i += 2;
                 }
                 [b'"', ..] => {
-                    stack.pop();
+                    if let Some(Context::String(start)) = stack.pop()
+                        && source[start..i].contains('\n')
+                    {
+                        first_multiline.get_or_insert(start);
+                    }
                     i += 1;
                 }
                 _ => i += 1,
@@ -163,8 +170,9 @@ fn scan_all(source: &str, max_depth: usize) -> Scan {
         }
     }
     if let Some(Context::String(start)) = stack.last() {
+        let start = first_multiline.unwrap_or(*start).min(*start);
         unclosed.get_or_insert(Unclosed {
-            span: Span::new(*start, *start + 1),
+            span: Span::new(start, start + 1),
             what: "string",
         });
     }

@@ -27,7 +27,22 @@ pub fn depth<'e>(root: &'e Expr) -> usize {
                 push(lhs);
                 push(rhs);
             }
-            ExprKind::AtZone { value, .. } | ExprKind::IsNull { value, .. } => push(value),
+            ExprKind::AtZone { value, zone } => {
+                push(value);
+                if let super::ast::ZoneRef::Computed(zone) = zone {
+                    push(zone);
+                }
+            }
+            ExprKind::IsNull { value, .. } => push(value),
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                push(condition);
+                push(then);
+                push(otherwise);
+            }
             ExprKind::Match { subject, arms } => {
                 subject.iter().for_each(|s| push(s.as_ref()));
                 arms.iter().for_each(|a| push(&a.value));

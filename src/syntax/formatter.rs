@@ -266,6 +266,7 @@ impl<'s> Formatter<'s> {
         for statement in &m.statements {
             let span = match statement {
                 MappingStatement::Trigger(t) => t.span,
+                MappingStatement::Let(l) => l.span,
                 MappingStatement::Assignment(a) => a.span,
             };
             if self.has_comment_inside(span) {
@@ -277,6 +278,12 @@ impl<'s> Formatter<'s> {
                     span,
                     head: trigger(&t.condition),
                     tail: None,
+                    verbatim: false,
+                },
+                MappingStatement::Let(l) => Line {
+                    span,
+                    head: format!("let {}", l.name.name),
+                    tail: Some(("=", expr_block(&l.value, 1))),
                     verbatim: false,
                 },
                 MappingStatement::Assignment(a) => Line {
@@ -555,6 +562,8 @@ fn expr_multiline(e: &Expr, indent: usize) -> String {
 }
 
 // Binding strength, loosest first; must agree with the Pratt table in parser.rs.
+/// `if … then … else …` binds loosest: its `else` branch reaches as far as it can.
+const IF: u8 = 0;
 const OR: u8 = 1;
 const AND: u8 = 2;
 const NOT: u8 = 3;
@@ -595,6 +604,7 @@ fn precedence(e: &Expr) -> u8 {
             op: UnaryOp::Neg, ..
         } => NEG,
         ExprKind::AtZone { .. } | ExprKind::IsNull { .. } => POSTFIX,
+        ExprKind::If { .. } => IF,
         // A negative number literal prints with its sign, like a negation.
         ExprKind::Literal(Literal::Int(i)) if *i < 0 => NEG,
         ExprKind::Literal(Literal::Decimal(d)) if d.is_sign_negative() => NEG,
@@ -657,10 +667,22 @@ fn expr(e: &Expr) -> String {
             };
             format!("{} {} {}", expr_at(lhs, lp), op.symbol(), expr_at(rhs, rp))
         }
-        ExprKind::AtZone { value, zone } => format!(
-            "{} at {}",
-            expr_at(value, POSTFIX),
-            string_literal(&zone.value)
+        ExprKind::AtZone { value, zone } => {
+            let zone = match zone {
+                ZoneRef::Name(name) => string_literal(&name.value),
+                ZoneRef::Computed(zone) => format!("({})", expr(zone)),
+            };
+            format!("{} at {zone}", expr_at(value, POSTFIX))
+        }
+        ExprKind::If {
+            condition,
+            then,
+            otherwise,
+        } => format!(
+            "if {} then {} else {}",
+            expr(condition),
+            expr(then),
+            expr(otherwise)
         ),
         ExprKind::IsNull { value, negated } => {
             format!(

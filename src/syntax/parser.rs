@@ -142,6 +142,10 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::source_decl => "`source autotask.<Entity>`",
         Rule::target_decl => "`target fieldnation.WorkOrder`",
         Rule::trigger => "`trigger when …`",
+        Rule::let_binding => "`let name = …`",
+        Rule::if_expr => "`if … then … else …`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
         Rule::assignment | Rule::target_path => "an assignment `path = value`",
         Rule::expr => "an expression",
         Rule::ident | Rule::path | Rule::qualified_name => "a name",
@@ -240,6 +244,18 @@ fn mapping(pair: Pair<Rule>) -> Result<Mapping, Diagnostic> {
                     condition,
                 }));
             }
+            Rule::let_binding => {
+                let mut parts = stmt.into_inner();
+                next(&mut parts, stmt_span)?; // `let`
+                let name = ident(next(&mut parts, stmt_span)?);
+                next(&mut parts, stmt_span)?; // `=`
+                let value = expr(next(&mut parts, stmt_span)?)?;
+                statements.push(MappingStatement::Let(Let {
+                    name,
+                    span: Span::new(stmt_span.start, value.span.end),
+                    value,
+                }));
+            }
             Rule::assignment => {
                 let mut parts = stmt.into_inner();
                 let target = target_path(next(&mut parts, stmt_span)?)?;
@@ -261,6 +277,13 @@ fn mapping(pair: Pair<Rule>) -> Result<Mapping, Diagnostic> {
         statements,
         span,
     })
+}
+
+fn next_expr<'a>(
+    pairs: &mut impl Iterator<Item = Pair<'a, Rule>>,
+    parent: Span,
+) -> Result<Pair<'a, Rule>, Diagnostic> {
+    pairs.next().ok_or_else(|| internal(parent))
 }
 
 fn first_inner(pair: Pair<Rule>) -> Result<Pair<Rule>, Diagnostic> {
@@ -464,11 +487,15 @@ fn expr(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
             let span = value.span.to(op_span);
             let kind = match op.as_rule() {
                 Rule::at_zone => {
-                    let zone = op.into_inner().find(|p| p.as_rule() == Rule::string);
+                    let zone = op.into_inner().find(|p| p.as_rule() != Rule::kw_at);
                     let zone = zone.ok_or_else(|| internal(op_span))?;
+                    let zone = match zone.as_rule() {
+                        Rule::string => ZoneRef::Name(plain_string(zone)?),
+                        _ => ZoneRef::Computed(Box::new(expr(zone)?)),
+                    };
                     ExprKind::AtZone {
                         value: Box::new(value),
-                        zone: plain_string(zone)?,
+                        zone,
                     }
                 }
                 Rule::is_null => ExprKind::IsNull {
@@ -548,6 +575,22 @@ fn operand(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
             let name = ident(next(&mut inner, span)?);
             let args = inner.map(expr).collect::<Result<_, _>>()?;
             ExprKind::Call { name, args }
+        }
+        Rule::if_expr => {
+            let mut parts = pair.into_inner().filter(|p| p.as_rule() == Rule::expr);
+            let mut branch = || -> Result<Box<Expr>, Diagnostic> {
+                Ok(Box::new(expr(next_expr(&mut parts, span)?)?))
+            };
+            let (condition, then, otherwise) = (branch()?, branch()?, branch()?);
+            // pest's span runs on over the blanks after the last branch.
+            return Ok(Expr {
+                span: Span::new(span.start, otherwise.span.end),
+                kind: ExprKind::If {
+                    condition,
+                    then,
+                    otherwise,
+                },
+            });
         }
         Rule::list => ExprKind::List(pair.into_inner().map(expr).collect::<Result<_, _>>()?),
         Rule::match_block => {

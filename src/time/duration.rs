@@ -49,6 +49,14 @@ impl DurationLiteral {
         self.exact
     }
 
+    /// An exact elapsed length with no calendar days, such as `hours(1.5)` computes.
+    pub fn exact_length(exact: SignedDuration) -> DurationLiteral {
+        DurationLiteral {
+            calendar_days: 0,
+            exact,
+        }
+    }
+
     /// The same literal pointing the other way, for subtraction.
     pub fn negated(&self) -> DurationLiteral {
         DurationLiteral {

@@ -214,9 +214,10 @@ fn service_ticket() {
         wo["schedule"]["service_window"]["start"]["utc"],
         "2025-01-15 14:00:00"
     );
+    // The window is as long as the estimate: 2.5 hours.
     assert_eq!(
         wo["schedule"]["service_window"]["end"]["utc"],
-        "2025-01-15 18:00:00"
+        "2025-01-15 16:30:00"
     );
     // 2.5 estimated hours fall in `<= 4`.
     assert_eq!(wo["pay"]["base"]["amount"], 250);
@@ -236,7 +237,8 @@ fn service_ticket() {
         ])
     );
     assert_eq!(custom_field(wo, 129), "T20250114.0042");
-    assert_eq!(custom_field(wo, 131), "01/15/2025 8:00 AM");
+    // A Minnesota site: its clock is Central, through the `site_zone` table.
+    assert_eq!(custom_field(wo, 131), "01/15/2025 8:00 AM CST");
     assert_eq!(custom_field(wo, 135), "High");
     assert_eq!(custom_field(wo, 137), "Badge at reception — ask for Zoë");
     assert!(
@@ -254,7 +256,12 @@ fn service_ticket() {
         wo["schedule"]["service_window"]["start"]["utc"],
         "2024-11-03 05:30:00"
     );
-    assert_eq!(custom_field(wo, 131), "11/03/2024 12:30 AM");
+    // An Illinois site, still on daylight time at 05:30 UTC; six estimated hours end the window.
+    assert_eq!(custom_field(wo, 131), "11/03/2024 12:30 AM CDT");
+    assert_eq!(
+        wo["schedule"]["service_window"]["end"]["utc"],
+        "2024-11-03 11:30:00"
+    );
     assert_eq!(custom_field(wo, 135), "Medium");
     assert_eq!(custom_field(wo, 137), "None");
     assert!(

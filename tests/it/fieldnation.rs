@@ -1325,7 +1325,7 @@ async fn a_4xx_ends_a_delivery_and_failures_stop_after_eight_attempts() -> TestR
         demo_client(&sim)?
             .create_work_order(&small_body("gone"))
             .await?;
-        gone.wait_for(1, Duration::from_secs(5)).await;
+        gone.wait_for(1, Duration::from_secs(30)).await;
         tokio::time::sleep(Duration::from_millis(800)).await;
         assert_eq!(gone.received().len(), 1, "4xx: no retry");
         sim.shutdown().await;
@@ -1419,7 +1419,7 @@ async fn the_lifecycle_sends_its_events_in_order_with_duplicates_and_overtaking_
             .err()
             .ok_or("paid work cancelled")?;
         assert!(refused.contains("409"), "{refused}");
-        let got = receiver.wait_for(10, Duration::from_secs(5)).await;
+        let got = receiver.wait_for(10, Duration::from_secs(30)).await;
         let mut expected = vec![
             "workorder.created".to_owned(),
             "workorder.status.published".to_owned(),
@@ -1442,7 +1442,7 @@ async fn the_lifecycle_sends_its_events_in_order_with_duplicates_and_overtaking_
         // A duplicate: the same delivery id twice.
         sim.duplicate_next_deliveries(1);
         let second = client.create_work_order(&small_body("twice")).await?.id;
-        let got = receiver.wait_for(12, Duration::from_secs(5)).await;
+        let got = receiver.wait_for(12, Duration::from_secs(30)).await;
         let copies: Vec<&Received> = got[10..].iter().collect();
         assert_eq!(copies.len(), 2);
         assert_eq!(
@@ -1455,7 +1455,7 @@ async fn the_lifecycle_sends_its_events_in_order_with_duplicates_and_overtaking_
         sim.hold_next_delivery(Duration::from_millis(400));
         client.publish_work_order(second).await?;
         sim.transition(second, "routed")?;
-        let got = receiver.wait_for(14, Duration::from_secs(5)).await;
+        let got = receiver.wait_for(14, Duration::from_secs(30)).await;
         let last: Vec<String> = got[12..].iter().map(Received::event).collect();
         assert_eq!(
             last,

@@ -156,6 +156,11 @@ fn expression() -> impl Strategy<Value = String> {
                 .clone()
                 .prop_map(|a| format!("({a}) at \"America/Chicago\"")),
             inner.clone().prop_map(|a| format!("({a}) is not null")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) at ({b})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("if {a} then {b} else {c}")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("{a} ?? (if {b} then {c} else null) + 1")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("format({a}, {b})")),
             inner.clone().prop_map(|a| format!("\"x ${{{a}}} y\"")),
             (inner.clone(), inner.clone())
@@ -277,4 +282,28 @@ fn a_long_ranges_line_splits_into_arms_that_still_parse() {
 fn a_comment_inside_an_expression_is_kept_once() {
     formats_safely(&in_mapping("  description.html = Title /* c */ ?? \"x\""));
     formats_safely(&in_mapping("  description.html = // c\n    Title"));
+}
+
+#[test]
+fn let_bindings_and_if_align_and_format_idempotently() {
+    let once = formats_safely(&in_mapping(
+        "  let   site_zone= Account.State|site_zone\n  let hours_on_site =if EstimatedHours>8 then 8 else EstimatedHours\n  \
+         schedule.service_window.end = DueDateTime+hours( hours_on_site )\n  \
+         custom_fields[131] = DueDateTime at(site_zone)|format(\"h:mm A\")",
+    ));
+    // `let` lines align their `=` with the assignments around them.
+    assert!(
+        once.contains("  let site_zone               = Account.State | site_zone\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains(
+            "  let hours_on_site           = if EstimatedHours > 8 then 8 else EstimatedHours\n"
+        ),
+        "{once}"
+    );
+    assert!(
+        once.contains("DueDateTime at (site_zone) | format(\"h:mm A\")"),
+        "{once}"
+    );
 }

@@ -114,8 +114,8 @@ fn a_wrong_expectation_fails_with_a_diff_naming_the_rule() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains(r#"work_order.custom_fields.results[0].results[1].value: expected "01/15/2025 9:00 AM", found "01/15/2025 8:00 AM""#), "{}", run.stdout);
-    assert!(run.stdout.contains(r#"custom_fields[131] = DueDateTime at "America/Chicago" | format("MM/DD/YYYY h:mm A"), reads DueDateTime"#), "{}", run.stdout);
+    assert!(run.stdout.contains(r#"work_order.custom_fields.results[0].results[1].value: expected "01/15/2025 9:00 AM", found "01/15/2025 8:00 AM CST""#), "{}", run.stdout);
+    assert!(run.stdout.contains(r#"custom_fields[131] = DueDateTime at (site_zone) | format("MM/DD/YYYY h:mm A z"), reads DueDateTime, Account.State"#), "{}", run.stdout);
     assert!(run.stdout.contains("0 passed, 1 failed"));
 }
 
