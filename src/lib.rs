@@ -78,4 +78,5 @@ pub use runtime::outbound::{AutotaskChanges, EventError, NewNote};
 pub use runtime::{EvalOptions, MappingRef};
 pub use schema::Schemas;
 pub use stdlib::context::EvalContext;
+pub use stdlib::failure::{EvalFailure, Failure};
 pub use value::{Record, RecordSet, Value};

@@ -162,7 +162,7 @@ pub async fn poll_mapping_since(
             match program.trigger_holds(mapping, index, record, ctx) {
                 Some(Ok(true)) => found.confirmed.push(*id),
                 Some(Ok(false)) | None => {}
-                Some(Err(reason)) => found.failed.push((*id, reason)),
+                Some(Err(failure)) => found.failed.push((*id, failure.to_string())),
             }
         }
         poll.triggers.push(found);

@@ -18,6 +18,7 @@ use crate::diagnostics::Span;
 use crate::ir::{Emit, MappingProgram, OutNode, Program, Rule};
 use crate::schema::Problem;
 use crate::stdlib::context::EvalContext;
+use crate::stdlib::failure::EvalFailure;
 use crate::time::{self, DstAdjustment};
 use crate::value::Value;
 use crate::value::json::{decimal_json, to_json};
@@ -263,19 +264,19 @@ pub(crate) fn evaluate_rules<'p>(
 impl Program {
     /// Whether trigger number `trigger` of mapping `mapping` holds for `record`, reading the
     /// record alone (a pollable trigger reads nothing else). `None` when there is no such
-    /// trigger; the error says why the condition could not be evaluated.
+    /// trigger; the error says why the condition could not be evaluated, and where.
     pub fn trigger_holds(
         &self,
         mapping: usize,
         trigger: usize,
         record: &Record,
         ctx: &EvalContext,
-    ) -> Option<Result<bool, String>> {
+    ) -> Option<Result<bool, EvalFailure>> {
         let condition = &self.mappings.get(mapping)?.triggers.get(trigger)?.condition;
         let mut env = Env::without_records(ctx);
         env.source = Some(record);
         env.picklists = &self.picklists;
-        Some(env.truth(condition).map_err(|failure| failure.to_string()))
+        Some(env.truth(condition))
     }
 }
 

@@ -13,14 +13,24 @@ pub enum Failure {
     Function(String),
     /// Integer or decimal arithmetic left the representable range.
     #[error("{expr} is out of range")]
-    OutOfRange { expr: String },
+    OutOfRange {
+        /// The computation, as the mapping wrote it.
+        expr: String,
+    },
+    /// A division or remainder by zero.
     #[error("{expr}: division by zero")]
-    DivisionByZero { expr: String },
+    DivisionByZero {
+        /// The computation, as the mapping wrote it.
+        expr: String,
+    },
     /// Arithmetic on values that are not numbers.
     #[error("cannot compute {left} {op} {right}")]
     NotNumbers {
+        /// The left operand's kind.
         left: &'static str,
+        /// The operator.
         op: &'static str,
+        /// The right operand's kind.
         right: &'static str,
     },
     /// Date arithmetic on something that is not a date-time; the kind found.
@@ -45,6 +55,7 @@ pub enum Failure {
     /// A condition gave something other than a boolean; the kind found.
     #[error("a condition gave a {0}, not a boolean")]
     NotABoolean(&'static str),
+    /// A Jsonnet block evaluated without the records its `$.input` is built from.
     #[error("a Jsonnet block needs the mapping's records")]
     JsonnetWithoutRecords,
     /// A Jsonnet block failed: the engine's error, as the jsonnet layer words it.
@@ -75,7 +86,9 @@ impl From<&str> for Failure {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{reason}")]
 pub struct EvalFailure {
+    /// What went wrong.
     pub reason: Failure,
+    /// Where in the mapping file, when the failing expression has a place.
     pub span: Option<Span>,
 }
 
