@@ -26,7 +26,9 @@ use fieldmap::fieldnation::simulator as fn_sim;
 use fieldmap::schema::Schemas;
 use serde_json::Value;
 
-use super::broker_intake::{BoxError, FN_SECRET, HOOK_KEY, HOOK_TOKEN, TestResult};
+use fieldmap::autotask_client::webhook;
+
+use super::broker_intake::{BoxError, FN_SECRET, HOOK_KEY, HOOK_TOKEN, TestResult, callback};
 use super::broker_process::{
     BrokerProcess, ProcessSetup, ScratchDatabase, TempDir, free_port, within, write_config,
 };
@@ -512,6 +514,228 @@ async fn kill_nine_during_a_200_ticket_burst_loses_and_repeats_nothing() -> Test
         broker.kill()?;
         drop(store);
         autotask.shutdown().await;
+        Ok(())
+    })
+    .await
+}
+
+/// A time-out with what the store and the brokers' logs say.
+async fn unsettled(error: BoxError, store: &Store, dir: &std::path::Path) -> BoxError {
+    let jobs = all_jobs(store).await.unwrap_or_default();
+    let open: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| j.state != JobState::Done)
+        .take(5)
+        .collect();
+    let mut logs = String::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.path().extension().is_some_and(|e| e == "log") {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(15).collect();
+            logs.push_str(&format!(
+                "{}:\n{}\n",
+                entry.path().display(),
+                tail.join("\n")
+            ));
+        }
+    }
+    format!("{error}\nopen jobs: {open:#?}\n{logs}").into()
+}
+
+/// Posts Autotask's signed webhook for `id` to the first broker of `ports` (from `first` on)
+/// that takes it, as a sender behind a load balancer would: a broker that is down is skipped.
+async fn send_hook(
+    http: &reqwest::Client,
+    ports: &[u16],
+    first: usize,
+    id: i64,
+) -> Result<(), BoxError> {
+    let body = callback(id);
+    let signature = webhook::sign(HOOK_KEY.as_bytes(), &body);
+    let mut last = String::new();
+    for n in 0..ports.len() * 3 {
+        let port = ports[(first + n) % ports.len()];
+        let answer = http
+            .post(format!(
+                "http://127.0.0.1:{port}/hooks/autotask/{HOOK_TOKEN}"
+            ))
+            .header(webhook::SIGNATURE_HEADER, &signature)
+            .body(body.clone())
+            .send()
+            .await;
+        match answer {
+            Ok(answer) if answer.status().as_u16() == 202 => return Ok(()),
+            Ok(answer) => last = format!("status {}", answer.status()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(format!("no broker took the webhook for ticket {id}: {last}").into())
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_brokers_on_postgres_dispatch_each_of_1000_tickets_once() -> TestResult {
+    limited(async {
+        let started = Instant::now();
+        let database = ScratchDatabase::create("fieldmap_crash").await?;
+        let dir = TempDir::new("fieldmap_scale")?;
+        let autotask = at_sim::serve(at_sim::SimConfig::default(), "127.0.0.1:0".parse()?).await?;
+        let mut fn_config = fn_sim::SimConfig::default();
+        fn_config.request_log_length = 100_000;
+        // 20 ms per answer: the run lasts a few seconds, long enough to kill a broker in.
+        fn_config.faults.latency = Duration::from_millis(20);
+        let fieldnation = fn_sim::serve(fn_config, 0).await?;
+        let client = autotask_client(&autotask)?;
+        let tickets = create_tickets(&client, 1000, |_| true).await?;
+
+        const LEASE_SECS: u64 = 4;
+        let mut configs = Vec::new();
+        let mut ports = Vec::new();
+        for n in 0..3 {
+            let port = free_port()?;
+            configs.push(write_config(&ProcessSetup {
+                dir: &dir.0,
+                name: &format!("broker-{n}.toml"),
+                port,
+                store: format!("url = \"{}\"", database.url()),
+                autotask_zone: autotask.zone_url(),
+                fieldnation_url: fieldnation.base_url(),
+                workers: 2,
+                batch_size: 10,
+                lease_secs: LEASE_SECS,
+            })?);
+            ports.push(port);
+        }
+        // All three at once, as replicas start: the migrations are applied once, under a lock.
+        let (a, b, c) = tokio::join!(
+            BrokerProcess::start(&configs[0], ports[0]),
+            BrokerProcess::start(&configs[1], ports[1]),
+            BrokerProcess::start(&configs[2], ports[2]),
+        );
+        let mut brokers = vec![Some(a?), Some(b?), Some(c?)];
+        let names: Vec<String> = brokers
+            .iter()
+            .flatten()
+            .map(BrokerProcess::worker_name)
+            .collect();
+        let store = Store::open(&database.url()).await?;
+
+        // Each ticket's webhook twice, to two different brokers, 32 at a time.
+        let http = reqwest::Client::new();
+        let sender = {
+            let (http, ports) = (http.clone(), ports.clone());
+            let ids: Vec<i64> = tickets.iter().map(|(id, _)| *id).collect();
+            tokio::spawn(async move {
+                for chunk in ids.chunks(16) {
+                    let mut sends = tokio::task::JoinSet::new();
+                    for (n, id) in chunk.iter().copied().enumerate() {
+                        for copy in 0..2 {
+                            let (http, ports) = (http.clone(), ports.clone());
+                            let first = usize::try_from(id).unwrap_or(n) + copy;
+                            sends.spawn(async move { send_hook(&http, &ports, first, id).await });
+                        }
+                    }
+                    while let Some(sent) = sends.join_next().await {
+                        sent??;
+                    }
+                }
+                Ok::<_, BoxError>(())
+            })
+        };
+
+        // Mid-run, kill -9 the broker holding leases at that moment.
+        until("300 work orders", || fieldnation.work_order_count() >= 300).await?;
+        let (victim, held) = within(Duration::from_secs(30), "a broker holding jobs", || {
+            let store = store.clone();
+            let names = names.clone();
+            async move {
+                let leased = store
+                    .jobs(&JobFilter {
+                        state: Some(JobState::Leased),
+                        limit: 1_000_000,
+                        ..JobFilter::default()
+                    })
+                    .await?;
+                let victim = names.iter().position(|name| {
+                    leased
+                        .iter()
+                        .any(|j| j.lease_owner.as_deref() == Some(name.as_str()))
+                });
+                Ok(victim.map(|v| {
+                    let held: Vec<Job> = leased
+                        .into_iter()
+                        .filter(|j| j.lease_owner.as_deref() == Some(names[v].as_str()))
+                        .collect();
+                    (v, held)
+                }))
+            }
+        })
+        .await?;
+        brokers[victim].take().ok_or("killed twice")?.kill()?;
+        let killed_at = jiff::Timestamp::now();
+        let work_orders_at_kill = fieldnation.work_order_count();
+        sender.await??;
+
+        // The survivors finish everything, the victim's jobs once its leases ran out.
+        let jobs = within(Duration::from_secs(90), "every job done", || {
+            let store = store.clone();
+            async move {
+                let jobs = all_jobs(&store).await?;
+                let settled = jobs.iter().all(|j| j.state == JobState::Done);
+                Ok(settled.then_some(jobs))
+            }
+        })
+        .await;
+        let jobs = match jobs {
+            Ok(jobs) => jobs,
+            Err(e) => return Err(unsettled(e, &store, &dir.0).await),
+        };
+        let finished = started.elapsed();
+        let work_order_of = assert_one_work_order_each(&fieldnation, &tickets)?;
+        assert_eq!(work_order_of.len(), 1000);
+        let by_id: HashMap<i64, &Job> = jobs.iter().map(|j| (j.id, j)).collect();
+        let mut taken_over = 0;
+        for was in &held {
+            let now = by_id.get(&was.id).ok_or("a held job is gone")?;
+            assert_eq!(now.state, JobState::Done, "{now:?}");
+            if now.attempts > was.attempts {
+                // Taken again only after the victim's lease ran out.
+                let expired = was.lease_expires.ok_or("a leased job without a lease")?;
+                assert!(now.updated >= expired, "{was:?} → {now:?}");
+                taken_over += 1;
+            }
+        }
+        assert!(
+            taken_over > 0,
+            "the victim finished every job it held: {held:?}"
+        );
+        // Every ticket has its correlation, to the work order Field Nation holds.
+        for (id, work_order) in &work_order_of {
+            let correlation = store
+                .correlation("Ticket", *id, super::broker_intake::MAPPING)
+                .await?
+                .ok_or_else(|| format!("ticket {id} has no correlation"))?;
+            assert_eq!(u64::try_from(correlation.work_order_id)?, *work_order);
+        }
+        let creates = fieldnation
+            .requests()
+            .iter()
+            .filter(|r| r.endpoint == "create")
+            .count();
+        assert_eq!(creates, 1000, "a create was sent twice");
+        eprintln!(
+            "three brokers: {} jobs; broker {victim} killed at {work_orders_at_kill} work \
+             orders holding {} jobs ({taken_over} taken over after the lease, at {killed_at}); \
+             all done after {finished:?}, the test {:?}",
+            jobs.len(),
+            held.len(),
+            started.elapsed()
+        );
+        for broker in brokers.into_iter().flatten() {
+            broker.kill()?;
+        }
+        drop(store);
+        drop(database);
         Ok(())
     })
     .await
