@@ -580,8 +580,10 @@ async fn three_brokers_on_postgres_dispatch_each_of_1000_tickets_once() -> TestR
         let database = ScratchDatabase::create("fieldmap_crash").await?;
         let dir = TempDir::new("fieldmap_scale")?;
         let autotask = at_sim::serve(at_sim::SimConfig::default(), "127.0.0.1:0".parse()?).await?;
-        let mut fn_config = fn_sim::SimConfig::default();
-        fn_config.request_log_length = 100_000;
+        let mut fn_config = fn_sim::SimConfig {
+            request_log_length: 100_000,
+            ..fn_sim::SimConfig::default()
+        };
         // 20 ms per answer: the run lasts a few seconds, long enough to kill a broker in.
         fn_config.faults.latency = Duration::from_millis(20);
         let fieldnation = fn_sim::serve(fn_config, 0).await?;
