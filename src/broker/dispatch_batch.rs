@@ -167,6 +167,9 @@ impl Dispatcher {
             );
             return self.fail(leased, Failure::Permanent(reason), report).await;
         }
+        if !self.hold_lease(leased, report).await? {
+            return Ok(());
+        }
         let marker = Marker::for_record(self.config.marker_field, &request.entity, request.id);
         let earlier = match self
             .created_by_earlier_attempt(&fieldnation, leased, &marker)

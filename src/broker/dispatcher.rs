@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::failure::Failure;
 use super::metrics::Metrics;
 use super::retry_policy::RetryPolicy;
-use super::store::{AuditEntry, JobKind, Leased, Store, StoreError};
+use super::store::{AuditEntry, JobKind, Lease, Leased, Store, StoreError};
 use crate::autotask_client::Fetcher;
 use crate::fieldnation::client::FieldNationClient;
 use crate::ir::Program;
@@ -177,6 +177,11 @@ impl Dispatcher {
                 self.config.lease_for,
             )
             .await?;
+        let _renewing = LeaseKeeper::start(
+            self.store.clone(),
+            leased.iter().map(|l| l.lease).collect(),
+            self.config.lease_for,
+        );
         let (dispatches, events): (Vec<Leased>, Vec<Leased>) = leased
             .into_iter()
             .partition(|l| l.job.kind == JobKind::Dispatch);
@@ -217,6 +222,36 @@ impl Dispatcher {
         };
         self.report(&leased.job, outcome, report);
         Ok(())
+    }
+
+    /// Holds the job's lease before work that must be done once (a create, an update, notes):
+    /// a long batch outlives its lease, and a job another worker took meanwhile would be done
+    /// by both. Renewed once less than half of it is left; `false`, reported as `LeaseLost`,
+    /// when another worker has the job.
+    pub(super) async fn hold_lease(
+        &self,
+        leased: &Leased,
+        report: &mut RunReport,
+    ) -> Result<bool, StoreError> {
+        let half = self.config.lease_for / 2;
+        let now = self.store.clock().now();
+        let fresh = leased
+            .job
+            .lease_expires
+            .and_then(|expires| now.until(expires).ok())
+            .and_then(|left| left.try_into().ok())
+            .is_some_and(|left: Duration| left > half);
+        if fresh {
+            return Ok(true);
+        }
+        match self.store.extend(leased.lease, self.config.lease_for).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::LeaseLost { .. }) => {
+                self.report(&leased.job, Outcome::LeaseLost, report);
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Retries a failed job on the schedule, or buries it when it failed for good or its
@@ -268,5 +303,31 @@ impl Dispatcher {
         };
         self.report(&leased.job, outcome, report);
         Ok(())
+    }
+}
+
+/// Renews the leases of a run's jobs every third of the lease for as long as the run lasts,
+/// so that a long batch (slow answers, a marker search through many work orders) keeps its
+/// jobs instead of seeing them taken by another worker, run twice and taken again without
+/// end. Only a worker that stops (a crash, a kill) lets its leases run out. Stops on drop.
+struct LeaseKeeper(tokio::task::JoinHandle<()>);
+
+impl LeaseKeeper {
+    fn start(store: Store, leases: Vec<Lease>, lease_for: Duration) -> LeaseKeeper {
+        LeaseKeeper(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease_for / 3).await;
+                for lease in &leases {
+                    // A job finished meanwhile has no lease left to renew.
+                    let _ = store.extend(*lease, lease_for).await;
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -106,6 +106,9 @@ impl Dispatcher {
             };
             return self.finish(leased, outcome, vec![effect], report).await;
         }
+        if !self.hold_lease(leased, report).await? {
+            return Ok(());
+        }
         let changes = match self
             .event_changes(
                 client,
