@@ -298,20 +298,22 @@ async fn story(
                 usize::from(member.qualifies)
             )),
         }
-        // `on workorder.created` changes the record right after the dispatch.
+        // `on workorder.created` changes the record right after the dispatch: shown against
+        // the record as the dispatcher left it.
+        let moved = &moved[&subject.id];
         let expectation = expect(
             stage,
             &act,
             subject,
             member.work_order,
-            &before[&subject.id],
+            moved,
             &mut problems,
         );
         show_and_check(
             timeline,
             &schemas,
             member,
-            &before[&subject.id],
+            moved,
             &after,
             &expectation,
             &mut problems,
@@ -332,8 +334,8 @@ async fn story(
                 .transition(work_order, event)
                 .map_err(|e| format!("work order {work_order}: {e}"))?;
             timeline.note(
-                &format!("WO {work_order}"),
-                format!("Field Nation: {event} ({who})"),
+                &member.label,
+                format!("Field Nation: work order {work_order} {event} ({who})"),
             );
         }
         let act = watch.settle(timeline, deadline).await?;

@@ -45,7 +45,7 @@ impl<'s> Watch<'s> {
     /// Names work orders by their records in later lines.
     pub(super) fn label_work_orders(&mut self, work_orders: &[(u64, String)]) {
         for (id, label) in work_orders {
-            self.work_orders.insert(*id, format!("{label}"));
+            self.work_orders.insert(*id, label.clone());
         }
     }
 
@@ -113,6 +113,17 @@ impl<'s> Watch<'s> {
                 ),
             );
         }
+        // Dispatches first: a work order's events are named by its record from then on.
+        let (dispatches, others): (Vec<Job>, Vec<Job>) = self
+            .jobs()
+            .await?
+            .into_iter()
+            .partition(|job| job.kind == JobKind::Dispatch);
+        for job in dispatches {
+            let (new, busy) = self.job(job, timeline, finished).await?;
+            news |= new;
+            pending |= busy;
+        }
         let deliveries = self.stage.fieldnation.deliveries();
         let first_attempts = deliveries.iter().filter(|d| d.attempt == 1).count();
         pending |= first_attempts < self.stage.fieldnation.events().len();
@@ -138,31 +149,46 @@ impl<'s> Watch<'s> {
                 ),
             );
         }
-        for job in self.jobs().await? {
-            match job.state {
-                JobState::Queued | JobState::Leased => {
-                    pending = true;
-                    if let Some(error) = &job.last_error {
-                        if self.retried.insert((job.id, job.attempts)) {
-                            news = true;
-                            let subject = self.job_subject(&job);
-                            timeline.note(
-                                &subject,
-                                format!("broker: job #{} will be retried: {error}", job.id),
-                            );
-                        }
-                    }
-                }
-                JobState::Done | JobState::Dead => {
-                    if self.finished.insert(job.id) {
-                        news = true;
-                        self.announce(&job, timeline).await?;
-                        finished.push(job);
-                    }
-                }
-            }
+        for job in others {
+            let (new, busy) = self.job(job, timeline, finished).await?;
+            news |= new;
+            pending |= busy;
         }
         Ok((news, pending))
+    }
+
+    /// A job's line once it finished (or failed and waits for a retry): whether it was new,
+    /// whether it is still open.
+    async fn job(
+        &mut self,
+        job: Job,
+        timeline: &mut Timeline,
+        finished: &mut Vec<Job>,
+    ) -> Result<(bool, bool), String> {
+        match job.state {
+            JobState::Queued | JobState::Leased => {
+                let mut news = false;
+                if let Some(error) = &job.last_error {
+                    if self.retried.insert((job.id, job.attempts)) {
+                        news = true;
+                        let subject = self.job_subject(&job);
+                        timeline.note(
+                            &subject,
+                            format!("broker: job #{} will be retried: {error}", job.id),
+                        );
+                    }
+                }
+                Ok((news, true))
+            }
+            JobState::Done | JobState::Dead => {
+                if !self.finished.insert(job.id) {
+                    return Ok((false, false));
+                }
+                self.announce(&job, timeline).await?;
+                finished.push(job);
+                Ok((true, false))
+            }
+        }
     }
 
     /// Every job in the store, oldest first.
@@ -210,6 +236,11 @@ impl<'s> Watch<'s> {
                     .correlation(&request.entity, request.id, &request.mapping)
                     .await
                     .map_err(|e| format!("the store: {e}"))?;
+                if let Some(c) = &correlation {
+                    if let Ok(id) = u64::try_from(c.work_order_id) {
+                        self.work_orders.insert(id, subject.clone());
+                    }
+                }
                 match correlation {
                     Some(c) if self.announced.insert(c.work_order_id) => format!(
                         "broker: work order {} created in Field Nation (job #{}, {:?})",
