@@ -128,7 +128,10 @@ impl Stage {
             Some(url) => format!(
                 "url = {url:?}\nschema = \"fieldmap_demo_{}\"",
                 dir.file_name()
-                    .map(|n| n.to_string_lossy().replace(['-', '.'], "_"))
+                    .map(|n| n
+                        .to_string_lossy()
+                        .replace("fieldmap-demo-", "")
+                        .replace('-', "_"))
                     .unwrap_or_default()
             ),
             None => "url = \"sqlite:broker.db\"".to_owned(),

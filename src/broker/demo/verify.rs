@@ -313,3 +313,155 @@ pub fn work_orders_for(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::outbound::AutotaskChanges;
+    use serde_json::Value as Json;
+
+    const APPROVED: &str = "Field Nation work order 1234567 approved";
+
+    fn note(id: &str, title: &str, description: &str) -> CollectedEntity {
+        CollectedEntity {
+            entity_type: "TicketNote".into(),
+            fields: vec![
+                ("id".into(), None, id.into()),
+                ("Title".into(), None, title.into()),
+                ("Description".into(), None, description.into()),
+                ("NoteType".into(), None, "3".into()),
+            ],
+            udfs: Vec::new(),
+        }
+    }
+
+    fn ticket(status: &str, work_order: Option<&str>, notes: Vec<CollectedEntity>) -> RecordState {
+        RecordState {
+            entity: "Ticket".into(),
+            id: 9137,
+            wire: CollectedEntity {
+                entity_type: "Ticket".into(),
+                fields: vec![
+                    ("id".into(), None, "9137".into()),
+                    ("Status".into(), None, status.into()),
+                    ("LastActivityDate".into(), None, status.into()),
+                ],
+                udfs: vec![("FN Work Order ID".into(), work_order.map(str::to_owned))],
+            },
+            notes,
+            records: RecordSet::new(),
+        }
+    }
+
+    /// What `on workorder.status.approved` and `assigned` of status-sync.fmap ask for.
+    fn expectation() -> Expectation {
+        let change = |field: &str, udf: bool, value: &str, label: Option<&str>| FieldChange {
+            field: field.into(),
+            udf,
+            value: value.into(),
+            xsd_type: "xsd:int".into(),
+            label: label.map(str::to_owned),
+            previous: Json::Null,
+        };
+        let mut expected = Expectation::default();
+        expected.add(
+            AutotaskChanges {
+                event: "workorder.status.approved".into(),
+                entity: "Ticket".into(),
+                record_id: 9137,
+                updates: vec![
+                    change(
+                        "Status",
+                        false,
+                        "29682836",
+                        Some("Complete - Customer Notified"),
+                    ),
+                    change("FN Work Order ID", true, "1234567", None),
+                ],
+                notes: vec![NewNote {
+                    entity: "TicketNote",
+                    parent_field: "TicketID",
+                    record_id: 9137,
+                    title: APPROVED.into(),
+                    description: "The work was approved in Field Nation and the ticket closed."
+                        .into(),
+                    note_type: 3,
+                    publish: 1,
+                }],
+                skipped: 0,
+                issues: Vec::new(),
+            },
+            "note:d-1".into(),
+        );
+        expected
+    }
+
+    #[test]
+    fn a_record_as_the_rules_say_has_no_difference_and_its_changes_read_by_label() {
+        let before = ticket("29682835", None, vec![note("1", "Earlier", "x")]);
+        let approved = note(
+            "2",
+            APPROVED,
+            "The work was approved in Field Nation and the ticket closed.\n\n(fieldmap delivery d-1)",
+        );
+        let after = ticket(
+            "29682836",
+            Some("1234567"),
+            vec![note("1", "Earlier", "x"), approved],
+        );
+        assert_eq!(
+            expectation().differences(&before, &after),
+            Vec::<String>::new()
+        );
+        let schemas = Schemas::bundled().unwrap();
+        assert_eq!(
+            changes(&schemas, &before, &after),
+            [
+                "Status: On Site → Complete - Customer Notified",
+                "UDF \"FN Work Order ID\": (empty) → 1234567",
+                &format!("note (Task Notes): {APPROVED}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_fields_and_missing_duplicate_or_stray_notes_are_differences() {
+        let before = ticket("29682835", None, Vec::new());
+        let approved = || {
+            note(
+                "2",
+                APPROVED,
+                "The work was approved in Field Nation and the ticket closed.",
+            )
+        };
+        // The status not moved, the UDF not written, the note made twice.
+        let after = ticket(
+            "29682835",
+            None,
+            vec![approved(), {
+                let mut again = approved();
+                again.fields[0].2 = "3".into();
+                again
+            }],
+        );
+        let found = expectation().differences(&before, &after);
+        assert_eq!(
+            found,
+            [
+                "Ticket 9137: Status is \"29682835\"; the mapping sets \"Complete - Customer Notified\"",
+                "Ticket 9137: UDF FN Work Order ID is \"(empty)\"; the mapping sets \"1234567\"",
+                &format!("Ticket 9137: 2 notes titled \"{APPROVED}\"; the mapping makes one"),
+            ]
+        );
+        // No note, and one nobody asked for.
+        let after = ticket("29682836", Some("1234567"), vec![note("9", "Stray", "y")]);
+        let found = expectation().differences(&before, &after);
+        assert_eq!(
+            found,
+            [
+                format!("Ticket 9137: 0 notes titled \"{APPROVED}\"; the mapping makes one"),
+                "Ticket 9137: 1 notes no rule asked for".to_owned(),
+            ]
+        );
+    }
+}
