@@ -113,12 +113,17 @@ impl Stage {
         .map_err(|e| format!("the Autotask simulator: {e}"))?;
 
         // Field Nation: every event delivered to the broker, signed; retries scaled down.
-        let mut fn_config = fn_sim::SimConfig::default();
-        fn_config.webhook = Some(fn_sim::WebhookConfig::new(
-            format!("http://{broker_addr}/hooks/fieldnation"),
-            FN_WEBHOOK_SECRET,
-        ));
-        fn_config.delivery.time_scale = 0.001;
+        let fn_config = fn_sim::SimConfig {
+            webhook: Some(fn_sim::WebhookConfig::new(
+                format!("http://{broker_addr}/hooks/fieldnation"),
+                FN_WEBHOOK_SECRET,
+            )),
+            delivery: fn_sim::DeliveryConfig {
+                time_scale: 0.001,
+                ..fn_sim::DeliveryConfig::default()
+            },
+            ..fn_sim::SimConfig::default()
+        };
         let first_work_order = fn_config.first_work_order_id;
         let fieldnation = fn_sim::serve(fn_config, 0)
             .await
