@@ -1,4 +1,4 @@
-//! `fieldmap demo [--json] [--keep] [--postgres URL] [--timeout SECS]`
+//! `fieldmap demo [--json] [--keep] [--postgres URL] [--tickets N] [--timeout SECS]`
 //!
 //! The whole loop in this process on the embedded defaults: both simulators, the broker on a
 //! temporary store, the demo records dispatched through Autotask's webhooks and taken through
@@ -27,6 +27,9 @@ pub struct Args {
     /// Run the broker's store on PostgreSQL (`postgres://user@host/db`) in a schema of its own.
     #[arg(long, value_name = "URL")]
     postgres: Option<String>,
+    /// Create this many more tickets (copies of ticket 9137) and take them through too.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    tickets: usize,
     /// Fail when the demo has not finished after this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     timeout: u64,
@@ -41,6 +44,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         postgres: args.postgres.clone(),
         keep: args.keep,
         time_limit: Duration::from_secs(args.timeout),
+        extra_tickets: args.tickets,
     };
     let json = args.json;
     let sink = Box::new(move |entry: &Entry| {

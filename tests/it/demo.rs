@@ -26,7 +26,7 @@ async fn run(options: DemoOptions) -> Result<(DemoReport, Vec<String>), BoxError
 }
 
 /// The end state and the timeline a passing run has.
-fn check(report: &DemoReport, lines: &[String]) -> Result<(), BoxError> {
+fn check(report: &DemoReport, lines: &[String], generated: usize) -> Result<(), BoxError> {
     let text = lines.join("\n");
     assert!(report.passed(), "{:#?}\n{text}", report.problems);
     // The sink saw every entry the report keeps, as they happened.
@@ -63,9 +63,14 @@ fn check(report: &DemoReport, lines: &[String]) -> Result<(), BoxError> {
     all.dedup();
     assert_eq!(
         all.len(),
-        3,
+        3 + generated,
         "one work order per qualifying record: {all:?}"
     );
+    assert_eq!(report.records.len(), 4 + generated);
+    for made in report.records.iter().skip(4) {
+        assert!(made.qualifies && made.work_orders.len() == 1, "{made:?}");
+        assert_eq!(made.status, "Complete - Customer Notified", "{made:?}");
+    }
 
     let wo = report.records[0].work_orders[0];
     for wanted in [
@@ -84,7 +89,10 @@ fn check(report: &DemoReport, lines: &[String]) -> Result<(), BoxError> {
         format!("note (Task Notes): Field Nation work order {wo} approved"),
         "task T20250601.0003.004    Status: Ready → In Progress".to_owned(),
         "✓ as the mapping's rules say".to_owned(),
-        "verified: 3 records dispatched once each, 1 not dispatched".to_owned(),
+        format!(
+            "verified: {} records dispatched once each, 1 not dispatched",
+            3 + generated
+        ),
     ] {
         assert!(text.contains(&wanted), "{wanted:?} missing from\n{text}");
     }
@@ -100,10 +108,26 @@ fn check(report: &DemoReport, lines: &[String]) -> Result<(), BoxError> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_verifies_the_whole_loop_on_sqlite() -> Result<(), BoxError> {
-    let (report, lines) = run(DemoOptions::default()).await?;
+    // Two generated tickets besides the demo tenant's own.
+    let options = DemoOptions {
+        extra_tickets: 2,
+        ..DemoOptions::default()
+    };
+    let (report, lines) = run(options).await?;
     assert_eq!(report.store, "sqlite");
     assert!(report.kept.is_none());
-    check(&report, &lines)
+    let text = lines.join("\n");
+    assert_eq!(
+        text.matches("setup: created over SOAP").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches(" Create (signed) → broker 202").count(),
+        2,
+        "{text}"
+    );
+    check(&report, &lines, 2)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,7 +138,7 @@ async fn the_demo_verifies_the_whole_loop_on_postgres() -> Result<(), BoxError> 
     };
     let (report, lines) = run(options).await?;
     assert_eq!(report.store, "postgres");
-    check(&report, &lines)
+    check(&report, &lines, 0)
 }
 
 #[test]

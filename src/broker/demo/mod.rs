@@ -35,6 +35,9 @@ pub struct DemoOptions {
     pub keep: bool,
     /// The whole run's limit.
     pub time_limit: Duration,
+    /// Tickets to create (copies of ticket 9137 with "Send to FN" = Yes) and dispatch besides
+    /// the demo tenant's own.
+    pub extra_tickets: usize,
 }
 
 impl Default for DemoOptions {
@@ -43,6 +46,7 @@ impl Default for DemoOptions {
             postgres: None,
             keep: false,
             time_limit: Duration::from_secs(60),
+            extra_tickets: 0,
         }
     }
 }
@@ -82,6 +86,7 @@ pub struct RecordOutcome {
 }
 
 /// A demo record and what the dispatcher does to it.
+#[derive(Clone, Copy)]
 struct Subject {
     entity: &'static str,
     id: i64,
@@ -130,6 +135,16 @@ const SUBJECTS: [Subject; 4] = [
     },
 ];
 
+/// A generated ticket: a copy of ticket 9137 with "Send to FN" = Yes, created as "New".
+const GENERATED: Subject = Subject {
+    entity: "Ticket",
+    id: 0,
+    start: "New",
+    moved_to: "Dispatch to Field",
+    meant_to_qualify: true,
+    why: "a generated ticket, \"Send to FN\" is Yes",
+};
+
 /// The provider's (and the buyer's) steps in Field Nation, in order.
 const LIFECYCLE: [(&str, &str); 5] = [
     ("published", "the buyer publishes the work order"),
@@ -162,7 +177,7 @@ pub async fn run(options: DemoOptions, sink: Sink) -> Result<DemoReport, DemoErr
     let store = stage.broker.store().backend().to_owned();
     let mut timeline = Timeline::new(sink);
     let deadline = Instant::now() + options.time_limit;
-    let told = story(&stage, &mut timeline, deadline).await;
+    let told = story(&stage, &mut timeline, deadline, options.extra_tickets).await;
     let kept = stage.finish(options.keep).await;
     let (records, problems) = told.map_err(DemoError::Failed)?;
     Ok(DemoReport {
@@ -176,7 +191,7 @@ pub async fn run(options: DemoOptions, sink: Sink) -> Result<DemoReport, DemoErr
 
 /// A record's state and where it is in the story.
 struct Cast {
-    subject: &'static Subject,
+    subject: Subject,
     number: String,
     label: String,
     work_order: Option<u64>,
@@ -187,6 +202,7 @@ async fn story(
     stage: &Stage,
     timeline: &mut Timeline,
     deadline: Instant,
+    extra_tickets: usize,
 ) -> Result<(Vec<RecordOutcome>, Vec<String>), String> {
     let program = stage.broker.program().clone();
     let schemas = program.schemas().clone();
@@ -201,8 +217,12 @@ async fn story(
             stage.broker.store().backend()
         ),
     );
+    let mut subjects = SUBJECTS.to_vec();
+    for id in generate(stage, &schemas, extra_tickets).await? {
+        subjects.push(Subject { id, ..GENERATED });
+    }
     let mut cast = Vec::new();
-    for subject in &SUBJECTS {
+    for subject in subjects {
         let state = read(stage, subject.entity, subject.id).await?;
         let number_field = if subject.entity == "Task" {
             "TaskNumber"
@@ -210,11 +230,20 @@ async fn story(
             "TicketNumber"
         };
         let number = state.wire.field(number_field).unwrap_or("?").to_owned();
-        let label = if subject.entity == "Ticket" {
-            number.clone()
-        } else {
-            format!("task {number}")
+        let label = match (subject.entity, number.as_str()) {
+            (entity, "?") => format!("{} {}", entity.to_lowercase(), subject.id),
+            ("Ticket", _) => number.clone(),
+            (_, _) => format!("task {number}"),
         };
+        if !SUBJECTS
+            .iter()
+            .any(|s| s.entity == subject.entity && s.id == subject.id)
+        {
+            timeline.note(
+                &label,
+                "setup: created over SOAP, a copy of ticket 9137 (Status New, \"Send to FN\" Yes)",
+            );
+        }
         cast.push(Cast {
             subject,
             number,
@@ -453,7 +482,7 @@ fn set_status(
 fn expect(
     stage: &Stage,
     act: &[super::store::Job],
-    subject: &Subject,
+    subject: Subject,
     work_order: Option<u64>,
     before: &RecordState,
     problems: &mut Vec<String>,
@@ -510,4 +539,54 @@ fn show_and_check(
         timeline.note(&member.label, format!("  ✗ {difference}"));
         problems.push(difference);
     }
+}
+
+/// Creates `count` tickets over SOAP, copies of ticket 9137 as "New" with "Send to FN" =
+/// Yes, 200 per call (each create fires its webhook): their ids.
+async fn generate(stage: &Stage, schemas: &Schemas, count: usize) -> Result<Vec<i64>, String> {
+    use crate::autotask_client::WireEntity;
+
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let schema = schemas
+        .autotask
+        .entity("Ticket")
+        .ok_or("the Autotask schema has no Ticket")?;
+    let model = read(stage, "Ticket", 9137).await?;
+    let new = schemas
+        .tenant
+        .picklist("Ticket", "Status")
+        .and_then(|p| p.by_label("New"))
+        .map(|e| e.value.to_string())
+        .ok_or("the demo tenant has no ticket status \"New\"")?;
+    let mut ids = Vec::with_capacity(count);
+    let mut made = 0;
+    while made < count {
+        let batch = (count - made).min(200);
+        let mut entities = Vec::with_capacity(batch);
+        for n in made..made + batch {
+            let mut ticket = WireEntity::from_collected(&model.wire, Some(schema));
+            ticket.id = None;
+            for read_only in schema.fields.iter().filter(|f| f.read_only) {
+                ticket.remove(&read_only.name);
+            }
+            // Autotask numbers a new ticket itself.
+            ticket.remove("TicketNumber");
+            ticket
+                .set(schema, "Status", new.clone())
+                .and_then(|t| t.set(schema, "Title", format!("Generated ticket {}", n + 1)))
+                .map_err(|e| e.to_string())?
+                .set_udf("Send to FN", Some("Yes".to_owned()));
+            entities.push(ticket);
+        }
+        let written = stage
+            .client
+            .create(&entities)
+            .await
+            .map_err(|e| format!("creating tickets: {e}"))?;
+        ids.extend(written.ids());
+        made += batch;
+    }
+    Ok(ids)
 }

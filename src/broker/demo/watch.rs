@@ -126,7 +126,9 @@ impl<'s> Watch<'s> {
         }
         let deliveries = self.stage.fieldnation.deliveries();
         let first_attempts = deliveries.iter().filter(|d| d.attempt == 1).count();
-        pending |= first_attempts < self.stage.fieldnation.events().len();
+        let raised = self.stage.fieldnation.events();
+        let delivered = &self.stage.delivered_events;
+        pending |= first_attempts < raised.iter().filter(|(e, _)| delivered.contains(e)).count();
         for delivery in deliveries {
             if !self
                 .deliveries
