@@ -271,7 +271,6 @@ async fn story(
     let mut moved = BTreeMap::new();
     for member in &cast {
         let subject = member.subject;
-        before.insert(subject.id, read(stage, subject.entity, subject.id).await?);
         set_status(
             stage,
             &schemas,
@@ -280,7 +279,10 @@ async fn story(
             subject.moved_to,
         )?;
         // Read at once, before the broker's own write-back (if any) changes it again.
-        moved.insert(subject.id, read(stage, subject.entity, subject.id).await?);
+        moved.insert(
+            (subject.entity, subject.id),
+            read(stage, subject.entity, subject.id).await?,
+        );
         timeline.note(
             &member.label,
             format!(
@@ -298,7 +300,7 @@ async fn story(
             .iter()
             .enumerate()
             .filter(|(_, m)| m.source() == subject.entity)
-            .any(|(i, _)| moved[&subject.id].triggers(&program, i));
+            .any(|(i, _)| moved[&(subject.entity, subject.id)].triggers(&program, i));
         if member.qualifies != subject.meant_to_qualify {
             problems.push(format!(
                 "{}: the mapping's trigger {} on it; the demo expected the opposite",
@@ -329,7 +331,7 @@ async fn story(
         }
         // `on workorder.created` changes the record right after the dispatch: shown against
         // the record as the dispatcher left it.
-        let moved = &moved[&subject.id];
+        let moved = &moved[&(subject.entity, subject.id)];
         let expectation = expect(
             stage,
             &act,
@@ -347,7 +349,7 @@ async fn story(
             &expectation,
             &mut problems,
         );
-        before.insert(subject.id, after);
+        before.insert((subject.entity, subject.id), after);
     }
     watch.label_work_orders(&cast_work_orders(&cast));
 
@@ -376,19 +378,19 @@ async fn story(
                 &act,
                 subject,
                 member.work_order,
-                &before[&subject.id],
+                &before[&(subject.entity, subject.id)],
                 &mut problems,
             );
             show_and_check(
                 timeline,
                 &schemas,
                 member,
-                &before[&subject.id],
+                &before[&(subject.entity, subject.id)],
                 &after,
                 &expectation,
                 &mut problems,
             );
-            before.insert(subject.id, after);
+            before.insert((subject.entity, subject.id), after);
         }
     }
 
@@ -412,7 +414,7 @@ async fn story(
                 orders.len()
             ));
         }
-        let status = before[&subject.id].shown(&schemas, "Status");
+        let status = before[&(subject.entity, subject.id)].shown(&schemas, "Status");
         records.push(RecordOutcome {
             entity: subject.entity.to_owned(),
             id: subject.id,
