@@ -12,6 +12,7 @@
 pub mod admin;
 mod call_audit;
 pub mod config;
+pub mod demo;
 mod dispatch_batch;
 mod dispatcher;
 mod failure;

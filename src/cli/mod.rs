@@ -6,6 +6,7 @@ mod output;
 
 mod check;
 mod connection;
+mod demo;
 mod dispatch;
 mod event;
 mod explain;
@@ -75,6 +76,8 @@ enum Command {
     Dispatch(dispatch::Args),
     /// The broker's jobs in its store: list, show, retry or drop them.
     Jobs(jobs::Args),
+    /// The whole loop in one process on the embedded defaults, verified: simulators, broker, timeline.
+    Demo(demo::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -105,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Dispatch(args) => dispatch::run(args),
         Command::Jobs(args) => jobs::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     ExitCode::from(if output::failed() { EXIT_USAGE } else { code })
 }

@@ -14,7 +14,7 @@ use fieldmap::broker::store::{
 use jiff::Timestamp;
 
 /// The PostgreSQL the machines and CI run; `FIELDMAP_TEST_POSTGRES` overrides it.
-fn postgres_url() -> String {
+pub(crate) fn postgres_url() -> String {
     std::env::var("FIELDMAP_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
 }

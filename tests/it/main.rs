@@ -12,6 +12,7 @@ mod broker_serve;
 mod broker_store;
 mod cli;
 mod client;
+mod demo;
 mod docs;
 mod echo_server;
 mod edge_cases;
