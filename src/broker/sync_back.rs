@@ -13,7 +13,7 @@ use tracing::Instrument;
 use super::call_audit::JobCalls;
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
-use super::job_payload::EventDelivery;
+use super::job_payload::{CREATED, EventDelivery};
 use super::note_marker::{notes_created, with_marker};
 use super::store::{Effect, JobKind, Leased, StoreError};
 use super::telemetry::{job_span, record_correlation};
@@ -89,11 +89,16 @@ impl Dispatcher {
             let outcome = Outcome::StaleEvent { work_order_id };
             return self.finish(leased, outcome, Vec::new(), report).await;
         }
-        // No rule answers this event for this entity: nothing to read or write.
-        let answered = delivery.name().is_some_and(|name| {
-            self.program
-                .has_outbound_rule(name, &correlation.source_entity)
-        });
+        // No rule answers this event for this entity: nothing to read or write. Field
+        // Nation's own delivery of `workorder.created` is one of these: the broker ran the
+        // `workorder.created` rules itself, in the write-back job enqueued with the
+        // correlation, and a second run beside it could race it to the notes.
+        let from_field_nation_created = !writeback && delivery.name() == Some(CREATED);
+        let answered = !from_field_nation_created
+            && delivery.name().is_some_and(|name| {
+                self.program
+                    .has_outbound_rule(name, &correlation.source_entity)
+            });
         if !answered {
             let outcome = Outcome::EventApplied {
                 work_order_id,
