@@ -273,7 +273,9 @@ impl Store {
         )
     }
 
-    /// Completes a leased job and writes `effects`, all in one transaction.
+    /// Completes a leased job and writes `effects`, all in one transaction. On SQLite, like
+    /// every write a worker makes after its calls, it is not flushed on its own: it reaches the
+    /// disk with the next acknowledgement or lease (docs/broker.md, "What is durable when").
     ///
     /// # Errors
     ///

@@ -717,3 +717,36 @@ pub(crate) fn set_watermark(
         .execute((mapping, value, now))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synchronous(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap_or(-1)
+    }
+
+    /// A relaxed write skips only its own flush: the connection is back to FULL after it, even
+    /// when the write failed, so the next acknowledgement is flushed.
+    #[test]
+    fn relaxed_writes_leave_the_connection_flushing() -> Result<()> {
+        let dir = std::env::temp_dir().join(format!("fieldmap_relaxed_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::Data(e.to_string()))?;
+        let mut conn = connect(&dir.join("store.db"), 0)?;
+        assert_eq!(synchronous(&conn), 2, "FULL after opening");
+        let inside = relaxed(&mut conn, |c| Ok(synchronous(c)))?;
+        assert_eq!(inside, 1, "NORMAL inside a relaxed write");
+        assert_eq!(synchronous(&conn), 2);
+        let failed: Result<()> = relaxed(&mut conn, |_| Err(StoreError::Data("refused".into())));
+        assert!(failed.is_err());
+        assert_eq!(
+            synchronous(&conn),
+            2,
+            "FULL again after a failed relaxed write"
+        );
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
+}
