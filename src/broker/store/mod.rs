@@ -266,11 +266,16 @@ impl Store {
     pub async fn extend(&self, lease: Lease, lease_for: Duration) -> Result<()> {
         let now = self.now();
         let until = now.saturating_add(duration_millis(lease_for));
-        on_backend!(self, |c| sqlite::extend(c, now, lease, until), |db| db
-            .extend(now, lease, until))
+        on_backend!(
+            self,
+            |c| sqlite::relaxed(c, |c| sqlite::extend(c, now, lease, until)),
+            |db| db.extend(now, lease, until)
+        )
     }
 
-    /// Completes a leased job and writes `effects`, all in one transaction.
+    /// Completes a leased job and writes `effects`, all in one transaction. On SQLite, like
+    /// every write a worker makes after its calls, it is not flushed on its own: it reaches the
+    /// disk with the next acknowledgement or lease (docs/broker.md, "What is durable when").
     ///
     /// # Errors
     ///
@@ -278,8 +283,11 @@ impl Store {
     /// failed. In each case nothing was written.
     pub async fn complete(&self, lease: Lease, effects: Vec<Effect>) -> Result<()> {
         let now = self.now();
-        on_backend!(self, |c| sqlite::complete(c, now, lease, &effects), |db| db
-            .complete(now, lease, &effects))
+        on_backend!(
+            self,
+            |c| sqlite::relaxed(c, |c| sqlite::complete(c, now, lease, &effects)),
+            |db| db.complete(now, lease, &effects)
+        )
     }
 
     /// Completes several leased jobs, each with its effects, in one transaction: one write to
@@ -291,8 +299,11 @@ impl Store {
     /// The database failed; then nothing was written.
     pub async fn complete_many(&self, items: Vec<(Lease, Vec<Effect>)>) -> Result<Vec<Result<()>>> {
         let now = self.now();
-        on_backend!(self, |c| sqlite::complete_many(c, now, &items), |db| db
-            .complete_many(now, &items))
+        on_backend!(
+            self,
+            |c| sqlite::relaxed(c, |c| sqlite::complete_many(c, now, &items)),
+            |db| db.complete_many(now, &items)
+        )
     }
 
     /// Gives a leased job back, to run again at `at`, with the error that stopped it.
@@ -304,8 +315,11 @@ impl Store {
         let now = self.now();
         let at = at.as_millisecond();
         let error = error.to_string();
-        on_backend!(self, |c| sqlite::retry(c, now, lease, at, &error), |db| db
-            .retry(now, lease, at, &error))
+        on_backend!(
+            self,
+            |c| sqlite::relaxed(c, |c| sqlite::retry(c, now, lease, at, &error)),
+            |db| db.retry(now, lease, at, &error)
+        )
     }
 
     /// Gives up on a leased job: a dead letter, with the whole reason.
@@ -318,7 +332,7 @@ impl Store {
         let reason = reason.to_string();
         on_backend!(
             self,
-            |c| sqlite::dead_letter(c, now, lease, &reason),
+            |c| sqlite::relaxed(c, |c| sqlite::dead_letter(c, now, lease, &reason)),
             |db| db.dead_letter(now, lease, &reason)
         )
     }
@@ -444,7 +458,7 @@ impl Store {
         let marker = marker.to_string();
         on_backend!(
             self,
-            |c| sqlite::mark_applied(c, now, &marker, job_id),
+            |c| sqlite::relaxed(c, |c| sqlite::mark_applied(c, now, &marker, job_id)),
             |db| db.mark_applied(now, &marker, job_id)
         )
     }
@@ -471,8 +485,11 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        on_backend!(self, |c| sqlite::record_calls(c, &entries), |db| db
-            .record_calls(&entries))
+        on_backend!(
+            self,
+            |c| sqlite::relaxed(c, |c| sqlite::record_calls(c, &entries)),
+            |db| db.record_calls(&entries)
+        )
     }
 
     /// The latest `limit` calls, newest first; only those made for `job_id` when given.

@@ -125,7 +125,8 @@ fn connect(path: &Path, now: i64) -> Result<Connection> {
         Connection::open(path)?
     };
     conn.busy_timeout(Duration::from_secs(10))?;
-    // WAL: readers do not block the writer. FULL: a job acknowledged is on disk.
+    // WAL: readers do not block the writer. FULL: a job acknowledged, or leased before a
+    // worker acts on it, is on disk (only `relaxed` writes skip the flush).
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.set_prepared_statement_cache_capacity(64);
@@ -152,6 +153,24 @@ fn migrate(conn: &mut Connection, list: &[Migration], now: i64) -> Result<()> {
 /// PostgreSQL's `$1` as SQLite's `?1` (the same numbered parameter).
 fn q(sql: &str) -> String {
     sql.replace('$', "?")
+}
+
+/// Runs `f` with `synchronous=NORMAL`: its commit survives a crash of the process but reaches
+/// the disk with the next flushed commit (the next acknowledgement or lease), so a power cut
+/// may lose it with everything after it. Only for what a worker records after acting (a
+/// completion, a retry, the audit trail): losing it runs the job again, on an attempt that
+/// looks for what the lost one did (the work order by its marker, the notes by their line)
+/// before doing anything. A flush per job would cap the workers at the disk's flush rate.
+pub(crate) fn relaxed<R>(
+    conn: &mut Connection,
+    f: impl FnOnce(&mut Connection) -> Result<R>,
+) -> Result<R> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let result = f(conn);
+    // Back to FULL before anything else runs on the connection; failing that, say so rather
+    // than let an acknowledgement go out unflushed.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    result
 }
 
 fn immediate(conn: &mut Connection) -> Result<Transaction<'_>> {
@@ -697,4 +716,37 @@ pub(crate) fn set_watermark(
     conn.prepare_cached(&q(sql::SET_WATERMARK))?
         .execute((mapping, value, now))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synchronous(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap_or(-1)
+    }
+
+    /// A relaxed write skips only its own flush: the connection is back to FULL after it, even
+    /// when the write failed, so the next acknowledgement is flushed.
+    #[test]
+    fn relaxed_writes_leave_the_connection_flushing() -> Result<()> {
+        let dir = std::env::temp_dir().join(format!("fieldmap_relaxed_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::Data(e.to_string()))?;
+        let mut conn = connect(&dir.join("store.db"), 0)?;
+        assert_eq!(synchronous(&conn), 2, "FULL after opening");
+        let inside = relaxed(&mut conn, |c| Ok(synchronous(c)))?;
+        assert_eq!(inside, 1, "NORMAL inside a relaxed write");
+        assert_eq!(synchronous(&conn), 2);
+        let failed: Result<()> = relaxed(&mut conn, |_| Err(StoreError::Data("refused".into())));
+        assert!(failed.is_err());
+        assert_eq!(
+            synchronous(&conn),
+            2,
+            "FULL again after a failed relaxed write"
+        );
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
 }
