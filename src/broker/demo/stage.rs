@@ -116,14 +116,13 @@ impl Stage {
         .map_err(|e| format!("the Autotask simulator: {e}"))?;
 
         // Field Nation: every event delivered to the broker, signed; retries scaled down.
-        let delivered_events: Vec<String> = Status::ALL.iter().map(|s| s.event_name()).collect();
+        let delivered_events: Vec<String> = std::iter::once("workorder.created".to_owned())
+            .chain(Status::ALL.iter().map(|s| s.event_name()))
+            .collect();
         let fn_config = fn_sim::SimConfig {
             webhook: Some(fn_sim::WebhookConfig {
-                // The status events: the broker raises `workorder.created` itself after a
-                // dispatch. Subscribed to it as well, the broker's write-back and Field
-                // Nation's delivery of it can run on two workers at once, and both create the
-                // record's notes: the sync-back checks the shared note marker before creating
-                // the notes but does not claim it (a known gap, docs/broker.md, Demo).
+                // Every event, as a deployment subscribes: the broker answers Field Nation's
+                // `workorder.created` with nothing, having run those rules itself.
                 events: delivered_events.clone(),
                 ..fn_sim::WebhookConfig::new(
                     format!("http://{broker_addr}/hooks/fieldnation"),
