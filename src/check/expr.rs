@@ -49,7 +49,7 @@ impl<'a> Checker<'a> {
                     .iter()
                     .map(|a| (self.lower(a, scope), a.span))
                     .collect();
-                self.call(name, args, e.span)
+                self.call(name, args, e.span, scope)
             }
             ExprKind::List(items) => {
                 let mut ty = Type::Null;
@@ -149,11 +149,13 @@ impl<'a> Checker<'a> {
                         return self.computed_zone(inner, zone_expr, e.span, scope);
                     }
                 };
+                let calendar_date = scope.is_calendar_date(&inner.expr);
                 match self.zone(zone) {
                     Some(zone) => Typed::new(
                         Expr::ToZone {
                             value: Box::new(inner.expr),
                             zone,
+                            calendar_date,
                         },
                         Type::DateTime,
                     ),
@@ -271,6 +273,7 @@ impl<'a> Checker<'a> {
         ) {
             return Typed::error();
         }
+        let calendar_date = scope.is_calendar_date(&value.expr);
         if let Some(Value::Str(name)) = z.expr.as_const() {
             let name = ast::StringLit {
                 value: name.to_string(),
@@ -281,6 +284,7 @@ impl<'a> Checker<'a> {
                     Expr::ToZone {
                         value: Box::new(value.expr),
                         zone: tz,
+                        calendar_date,
                     },
                     Type::DateTime,
                 ),
@@ -291,6 +295,7 @@ impl<'a> Checker<'a> {
             Expr::ToZoneOf {
                 value: Box::new(value.expr),
                 zone: Box::new(z.expr),
+                calendar_date,
                 span,
             },
             Type::DateTime,
@@ -415,7 +420,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn call(&mut self, name: &ast::Ident, args: Vec<(Typed, Span)>, span: Span) -> Typed {
+    fn call(
+        &mut self,
+        name: &ast::Ident,
+        args: Vec<(Typed, Span)>,
+        span: Span,
+        scope: &Scope<'a>,
+    ) -> Typed {
         let Some(function) = stdlib::lookup(&name.name) else {
             let mut candidates: Vec<&str> = stdlib::all().iter().map(|f| f.name()).collect();
             candidates.push("udf");
@@ -428,7 +439,7 @@ impl<'a> Checker<'a> {
             );
             return Typed::error();
         };
-        self.apply(function, name.span, args, span)
+        self.apply(function, name.span, args, span, scope)
     }
 
     /// Compiles a call of a known function with lowered arguments.
@@ -438,7 +449,28 @@ impl<'a> Checker<'a> {
         name_span: Span,
         args: Vec<(Typed, Span)>,
         span: Span,
+        scope: &Scope<'a>,
     ) -> Typed {
+        // `to_zone(date, "Zone")` is `date at "Zone"`: a calendar date keeps its day.
+        if function.name() == "to_zone"
+            && let [(value, _), (zone, _)] = args.as_slice()
+            && scope.is_calendar_date(&value.expr)
+            && let Some(Value::Str(name)) = zone.expr.as_const()
+            && let Ok(zone) = time::resolve_zone(name)
+        {
+            let value = args
+                .into_iter()
+                .next()
+                .map_or_else(Expr::null, |(v, _)| v.expr);
+            return Typed::new(
+                Expr::ToZone {
+                    value: Box::new(value),
+                    zone,
+                    calendar_date: true,
+                },
+                Type::DateTime,
+            );
+        }
         let infos: Vec<ArgInfo> = args
             .iter()
             .map(|(t, _)| ArgInfo {
@@ -450,6 +482,7 @@ impl<'a> Checker<'a> {
             && let Some((value, value_span)) = args.first()
             && value.ty == Type::DateTime
             && !names_zone(&value.expr)
+            && !scope.is_calendar_date(&value.expr)
         {
             self.report(
                 Diagnostic::new(
@@ -917,7 +950,13 @@ impl<'a> Checker<'a> {
                     return self.table_lookup(input, input_span, name);
                 }
                 if let Some(function) = stdlib::lookup(&name.name) {
-                    return self.apply(function, name.span, vec![(input, input_span)], stage.span);
+                    return self.apply(
+                        function,
+                        name.span,
+                        vec![(input, input_span)],
+                        stage.span,
+                        scope,
+                    );
                 }
                 let mut candidates: Vec<&str> = self.tables.keys().map(String::as_str).collect();
                 candidates.extend(stdlib::all().iter().map(|f| f.name()));
@@ -945,7 +984,7 @@ impl<'a> Checker<'a> {
                 }
                 let mut lowered = vec![(input, input_span)];
                 lowered.extend(args.iter().map(|a| (self.lower(a, scope), a.span)));
-                self.call(name, lowered, stage.span)
+                self.call(name, lowered, stage.span, scope)
             }
             ExprKind::Match {
                 subject: None,

@@ -68,7 +68,8 @@ pub static RULES: &[RuleDoc] = &[
                   `DueDateTime at \"America/Chicago\" | format(…)`)",
         rationale: "Autotask date-times are Eastern wall-clock time; formatting one as text \
                     without choosing a zone writes Eastern time into a field a technician reads \
-                    as site-local time.",
+                    as site-local time. Date-only fields (a Project's EndDateTime) are days, not \
+                    instants: they format the same in every zone and are not reported.",
     },
 ];
 

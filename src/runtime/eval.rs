@@ -148,7 +148,12 @@ impl<'r> Env<'r> {
                 subtract,
                 ..
             } => self.shift_by(value, by, *subtract)?,
-            Expr::ToZoneOf { value, zone, .. } => self.in_zone_of(value, zone)?,
+            Expr::ToZoneOf {
+                value,
+                zone,
+                calendar_date,
+                ..
+            } => self.in_zone_of(value, zone, *calendar_date)?,
             Expr::If {
                 condition,
                 then,
@@ -160,8 +165,12 @@ impl<'r> Env<'r> {
                     self.eval(otherwise)?
                 }
             }
-            Expr::ToZone { value, zone } => match self.eval(value)? {
-                Value::DateTime(z) => Value::DateTime(time::convert_to_zone(&z, zone)),
+            Expr::ToZone {
+                value,
+                zone,
+                calendar_date,
+            } => match self.eval(value)? {
+                Value::DateTime(z) => Value::DateTime(self.to_zone(&z, zone, *calendar_date)?),
                 Value::Null => Value::Null,
                 v => return Err(Failure::NoZone(v.kind()).into()),
             },
@@ -290,7 +299,29 @@ impl<'r> Env<'r> {
     }
 
     #[inline(never)]
-    fn in_zone_of(&mut self, value: &'r Expr, zone: &'r Expr) -> Result<Value<'r>, EvalFailure> {
+    /// The same instant in `zone`; for a calendar date, the same day at midnight in `zone`.
+    fn to_zone(
+        &mut self,
+        value: &jiff::ZonedDateTime,
+        zone: &jiff::tz::TimeZone,
+        calendar_date: bool,
+    ) -> Result<jiff::ZonedDateTime, EvalFailure> {
+        if !calendar_date {
+            return Ok(time::convert_to_zone(value, zone));
+        }
+        let midnight = value.date().to_datetime(jiff::civil::Time::midnight());
+        let (moved, adjustment) =
+            time::resolve_wall_clock(midnight, zone).map_err(Failure::from)?;
+        self.adjustments.extend(adjustment);
+        Ok(moved)
+    }
+
+    fn in_zone_of(
+        &mut self,
+        value: &'r Expr,
+        zone: &'r Expr,
+        calendar_date: bool,
+    ) -> Result<Value<'r>, EvalFailure> {
         Ok({
             let v = self.eval(value)?;
             let name = self.eval(zone)?;
@@ -298,7 +329,7 @@ impl<'r> Env<'r> {
                 (Value::Null, _) | (_, Value::Null) => Value::Null,
                 (Value::DateTime(z), Value::Str(name)) => {
                     let zone = time::resolve_zone(&name).map_err(Failure::from)?;
-                    Value::DateTime(time::convert_to_zone(&z, &zone))
+                    Value::DateTime(self.to_zone(&z, &zone, calendar_date)?)
                 }
                 (Value::DateTime(_), v) => return Err(Failure::NotAZoneName(v.kind()).into()),
                 (v, _) => return Err(Failure::NoZone(v.kind()).into()),
