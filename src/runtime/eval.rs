@@ -170,7 +170,7 @@ impl<'r> Env<'r> {
                 zone,
                 calendar_date,
             } => match self.eval(value)? {
-                Value::DateTime(z) => Value::DateTime(self.to_zone(&z, zone, *calendar_date)?),
+                Value::DateTime(z) => Value::DateTime(self.moved_to_zone(&z, zone, *calendar_date)?),
                 Value::Null => Value::Null,
                 v => return Err(Failure::NoZone(v.kind()).into()),
             },
@@ -300,7 +300,7 @@ impl<'r> Env<'r> {
 
     #[inline(never)]
     /// The same instant in `zone`; for a calendar date, the same day at midnight in `zone`.
-    fn to_zone(
+    fn moved_to_zone(
         &mut self,
         value: &jiff::ZonedDateTime,
         zone: &jiff::tz::TimeZone,
@@ -329,7 +329,7 @@ impl<'r> Env<'r> {
                 (Value::Null, _) | (_, Value::Null) => Value::Null,
                 (Value::DateTime(z), Value::Str(name)) => {
                     let zone = time::resolve_zone(&name).map_err(Failure::from)?;
-                    Value::DateTime(self.to_zone(&z, &zone, calendar_date)?)
+                    Value::DateTime(self.moved_to_zone(&z, &zone, calendar_date)?)
                 }
                 (Value::DateTime(_), v) => return Err(Failure::NotAZoneName(v.kind()).into()),
                 (v, _) => return Err(Failure::NoZone(v.kind()).into()),
