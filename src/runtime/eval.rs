@@ -96,14 +96,19 @@ impl<'r> Env<'r> {
                 if v.is_null() {
                     return Ok(Value::Null);
                 }
-                match self
-                    .picklists
-                    .get(*picklist as usize)
-                    .and_then(|p| p.labels.get(&v))
-                {
+                let Some(list) = self.picklists.get(*picklist as usize) else {
+                    return Ok(Value::str(v.to_string()));
+                };
+                match list.labels.get(&v) {
                     Some(label) => Value::Str(Cow::Borrowed(label)),
-                    // An id the snapshot does not know: show it rather than lose it.
-                    None => Value::str(v.to_string()),
+                    // Tenant drift: never send the bare id as if it were a label.
+                    None => {
+                        return Err(Failure::UnknownPicklistValue {
+                            picklist: list.name.clone(),
+                            value: v.to_string(),
+                        }
+                        .into());
+                    }
                 }
             }
             // A template whose every interpolated value is absent is absent too: a contact
@@ -170,7 +175,9 @@ impl<'r> Env<'r> {
                 zone,
                 calendar_date,
             } => match self.eval(value)? {
-                Value::DateTime(z) => Value::DateTime(self.moved_to_zone(&z, zone, *calendar_date)?),
+                Value::DateTime(z) => {
+                    Value::DateTime(self.moved_to_zone(&z, zone, *calendar_date)?)
+                }
                 Value::Null => Value::Null,
                 v => return Err(Failure::NoZone(v.kind()).into()),
             },

@@ -225,9 +225,7 @@ pub(crate) fn evaluate_rules<'p>(
             Err(failure) => {
                 issues.push(Issue {
                     message: format!("`{}`: {failure}", rule.target),
-                    kind: IssueKind::Failed {
-                        reason: failure.to_string(),
-                    },
+                    kind: IssueKind::of_failure(&failure.reason),
                     severity: Severity::Error,
                     target: Some(rule.target.clone()),
                     span: Some(rule.span),

@@ -307,9 +307,7 @@ pub(crate) fn apply_event(
                 }),
                 (Err(failure), _) | (_, Err(failure)) => changes.issues.push(Issue {
                     message: format!("{what}: {failure}"),
-                    kind: IssueKind::Failed {
-                        reason: failure.to_string(),
-                    },
+                    kind: IssueKind::of_failure(&failure.reason),
                     severity: Severity::Error,
                     target: Some("note".into()),
                     span: Some(note.span),

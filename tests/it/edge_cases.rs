@@ -608,9 +608,22 @@ fn picklists_show_their_labels_in_templates() {
         evaluation.work_order["location"]["city"],
         json!("Printer/Peripheral")
     );
-    // An id the snapshot does not know is shown as the id rather than lost.
+    // An id the snapshot does not know is tenant drift: an issue, never "99" sent as a label.
     let evaluation = evaluate(&program, &records, 6);
-    assert_eq!(evaluation.work_order["location"]["city"], json!("99"));
+    assert!(evaluation.work_order["location"].get("city").is_none());
+    let drift: Vec<_> = evaluation
+        .issues
+        .iter()
+        .filter(|i| {
+            i.kind
+                == IssueKind::UnknownPicklistValue {
+                    picklist: "Ticket.IssueType".into(),
+                    value: "99".into(),
+                }
+        })
+        .collect();
+    assert_eq!(drift.len(), 1, "{:?}", evaluation.issues);
+    assert_eq!(drift[0].target.as_deref(), Some("location.city"));
 }
 
 #[test]
