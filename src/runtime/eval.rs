@@ -74,14 +74,8 @@ impl<'r> Env<'r> {
     fn eval_node(&mut self, expr: &'r Expr) -> Result<Value<'r>, EvalFailure> {
         Ok(match expr {
             Expr::Const(v) => v.borrowed(),
-            Expr::Field { record, slot } => match self.record(*record) {
-                Some(r) => r.field(*slot as usize).borrowed(),
-                None => Value::Null,
-            },
-            Expr::Udf { record, slot } => match self.record(*record) {
-                Some(r) => r.udf(*slot as usize).borrowed(),
-                None => Value::Null,
-            },
+            Expr::Field { record, slot } => self.read(*record, *slot as usize, false),
+            Expr::Udf { record, slot } => self.read(*record, *slot as usize, true),
             Expr::EventPath(keys) => {
                 let mut node = self.event;
                 for key in keys.iter() {
@@ -306,6 +300,21 @@ impl<'r> Env<'r> {
     }
 
     #[inline(never)]
+    /// A field or UDF of a record; a value the DST rule placed when the record was loaded is
+    /// reported on the rule that reads it.
+    fn read(&mut self, record: RecordRef, slot: usize, udf: bool) -> Value<'r> {
+        let Some(r) = self.record(record) else {
+            return Value::Null;
+        };
+        if !r.adjusted.is_empty()
+            && let Some(adjustment) = r.adjustment(slot, udf)
+            && !self.adjustments.contains(adjustment)
+        {
+            self.adjustments.push(adjustment.clone());
+        }
+        if udf { r.udf(slot) } else { r.field(slot) }.borrowed()
+    }
+
     /// The same instant in `zone`; for a calendar date, the same day at midnight in `zone`.
     fn moved_to_zone(
         &mut self,

@@ -206,6 +206,8 @@ pub(crate) fn evaluate_rules<'p>(
             }),
         }
     }
+    // A trigger is a yes or no; the times it read are reported by the rules that show them.
+    env.adjustments.clear();
     let (mut provenance, fixed) = match purpose {
         Purpose::Tree { provenance } => {
             provenance.reserve(mapping.rules.len());

@@ -274,7 +274,24 @@ fn dst_gap_on_the_wire_moves_forward_and_is_reported() {
         evaluation.work_order["custom_fields"]["results"][0]["results"][0]["value"],
         json!("2024-03-10 03:30 EDT")
     );
-    assert!(evaluation.issues.is_empty(), "{:?}", evaluation.issues);
+    // Each rule that reads the moved value reports it, once.
+    let targets: Vec<_> = evaluation
+        .issues
+        .iter()
+        .map(|i| (&i.kind, i.target.as_deref()))
+        .filter(|(k, _)| matches!(k, IssueKind::DstAdjusted { .. }))
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            Some("schedule.service_window.start.utc"),
+            Some("custom_fields[131]")
+        ],
+        "{:?}",
+        evaluation.issues
+    );
+    assert_eq!(evaluation.issues.len(), 2, "{:?}", evaluation.issues);
 }
 
 #[test]

@@ -278,6 +278,10 @@ fn service_ticket() {
             ("contacts.results[0].email".to_string(), "warning"),
             ("contacts.results[1].name".to_string(), "warning"),
             ("contacts.results[1].email".to_string(), "warning"),
+            // DueDateTime is 01:30 on the fall-back night: each rule that reads it says so.
+            ("schedule.service_window.start.utc".to_string(), "warning"),
+            ("schedule.service_window.end.utc".to_string(), "warning"),
+            ("custom_fields[131]".to_string(), "warning"),
         ]
     );
 
