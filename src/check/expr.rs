@@ -404,15 +404,33 @@ impl<'a> Checker<'a> {
 
     pub(super) fn zone(&mut self, zone: &ast::StringLit) -> Option<jiff::tz::TimeZone> {
         match time::resolve_zone(&zone.value) {
-            Ok(tz) => Some(tz),
+            Ok(tz) => {
+                if let Some(place) = fixed_offset_place(&zone.value) {
+                    self.report(
+                        Diagnostic::new(
+                            Code::FixedOffsetZone,
+                            zone.span,
+                            format!(
+                                "{:?} is a fixed offset from UTC, with no daylight saving time",
+                                zone.value
+                            ),
+                        )
+                        .with_label("the same offset all year")
+                        .with_help(format!("name the place's zone instead: {place}")),
+                    );
+                }
+                Some(tz)
+            }
             Err(_) => {
                 let names: Vec<String> =
                     jiff::tz::db().available().map(|n| n.to_string()).collect();
-                self.unknown(
+                let meant: Vec<&str> = time::zone_meant_by(&zone.value).into_iter().collect();
+                self.unknown_meaning(
                     Code::UnknownZone,
                     zone.span,
                     format!("{:?} is not an IANA time zone", zone.value),
                     &zone.value,
+                    &meant,
                     names.iter().map(String::as_str),
                 );
                 None
@@ -430,13 +448,20 @@ impl<'a> Checker<'a> {
         let Some(function) = stdlib::lookup(&name.name) else {
             let mut candidates: Vec<&str> = stdlib::all().iter().map(|f| f.name()).collect();
             candidates.push("udf");
-            self.unknown(
+            candidates.sort_unstable();
+            let list = format!("the functions are {}", candidates.join(", "));
+            let d = Diagnostic::new(
                 Code::UnknownFunction,
                 name.span,
                 format!("unknown function `{}`", name.name),
-                &name.name,
-                candidates,
             );
+            let d = match did_you_mean(&name.name, candidates.iter().copied()) {
+                Some(s) => d
+                    .with_label(format!("did you mean `{s}`?"))
+                    .with_help(format!("replace `{}` with `{s}`; {list}", name.name)),
+                None => d.with_label("not a function").with_help(list),
+            };
+            self.report(d);
             return Typed::error();
         };
         self.apply(function, name.span, args, span, scope)
@@ -1071,5 +1096,17 @@ pub(super) fn pick_value(value: &crate::schema::PickValue) -> Value<'static> {
     match value {
         crate::schema::PickValue::Int(i) => Value::Int(*i),
         crate::schema::PickValue::Str(s) => Value::str(s.clone()),
+    }
+}
+
+/// A zone that keeps one offset all year, and the place zone usually meant by it.
+fn fixed_offset_place(name: &str) -> Option<&'static str> {
+    match name.to_ascii_uppercase().as_str() {
+        "EST" | "ETC/GMT+5" => Some("America/New_York"),
+        "CST" | "ETC/GMT+6" => Some("America/Chicago"),
+        "MST" | "ETC/GMT+7" => Some("America/Denver (or America/Phoenix, which keeps no DST)"),
+        "PST" | "ETC/GMT+8" => Some("America/Los_Angeles"),
+        "HST" | "ETC/GMT+10" => Some("Pacific/Honolulu"),
+        _ => None,
     }
 }

@@ -103,6 +103,7 @@ codes! {
     ConflictingTargets = "FM0606", Error, "an assignment overlaps another one";
     NoNoteEntity = "FM0608", Error, "a note is created for an entity that has no notes in Autotask";
     NothingToRun = "FM0607", Warning, "the file holds no mapping and no outbound rule";
+    ScheduleWindow = "FM0609", Error, "the service window breaks Field Nation's schedule rules";
 
     JsonnetUnsupported = "FM0801", Error, "a Jsonnet block is used where it cannot run";
     JsonnetSyntax = "FM0802", Error, "a Jsonnet block does not parse";
@@ -115,6 +116,7 @@ codes! {
     TriggerNotPollable = "FM0905", Note, "a trigger has no QueryXML form for polling";
     UnusedTable = "FM0906", Warning, "a table is declared but never used";
     ImplicitZone = "FM0907", Warning, "a date-time is written as text without saying its zone";
+    FixedOffsetZone = "FM0908", Warning, "a fixed-offset zone (EST, MST, HST) keeps no daylight saving time";
 }
 
 #[cfg(test)]

@@ -251,6 +251,7 @@ pub(crate) fn evaluate_rules<'p>(
         }
         values.push(value);
     }
+    super::schedule::check_window(&mapping.rules, &mut values, &mut issues);
     Ok(RuleResults {
         mapping,
         triggered,

@@ -59,6 +59,12 @@ pub enum IssueKind {
         /// The id the record holds.
         value: String,
     },
+    /// The service window breaks Field Nation's rules (an end before the start, an `hours`
+    /// window under 45 minutes, an end on an `exact` schedule); the end is left out.
+    InvalidSchedule {
+        /// What is wrong, in words.
+        problem: String,
+    },
     /// The work order does not fit Field Nation's WorkOrderCreateDto.
     InvalidWorkOrder {
         /// Where and how it does not fit, e.g. `$.location.city: expected string`.

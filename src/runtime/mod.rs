@@ -9,6 +9,8 @@ pub mod evaluate;
 pub mod issue;
 pub mod jsonnet_input;
 pub mod outbound;
+mod schedule;
+pub use schedule::MIN_HOURS_WINDOW_MINUTES;
 mod program;
 
 pub use program::{EvalOptions, MappingRef};

@@ -316,7 +316,7 @@ fn project_task() {
     // 09:00–12:30 New York in July (EDT) is 13:00–16:30 UTC.
     assert_eq!(
         wo["schedule"]["service_window"],
-        json!({"mode": "exact", "start": {"utc": "2025-07-15 13:00:00"},
+        json!({"mode": "hours", "start": {"utc": "2025-07-15 13:00:00"},
                "end": {"utc": "2025-07-15 16:30:00"}})
     );
     // PriorityLabel "High" pays the higher rate; 3.5 estimated hours.
