@@ -346,9 +346,7 @@ fn read_offset(cursor: &mut Cursor) -> Result<Offset, ReadFailure> {
     };
     let hours = cursor.digits(2, 2);
     // Minutes are optional (`+05`), as moment reads offsets.
-    let minutes = if cursor.eat_byte(b':') {
-        cursor.digits(2, 2)
-    } else if cursor.count_digits_ahead() >= 2 {
+    let minutes = if cursor.eat_byte(b':') || cursor.count_digits_ahead() >= 2 {
         cursor.digits(2, 2)
     } else {
         Some(0)
