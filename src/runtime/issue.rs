@@ -65,6 +65,14 @@ pub enum IssueKind {
         /// What is wrong, in words.
         problem: String,
     },
+    /// A date-time written to Autotask falls in the fall-back hour: the offset-less wire time
+    /// names two instants, and Autotask may read the other one.
+    AmbiguousOnWire {
+        /// The wire text, Eastern wall-clock time without an offset.
+        wall: String,
+        /// The instant meant, in UTC.
+        instant: String,
+    },
     /// The work order does not fit Field Nation's WorkOrderCreateDto.
     InvalidWorkOrder {
         /// Where and how it does not fit, e.g. `$.location.city: expected string`.
