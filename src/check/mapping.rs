@@ -129,6 +129,7 @@ impl<'a> Checker<'a> {
             );
         }
         self.check_schedule(&rules);
+        self.check_positive(&rules);
         let output = build_output(&placed);
         let body = BodyShape::new(
             &output,

@@ -12,6 +12,7 @@ mod mapping;
 mod outbound;
 mod path;
 mod picklists;
+mod positive;
 mod schedule;
 mod table;
 mod target;

@@ -252,6 +252,7 @@ pub(crate) fn evaluate_rules<'p>(
         values.push(value);
     }
     super::schedule::check_window(&mapping.rules, &mut values, &mut issues);
+    super::positive::check_positive(&mapping.rules, &mut values, &mut issues);
     Ok(RuleResults {
         mapping,
         triggered,
