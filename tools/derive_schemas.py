@@ -68,6 +68,39 @@ def wsdl_field_order(wsdl):
     return order
 
 
+# Calendar dates: GetFieldInfo types them `datetime` and has no date-only flag, but Autotask's
+# forms pick a day for these and the API stores midnight (Eastern). A date must not change day
+# when shown in another zone, so the checker needs to know them.
+DATE_ONLY = {
+    "Contract": ("StartDate", "EndDate"),
+    "ContractBillingRule": ("StartDate", "EndDate"),
+    "ContractBlock": ("DatePurchased", "StartDate", "EndDate"),
+    "ContractMilestone": ("DateDue",),
+    "ContractRetainer": ("DatePurchased", "StartDate", "EndDate"),
+    "ContractServiceAdjustment": ("EffectiveDate",),
+    "ContractServiceBundleAdjustment": ("EffectiveDate",),
+    "ContractServiceBundleUnit": ("StartDate", "EndDate"),
+    "ContractServiceUnit": ("StartDate", "EndDate"),
+    "ContractTicketPurchase": ("DatePurchased", "StartDate", "EndDate"),
+    "ContactBillingProductAssociation": ("EffectiveDate", "ExpirationDate"),
+    "ExpenseItem": ("ExpenseDate",),
+    "ExpenseReport": ("WeekEnding",),
+    "Holiday": ("HolidayDate",),
+    "InstalledProduct": ("InstallDate", "WarrantyExpirationDate"),
+    "InstalledProductBillingProductAssociation": ("EffectiveDate", "ExpirationDate"),
+    "Invoice": ("FromDate", "ToDate", "DueDate"),
+    "Opportunity": ("ProjectedCloseDate", "ProjectedLiveDate", "ThroughDate"),
+    "Phase": ("StartDate", "DueDate"),
+    "Project": ("StartDateTime", "EndDateTime"),
+    "Quote": ("EffectiveDate", "ExpirationDate"),
+    "Resource": ("HireDate",),
+    "SalesOrder": ("SalesOrderDate", "PromisedDueDate"),
+    "Subscription": ("EffectiveDate", "ExpirationDate"),
+    "SubscriptionPeriod": ("PeriodDate",),
+    "TimeEntry": ("DateWorked",),
+}
+
+
 def derive_autotask(src, wsdl_order):
     """Map the GetEntityInfo/GetFieldInfo JSON to the bundled entities format, fields in the
     WSDL's order (fields the WSDL does not list keep their place after the others)."""
@@ -96,6 +129,10 @@ def derive_autotask(src, wsdl_order):
                 out["reference"] = f["reference"]
             if f.get("picklist_parent"):
                 out["picklist_parent"] = f["picklist_parent"]
+            if f.get("date_only") is True or f["name"] in DATE_ONLY.get(name, ()):
+                if f["type"] != "datetime":
+                    die("%s: date-only %s.%s is not a datetime" % (AUTOTASK_FILE, name, f["name"]))
+                out["date_only"] = True
             fields.append(out)
         rank = {n: i for i, n in enumerate(wsdl_order.get(name, []))}
         fields.sort(key=lambda f: rank.get(f["name"], len(rank)))

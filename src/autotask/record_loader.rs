@@ -10,7 +10,7 @@ use super::soap::{EntitySink, QueryOutcome, SoapError, WireType, read_query_resp
 use crate::schema::{Entity, FieldType, Schemas};
 use crate::time;
 use crate::value::Value;
-use crate::value::record::{Record, RecordSet};
+use crate::value::record::{Adjusted, Record, RecordSet};
 
 /// A value that could not be read as its field's type, or another problem with one record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,6 +106,7 @@ struct Partial<'s> {
     next_slot: usize,
     fields: Vec<Value<'static>>,
     udfs: Vec<Value<'static>>,
+    adjusted: Vec<Adjusted>,
 }
 
 impl<'s> RecordBuilder<'s> {
@@ -139,6 +140,7 @@ impl EntitySink for RecordBuilder<'_> {
                 // and read as null, and most entities leave their later fields null.
                 fields: Vec::with_capacity(entity.fields.len()),
                 udfs: vec![Value::Null; self.schemas.tenant.udfs(entity_type).len()],
+                adjusted: Vec::new(),
             }),
             None => {
                 self.issues.push(LoadIssue {
@@ -171,6 +173,13 @@ impl EntitySink for RecordBuilder<'_> {
             Ok((value, adjustment)) => {
                 if let Some(a) = adjustment {
                     self.issue(Some(name), format!("{a}"));
+                    if let Some(partial) = &mut self.current {
+                        partial.adjusted.push(Adjusted {
+                            slot: slot as u32,
+                            udf: false,
+                            adjustment: a,
+                        });
+                    }
                 }
                 if let Some(partial) = &mut self.current {
                     partial.next_slot = slot + 1;
@@ -206,6 +215,13 @@ impl EntitySink for RecordBuilder<'_> {
             Ok((value, adjustment)) => {
                 if let Some(a) = adjustment {
                     self.issue(Some(name), format!("{a}"));
+                    if let Some(partial) = &mut self.current {
+                        partial.adjusted.push(Adjusted {
+                            slot: slot as u32,
+                            udf: true,
+                            adjustment: a,
+                        });
+                    }
                 }
                 if let Some(partial) = &mut self.current {
                     partial.udfs[slot] = value;
@@ -241,6 +257,7 @@ impl EntitySink for RecordBuilder<'_> {
             id,
             fields: partial.fields.into_boxed_slice(),
             udfs: partial.udfs.into_boxed_slice(),
+            adjusted: partial.adjusted.into_boxed_slice(),
         });
     }
 }

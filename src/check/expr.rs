@@ -49,7 +49,7 @@ impl<'a> Checker<'a> {
                     .iter()
                     .map(|a| (self.lower(a, scope), a.span))
                     .collect();
-                self.call(name, args, e.span)
+                self.call(name, args, e.span, scope)
             }
             ExprKind::List(items) => {
                 let mut ty = Type::Null;
@@ -149,11 +149,13 @@ impl<'a> Checker<'a> {
                         return self.computed_zone(inner, zone_expr, e.span, scope);
                     }
                 };
+                let calendar_date = scope.is_calendar_date(&inner.expr);
                 match self.zone(zone) {
                     Some(zone) => Typed::new(
                         Expr::ToZone {
                             value: Box::new(inner.expr),
                             zone,
+                            calendar_date,
                         },
                         Type::DateTime,
                     ),
@@ -271,6 +273,7 @@ impl<'a> Checker<'a> {
         ) {
             return Typed::error();
         }
+        let calendar_date = scope.is_calendar_date(&value.expr);
         if let Some(Value::Str(name)) = z.expr.as_const() {
             let name = ast::StringLit {
                 value: name.to_string(),
@@ -281,6 +284,7 @@ impl<'a> Checker<'a> {
                     Expr::ToZone {
                         value: Box::new(value.expr),
                         zone: tz,
+                        calendar_date,
                     },
                     Type::DateTime,
                 ),
@@ -291,6 +295,7 @@ impl<'a> Checker<'a> {
             Expr::ToZoneOf {
                 value: Box::new(value.expr),
                 zone: Box::new(z.expr),
+                calendar_date,
                 span,
             },
             Type::DateTime,
@@ -399,15 +404,33 @@ impl<'a> Checker<'a> {
 
     pub(super) fn zone(&mut self, zone: &ast::StringLit) -> Option<jiff::tz::TimeZone> {
         match time::resolve_zone(&zone.value) {
-            Ok(tz) => Some(tz),
+            Ok(tz) => {
+                if let Some(place) = fixed_offset_place(&zone.value) {
+                    self.report(
+                        Diagnostic::new(
+                            Code::FixedOffsetZone,
+                            zone.span,
+                            format!(
+                                "{:?} is a fixed offset from UTC, with no daylight saving time",
+                                zone.value
+                            ),
+                        )
+                        .with_label("the same offset all year")
+                        .with_help(format!("name the place's zone instead: {place}")),
+                    );
+                }
+                Some(tz)
+            }
             Err(_) => {
                 let names: Vec<String> =
                     jiff::tz::db().available().map(|n| n.to_string()).collect();
-                self.unknown(
+                let meant: Vec<&str> = time::zone_meant_by(&zone.value).into_iter().collect();
+                self.unknown_meaning(
                     Code::UnknownZone,
                     zone.span,
                     format!("{:?} is not an IANA time zone", zone.value),
                     &zone.value,
+                    &meant,
                     names.iter().map(String::as_str),
                 );
                 None
@@ -415,20 +438,33 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn call(&mut self, name: &ast::Ident, args: Vec<(Typed, Span)>, span: Span) -> Typed {
+    fn call(
+        &mut self,
+        name: &ast::Ident,
+        args: Vec<(Typed, Span)>,
+        span: Span,
+        scope: &Scope<'a>,
+    ) -> Typed {
         let Some(function) = stdlib::lookup(&name.name) else {
             let mut candidates: Vec<&str> = stdlib::all().iter().map(|f| f.name()).collect();
             candidates.push("udf");
-            self.unknown(
+            candidates.sort_unstable();
+            let list = format!("the functions are {}", candidates.join(", "));
+            let d = Diagnostic::new(
                 Code::UnknownFunction,
                 name.span,
                 format!("unknown function `{}`", name.name),
-                &name.name,
-                candidates,
             );
+            let d = match did_you_mean(&name.name, candidates.iter().copied()) {
+                Some(s) => d
+                    .with_label(format!("did you mean `{s}`?"))
+                    .with_help(format!("replace `{}` with `{s}`; {list}", name.name)),
+                None => d.with_label("not a function").with_help(list),
+            };
+            self.report(d);
             return Typed::error();
         };
-        self.apply(function, name.span, args, span)
+        self.apply(function, name.span, args, span, scope)
     }
 
     /// Compiles a call of a known function with lowered arguments.
@@ -438,7 +474,28 @@ impl<'a> Checker<'a> {
         name_span: Span,
         args: Vec<(Typed, Span)>,
         span: Span,
+        scope: &Scope<'a>,
     ) -> Typed {
+        // `to_zone(date, "Zone")` is `date at "Zone"`: a calendar date keeps its day.
+        if function.name() == "to_zone"
+            && let [(value, _), (zone, _)] = args.as_slice()
+            && scope.is_calendar_date(&value.expr)
+            && let Some(Value::Str(name)) = zone.expr.as_const()
+            && let Ok(zone) = time::resolve_zone(name)
+        {
+            let value = args
+                .into_iter()
+                .next()
+                .map_or_else(Expr::null, |(v, _)| v.expr);
+            return Typed::new(
+                Expr::ToZone {
+                    value: Box::new(value),
+                    zone,
+                    calendar_date: true,
+                },
+                Type::DateTime,
+            );
+        }
         let infos: Vec<ArgInfo> = args
             .iter()
             .map(|(t, _)| ArgInfo {
@@ -450,6 +507,7 @@ impl<'a> Checker<'a> {
             && let Some((value, value_span)) = args.first()
             && value.ty == Type::DateTime
             && !names_zone(&value.expr)
+            && !scope.is_calendar_date(&value.expr)
         {
             self.report(
                 Diagnostic::new(
@@ -917,7 +975,13 @@ impl<'a> Checker<'a> {
                     return self.table_lookup(input, input_span, name);
                 }
                 if let Some(function) = stdlib::lookup(&name.name) {
-                    return self.apply(function, name.span, vec![(input, input_span)], stage.span);
+                    return self.apply(
+                        function,
+                        name.span,
+                        vec![(input, input_span)],
+                        stage.span,
+                        scope,
+                    );
                 }
                 let mut candidates: Vec<&str> = self.tables.keys().map(String::as_str).collect();
                 candidates.extend(stdlib::all().iter().map(|f| f.name()));
@@ -945,7 +1009,7 @@ impl<'a> Checker<'a> {
                 }
                 let mut lowered = vec![(input, input_span)];
                 lowered.extend(args.iter().map(|a| (self.lower(a, scope), a.span)));
-                self.call(name, lowered, stage.span)
+                self.call(name, lowered, stage.span, scope)
             }
             ExprKind::Match {
                 subject: None,
@@ -1032,5 +1096,17 @@ pub(super) fn pick_value(value: &crate::schema::PickValue) -> Value<'static> {
     match value {
         crate::schema::PickValue::Int(i) => Value::Int(*i),
         crate::schema::PickValue::Str(s) => Value::str(s.clone()),
+    }
+}
+
+/// A zone that keeps one offset all year, and the place zone usually meant by it.
+fn fixed_offset_place(name: &str) -> Option<&'static str> {
+    match name.to_ascii_uppercase().as_str() {
+        "EST" | "ETC/GMT+5" => Some("America/New_York"),
+        "CST" | "ETC/GMT+6" => Some("America/Chicago"),
+        "MST" | "ETC/GMT+7" => Some("America/Denver (or America/Phoenix, which keeps no DST)"),
+        "PST" | "ETC/GMT+8" => Some("America/Los_Angeles"),
+        "HST" | "ETC/GMT+10" => Some("Pacific/Honolulu"),
+        _ => None,
     }
 }

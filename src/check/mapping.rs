@@ -128,6 +128,8 @@ impl<'a> Checker<'a> {
                     .with_help("Field Nation requires a title: add e.g. `title = \"${TicketNumber}: ${Title}\"`"),
             );
         }
+        self.check_schedule(&rules);
+        self.check_positive(&rules);
         let output = build_output(&placed);
         let body = BodyShape::new(
             &output,

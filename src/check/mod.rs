@@ -3,6 +3,7 @@
 //! stop the walk; each becomes a diagnostic and the walk goes on with `Type::Any`.
 
 mod compile;
+mod event_words;
 mod expr;
 mod fieldnation_ids;
 mod fold;
@@ -11,6 +12,8 @@ mod mapping;
 mod outbound;
 mod path;
 mod picklists;
+mod positive;
+mod schedule;
 mod table;
 mod target;
 
@@ -166,7 +169,32 @@ impl<'a> Checker<'a> {
         word: &str,
         candidates: impl IntoIterator<Item = &'c str>,
     ) {
+        self.unknown_meaning(code, span, message, word, &[], candidates);
+    }
+
+    /// Reports an unknown name, suggesting the names it means (from a table of meanings) when
+    /// there are some, else the closest candidate by spelling.
+    fn unknown_meaning<'c>(
+        &mut self,
+        code: Code,
+        span: crate::diagnostics::Span,
+        message: String,
+        word: &str,
+        meant: &[&str],
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) {
         let mut d = Diagnostic::new(code, span, message);
+        if let [first, others @ ..] = meant {
+            let mut help = format!("replace `{word}` with `{first}`");
+            for other in others {
+                help.push_str(&format!(" or `{other}`"));
+            }
+            self.report(
+                d.with_label(format!("did you mean `{first}`?"))
+                    .with_help(help),
+            );
+            return;
+        }
         match did_you_mean(word, candidates) {
             Some(s) => {
                 d = d

@@ -17,11 +17,12 @@ impl<'a> Checker<'a> {
         let events = &self.schemas.webhooks.events;
         if !events.contains(&on.event.name) {
             let names: Vec<String> = events.clone();
-            self.unknown(
+            self.unknown_meaning(
                 crate::diagnostics::Code::UnknownEvent,
                 on.event.span,
                 format!("`{}` is not a Field Nation webhook event", on.event.name),
                 &on.event.name,
+                super::event_words::events_meant_by(&on.event.name),
                 names.iter().map(String::as_str),
             );
         }

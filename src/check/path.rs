@@ -73,6 +73,27 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Whether `expr` is a calendar date: a date-only field (a Project's EndDateTime), or a
+    /// choice between such fields. Its day is the same in every zone.
+    pub(super) fn is_calendar_date(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Field { record, slot } => {
+                let entity = match record {
+                    RecordRef::Source => self.source,
+                    RecordRef::Related(i) => self.relations.get(*i as usize).map(|(_, e)| *e),
+                };
+                entity
+                    .and_then(|e| e.fields.get(*slot as usize))
+                    .is_some_and(|f| f.date_only)
+            }
+            Expr::Coalesce(a, b) => self.is_calendar_date(a) && self.is_calendar_date(b),
+            Expr::If {
+                then, otherwise, ..
+            } => self.is_calendar_date(then) && self.is_calendar_date(otherwise),
+            _ => false,
+        }
+    }
+
     pub(super) fn fetch_set(&mut self, record: Option<u16>) -> &mut FetchSet {
         let at = match self.fetch.iter().position(|(r, _)| *r == record) {
             Some(at) => at,

@@ -84,6 +84,7 @@ codes! {
     NotAPipeStage = "FM0306", Error, "the right side of `|` must be a function, table, match or ranges";
     MissingSubject = "FM0307", Error, "a match or ranges block has no value to work on";
     BadRegex = "FM0308", Error, "a regular expression is not valid";
+    NotPositive = "FM0309", Error, "a number Field Nation requires above zero is not";
 
     UnknownPicklistLabel = "FM0401", Error, "a string is not a label of the picklist it is compared with";
     InactivePicklistValue = "FM0402", Warning, "a picklist label refers to an inactive value";
@@ -103,6 +104,7 @@ codes! {
     ConflictingTargets = "FM0606", Error, "an assignment overlaps another one";
     NoNoteEntity = "FM0608", Error, "a note is created for an entity that has no notes in Autotask";
     NothingToRun = "FM0607", Warning, "the file holds no mapping and no outbound rule";
+    ScheduleWindow = "FM0609", Error, "the service window breaks Field Nation's schedule rules";
 
     JsonnetUnsupported = "FM0801", Error, "a Jsonnet block is used where it cannot run";
     JsonnetSyntax = "FM0802", Error, "a Jsonnet block does not parse";
@@ -115,6 +117,7 @@ codes! {
     TriggerNotPollable = "FM0905", Note, "a trigger has no QueryXML form for polling";
     UnusedTable = "FM0906", Warning, "a table is declared but never used";
     ImplicitZone = "FM0907", Warning, "a date-time is written as text without saying its zone";
+    FixedOffsetZone = "FM0908", Warning, "a fixed-offset zone (EST, MST, HST) keeps no daylight saving time";
 }
 
 #[cfg(test)]

@@ -369,8 +369,18 @@ impl Printer<'_> {
                 if *subtract { "-" } else { "" },
                 self.expr(by)
             ),
-            Expr::ToZoneOf { value, zone, .. } => {
-                format!("to_zone({}, {})", self.expr(value), self.expr(zone))
+            Expr::ToZoneOf {
+                value,
+                zone,
+                calendar_date,
+                ..
+            } => {
+                let name = if *calendar_date {
+                    "same_day_in"
+                } else {
+                    "to_zone"
+                };
+                format!("{name}({}, {})", self.expr(value), self.expr(zone))
             }
             Expr::If {
                 condition,
@@ -382,9 +392,18 @@ impl Printer<'_> {
                 self.expr(then),
                 self.expr(otherwise)
             ),
-            Expr::ToZone { value, zone } => {
+            Expr::ToZone {
+                value,
+                zone,
+                calendar_date,
+            } => {
                 format!(
-                    "to_zone({}, {:?})",
+                    "{}({}, {:?})",
+                    if *calendar_date {
+                        "same_day_in"
+                    } else {
+                        "to_zone"
+                    },
                     self.expr(value),
                     zone.iana_name().unwrap_or("?")
                 )

@@ -99,11 +99,14 @@ pub enum Expr {
     ToZone {
         value: Box<Expr>,
         zone: TimeZone,
+        /// The value is a calendar date (a date-only field): keep its day, midnight in `zone`.
+        calendar_date: bool,
     },
     /// `value at (zone_expr)`: a zone named by the data, resolved at run time.
     ToZoneOf {
         value: Box<Expr>,
         zone: Box<Expr>,
+        calendar_date: bool,
         span: Span,
     },
     /// `if condition then a else b`; a null condition takes `else`.

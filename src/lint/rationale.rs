@@ -68,7 +68,16 @@ pub static RULES: &[RuleDoc] = &[
                   `DueDateTime at \"America/Chicago\" | format(…)`)",
         rationale: "Autotask date-times are Eastern wall-clock time; formatting one as text \
                     without choosing a zone writes Eastern time into a field a technician reads \
-                    as site-local time.",
+                    as site-local time. Date-only fields (a Project's EndDateTime) are days, not \
+                    instants: they format the same in every zone and are not reported.",
+    },
+    RuleDoc {
+        code: Code::FixedOffsetZone,
+        reports: "a fixed-offset zone such as \"EST\", \"MST\" or \"HST\" (or \"Etc/GMT+5\") \
+                  where a place's zone is meant",
+        rationale: "\"EST\" is UTC-5 all year: in summer it is an hour off New York's clocks. \
+                    A place's zone (America/New_York, America/Denver, America/Phoenix, \
+                    Pacific/Honolulu) follows its daylight saving rules.",
     },
 ];
 

@@ -74,14 +74,8 @@ impl<'r> Env<'r> {
     fn eval_node(&mut self, expr: &'r Expr) -> Result<Value<'r>, EvalFailure> {
         Ok(match expr {
             Expr::Const(v) => v.borrowed(),
-            Expr::Field { record, slot } => match self.record(*record) {
-                Some(r) => r.field(*slot as usize).borrowed(),
-                None => Value::Null,
-            },
-            Expr::Udf { record, slot } => match self.record(*record) {
-                Some(r) => r.udf(*slot as usize).borrowed(),
-                None => Value::Null,
-            },
+            Expr::Field { record, slot } => self.read(*record, *slot as usize, false),
+            Expr::Udf { record, slot } => self.read(*record, *slot as usize, true),
             Expr::EventPath(keys) => {
                 let mut node = self.event;
                 for key in keys.iter() {
@@ -96,14 +90,19 @@ impl<'r> Env<'r> {
                 if v.is_null() {
                     return Ok(Value::Null);
                 }
-                match self
-                    .picklists
-                    .get(*picklist as usize)
-                    .and_then(|p| p.labels.get(&v))
-                {
+                let Some(list) = self.picklists.get(*picklist as usize) else {
+                    return Ok(Value::str(v.to_string()));
+                };
+                match list.labels.get(&v) {
                     Some(label) => Value::Str(Cow::Borrowed(label)),
-                    // An id the snapshot does not know: show it rather than lose it.
-                    None => Value::str(v.to_string()),
+                    // Tenant drift: never send the bare id as if it were a label.
+                    None => {
+                        return Err(Failure::UnknownPicklistValue {
+                            picklist: list.name.clone(),
+                            value: v.to_string(),
+                        }
+                        .into());
+                    }
                 }
             }
             // A template whose every interpolated value is absent is absent too: a contact
@@ -148,7 +147,12 @@ impl<'r> Env<'r> {
                 subtract,
                 ..
             } => self.shift_by(value, by, *subtract)?,
-            Expr::ToZoneOf { value, zone, .. } => self.in_zone_of(value, zone)?,
+            Expr::ToZoneOf {
+                value,
+                zone,
+                calendar_date,
+                ..
+            } => self.in_zone_of(value, zone, *calendar_date)?,
             Expr::If {
                 condition,
                 then,
@@ -160,8 +164,14 @@ impl<'r> Env<'r> {
                     self.eval(otherwise)?
                 }
             }
-            Expr::ToZone { value, zone } => match self.eval(value)? {
-                Value::DateTime(z) => Value::DateTime(time::convert_to_zone(&z, zone)),
+            Expr::ToZone {
+                value,
+                zone,
+                calendar_date,
+            } => match self.eval(value)? {
+                Value::DateTime(z) => {
+                    Value::DateTime(self.moved_to_zone(&z, zone, *calendar_date)?)
+                }
                 Value::Null => Value::Null,
                 v => return Err(Failure::NoZone(v.kind()).into()),
             },
@@ -290,7 +300,44 @@ impl<'r> Env<'r> {
     }
 
     #[inline(never)]
-    fn in_zone_of(&mut self, value: &'r Expr, zone: &'r Expr) -> Result<Value<'r>, EvalFailure> {
+    /// A field or UDF of a record; a value the DST rule placed when the record was loaded is
+    /// reported on the rule that reads it.
+    fn read(&mut self, record: RecordRef, slot: usize, udf: bool) -> Value<'r> {
+        let Some(r) = self.record(record) else {
+            return Value::Null;
+        };
+        if !r.adjusted.is_empty()
+            && let Some(adjustment) = r.adjustment(slot, udf)
+            && !self.adjustments.contains(adjustment)
+        {
+            self.adjustments.push(adjustment.clone());
+        }
+        if udf { r.udf(slot) } else { r.field(slot) }.borrowed()
+    }
+
+    /// The same instant in `zone`; for a calendar date, the same day at midnight in `zone`.
+    fn moved_to_zone(
+        &mut self,
+        value: &jiff::ZonedDateTime,
+        zone: &jiff::tz::TimeZone,
+        calendar_date: bool,
+    ) -> Result<jiff::ZonedDateTime, EvalFailure> {
+        if !calendar_date {
+            return Ok(time::convert_to_zone(value, zone));
+        }
+        let midnight = value.date().to_datetime(jiff::civil::Time::midnight());
+        let (moved, adjustment) =
+            time::resolve_wall_clock(midnight, zone).map_err(Failure::from)?;
+        self.adjustments.extend(adjustment);
+        Ok(moved)
+    }
+
+    fn in_zone_of(
+        &mut self,
+        value: &'r Expr,
+        zone: &'r Expr,
+        calendar_date: bool,
+    ) -> Result<Value<'r>, EvalFailure> {
         Ok({
             let v = self.eval(value)?;
             let name = self.eval(zone)?;
@@ -298,7 +345,7 @@ impl<'r> Env<'r> {
                 (Value::Null, _) | (_, Value::Null) => Value::Null,
                 (Value::DateTime(z), Value::Str(name)) => {
                     let zone = time::resolve_zone(&name).map_err(Failure::from)?;
-                    Value::DateTime(time::convert_to_zone(&z, &zone))
+                    Value::DateTime(self.moved_to_zone(&z, &zone, calendar_date)?)
                 }
                 (Value::DateTime(_), v) => return Err(Failure::NotAZoneName(v.kind()).into()),
                 (v, _) => return Err(Failure::NoZone(v.kind()).into()),

@@ -207,6 +207,8 @@ pub(crate) fn evaluate_rules<'p>(
             }),
         }
     }
+    // A trigger is a yes or no; the times it read are reported by the rules that show them.
+    env.adjustments.clear();
     let (mut provenance, fixed) = match purpose {
         Purpose::Tree { provenance } => {
             provenance.reserve(mapping.rules.len());
@@ -226,9 +228,7 @@ pub(crate) fn evaluate_rules<'p>(
             Err(failure) => {
                 issues.push(Issue {
                     message: format!("`{}`: {failure}", rule.target),
-                    kind: IssueKind::Failed {
-                        reason: failure.to_string(),
-                    },
+                    kind: IssueKind::of_failure(&failure.reason),
                     severity: Severity::Error,
                     target: Some(rule.target.clone()),
                     span: Some(rule.span),
@@ -252,6 +252,8 @@ pub(crate) fn evaluate_rules<'p>(
         }
         values.push(value);
     }
+    super::schedule::check_window(&mapping.rules, &mut values, &mut issues);
+    super::positive::check_positive(&mapping.rules, &mut values, &mut issues);
     Ok(RuleResults {
         mapping,
         triggered,

@@ -51,6 +51,28 @@ pub enum IssueKind {
         /// Why the condition could not be evaluated.
         reason: String,
     },
+    /// A picklist id the tenant snapshot has no label for (the tenant changed after the
+    /// snapshot was pulled); the field is left out rather than sent as a bare number.
+    UnknownPicklistValue {
+        /// `Ticket.Priority`, or `Ticket UDF "Site Zone"`.
+        picklist: String,
+        /// The id the record holds.
+        value: String,
+    },
+    /// The service window breaks Field Nation's rules (an end before the start, an `hours`
+    /// window under 45 minutes, an end on an `exact` schedule); the end is left out.
+    InvalidSchedule {
+        /// What is wrong, in words.
+        problem: String,
+    },
+    /// A date-time written to Autotask falls in the fall-back hour: the offset-less wire time
+    /// names two instants, and Autotask may read the other one.
+    AmbiguousOnWire {
+        /// The wire text, Eastern wall-clock time without an offset.
+        wall: String,
+        /// The instant meant, in UTC.
+        instant: String,
+    },
     /// The work order does not fit Field Nation's WorkOrderCreateDto.
     InvalidWorkOrder {
         /// Where and how it does not fit, e.g. `$.location.city: expected string`.
@@ -76,4 +98,21 @@ pub struct Issue {
     pub span: Option<Span>,
     /// One line for people, naming the field and the cause.
     pub message: String,
+}
+
+impl IssueKind {
+    /// The issue a failed evaluation is: tenant drift by its own kind, the rest as `failed`.
+    pub fn of_failure(failure: &crate::stdlib::Failure) -> IssueKind {
+        match failure {
+            crate::stdlib::Failure::UnknownPicklistValue { picklist, value } => {
+                IssueKind::UnknownPicklistValue {
+                    picklist: picklist.clone(),
+                    value: value.clone(),
+                }
+            }
+            other => IssueKind::Failed {
+                reason: other.to_string(),
+            },
+        }
+    }
 }

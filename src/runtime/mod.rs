@@ -9,6 +9,10 @@ pub mod evaluate;
 pub mod issue;
 pub mod jsonnet_input;
 pub mod outbound;
+mod positive;
+mod schedule;
+pub use positive::POSITIVE_FIELDS;
+pub use schedule::MIN_HOURS_WINDOW_MINUTES;
 mod program;
 
 pub use program::{EvalOptions, MappingRef};

@@ -234,6 +234,16 @@ pub(crate) fn apply_event(
                     continue;
                 }
             };
+            if let Value::DateTime(z) = &value
+                && set.ty == FieldType::Datetime
+                && let Some(issue) = ambiguous_on_wire(z, &wire, &format!("{prefix}.{target}"))
+            {
+                changes.issues.push(Issue {
+                    target: Some(target.clone()),
+                    span: Some(set.span),
+                    ..issue
+                });
+            }
             let length = if set.udf {
                 udfs.get(set.slot as usize).and_then(|u| u.length)
             } else {
@@ -307,9 +317,7 @@ pub(crate) fn apply_event(
                 }),
                 (Err(failure), _) | (_, Err(failure)) => changes.issues.push(Issue {
                     message: format!("{what}: {failure}"),
-                    kind: IssueKind::Failed {
-                        reason: failure.to_string(),
-                    },
+                    kind: IssueKind::of_failure(&failure.reason),
                     severity: Severity::Error,
                     target: Some("note".into()),
                     span: Some(note.span),
@@ -399,6 +407,33 @@ fn picklist_label(
 }
 
 /// A value as Autotask's wire writes it for a field of type `ty`.
+/// Autotask's wire time has no offset: an instant in the fall-back hour reads the same as the
+/// instant an hour away, and Autotask takes whichever it likes. The value is still written.
+fn ambiguous_on_wire(z: &jiff::ZonedDateTime, wire: &str, place: &str) -> Option<Issue> {
+    let eastern = time::eastern();
+    let wall = z.with_time_zone(eastern.clone()).datetime();
+    if !matches!(
+        eastern.to_ambiguous_timestamp(wall).offset(),
+        jiff::tz::AmbiguousOffset::Fold { .. }
+    ) {
+        return None;
+    }
+    Some(Issue {
+        message: format!(
+            "{place}: {wire} happens twice in America/New_York (clocks fall back); the instant \
+             meant is {}, and Autotask's wire time, which has no offset, may be read as the other",
+            z.with_time_zone(eastern.clone())
+        ),
+        kind: IssueKind::AmbiguousOnWire {
+            wall: wire.to_string(),
+            instant: z.timestamp().to_string(),
+        },
+        severity: Severity::Warning,
+        target: None,
+        span: None,
+    })
+}
+
 fn wire_text(value: &Value<'_>, ty: FieldType) -> Result<String, String> {
     Ok(match (ty, value) {
         (FieldType::Datetime, Value::DateTime(z)) => time::format_autotask_datetime(z),

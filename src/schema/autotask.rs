@@ -76,6 +76,10 @@ pub struct Field {
     pub reference: Option<String>,
     #[serde(default)]
     pub picklist_parent: Option<String>,
+    /// A calendar date stored as midnight Eastern (a Project's EndDateTime): its day is the
+    /// same in every zone.
+    #[serde(default)]
+    pub date_only: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

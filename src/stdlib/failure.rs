@@ -61,6 +61,13 @@ pub enum Failure {
     /// A Jsonnet block failed: the engine's error, as the jsonnet layer words it.
     #[error("{0}")]
     Jsonnet(String),
+    /// A picklist id the tenant snapshot has no label for: the tenant changed after the
+    /// snapshot was pulled. Sending the bare number would put "99" where a label belongs.
+    #[error(
+        "{value} is not a value of {picklist} in the tenant snapshot; the tenant has changed \
+         since it was pulled (`fieldmap schema pull` updates it)"
+    )]
+    UnknownPicklistValue { picklist: String, value: String },
 }
 
 impl From<TimeError> for Failure {

@@ -18,6 +18,7 @@ pub mod failure;
 
 mod capture;
 mod contains;
+mod country_code;
 mod date_format;
 mod decimal;
 mod duration_of;
@@ -357,6 +358,7 @@ pub fn constant_regex(args: &[ArgInfo], i: usize) -> Result<regex::Regex, ArgErr
 static ALL: &[&dyn Function] = &[
     &capture::Capture,
     &contains::CONTAINS,
+    &country_code::CountryCode,
     &decimal::DecimalFn,
     &ends_with::ENDS_WITH,
     &date_format::DateFormat,

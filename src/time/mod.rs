@@ -30,6 +30,7 @@ mod fieldnation;
 mod moment_format;
 mod zone;
 mod zone_change;
+mod zone_meaning;
 
 #[cfg(test)]
 mod robustness_tests;
@@ -44,3 +45,4 @@ pub use self::fieldnation::{format_fieldnation_utc, write_fieldnation_utc};
 pub use self::moment_format::{FormatError, MomentFormat};
 pub use self::zone::{AUTOTASK_ZONE_NAME, eastern, resolve_zone};
 pub use self::zone_change::{convert_to_zone, reinterpret_in_zone};
+pub use self::zone_meaning::zone_meant_by;

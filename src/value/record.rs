@@ -20,6 +20,17 @@ pub struct Record {
     pub fields: Box<[Value<'static>]>,
     /// UDF values by the tenant's UDF slot; read them with [`Record::udf`].
     pub udfs: Box<[Value<'static>]>,
+    /// Values the DST rule placed when they were read (a wire time in a gap or fold), so the
+    /// rules that read them can report it; empty for almost every record.
+    pub adjusted: Box<[Adjusted]>,
+}
+
+/// A field or UDF whose wall-clock reading the DST rule resolved when it was loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adjusted {
+    pub slot: u32,
+    pub udf: bool,
+    pub adjustment: crate::time::DstAdjustment,
 }
 
 impl PartialEq for Record {
@@ -46,6 +57,14 @@ impl Record {
     /// The value of the UDF at `slot`; null past the end of the list.
     pub fn udf(&self, slot: usize) -> &Value<'static> {
         self.udfs.get(slot).unwrap_or(&Value::Null)
+    }
+
+    /// How the DST rule placed the field (`udf` false) or UDF at `slot` when it was read.
+    pub fn adjustment(&self, slot: usize, udf: bool) -> Option<&crate::time::DstAdjustment> {
+        self.adjusted
+            .iter()
+            .find(|a| a.slot as usize == slot && a.udf == udf)
+            .map(|a| &a.adjustment)
     }
 }
 
@@ -130,6 +149,7 @@ mod tests {
             id: 9137,
             fields: fields.into(),
             udfs: Box::new([]),
+            adjusted: Box::new([]),
         };
         let short = record(vec![
             Value::Int(9137),

@@ -274,7 +274,24 @@ fn dst_gap_on_the_wire_moves_forward_and_is_reported() {
         evaluation.work_order["custom_fields"]["results"][0]["results"][0]["value"],
         json!("2024-03-10 03:30 EDT")
     );
-    assert!(evaluation.issues.is_empty(), "{:?}", evaluation.issues);
+    // Each rule that reads the moved value reports it, once.
+    let targets: Vec<_> = evaluation
+        .issues
+        .iter()
+        .map(|i| (&i.kind, i.target.as_deref()))
+        .filter(|(k, _)| matches!(k, IssueKind::DstAdjusted { .. }))
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            Some("schedule.service_window.start.utc"),
+            Some("custom_fields[131]")
+        ],
+        "{:?}",
+        evaluation.issues
+    );
+    assert_eq!(evaluation.issues.len(), 2, "{:?}", evaluation.issues);
 }
 
 #[test]
@@ -608,9 +625,22 @@ fn picklists_show_their_labels_in_templates() {
         evaluation.work_order["location"]["city"],
         json!("Printer/Peripheral")
     );
-    // An id the snapshot does not know is shown as the id rather than lost.
+    // An id the snapshot does not know is tenant drift: an issue, never "99" sent as a label.
     let evaluation = evaluate(&program, &records, 6);
-    assert_eq!(evaluation.work_order["location"]["city"], json!("99"));
+    assert!(evaluation.work_order["location"].get("city").is_none());
+    let drift: Vec<_> = evaluation
+        .issues
+        .iter()
+        .filter(|i| {
+            i.kind
+                == IssueKind::UnknownPicklistValue {
+                    picklist: "Ticket.IssueType".into(),
+                    value: "99".into(),
+                }
+        })
+        .collect();
+    assert_eq!(drift.len(), 1, "{:?}", evaluation.issues);
+    assert_eq!(drift[0].target.as_deref(), Some("location.city"));
 }
 
 #[test]

@@ -278,6 +278,10 @@ fn service_ticket() {
             ("contacts.results[0].email".to_string(), "warning"),
             ("contacts.results[1].name".to_string(), "warning"),
             ("contacts.results[1].email".to_string(), "warning"),
+            // DueDateTime is 01:30 on the fall-back night: each rule that reads it says so.
+            ("schedule.service_window.start.utc".to_string(), "warning"),
+            ("schedule.service_window.end.utc".to_string(), "warning"),
+            ("custom_fields[131]".to_string(), "warning"),
         ]
     );
 
@@ -312,7 +316,7 @@ fn project_task() {
     // 09:00–12:30 New York in July (EDT) is 13:00–16:30 UTC.
     assert_eq!(
         wo["schedule"]["service_window"],
-        json!({"mode": "exact", "start": {"utc": "2025-07-15 13:00:00"},
+        json!({"mode": "hours", "start": {"utc": "2025-07-15 13:00:00"},
                "end": {"utc": "2025-07-15 16:30:00"}})
     );
     // PriorityLabel "High" pays the higher rate; 3.5 estimated hours.

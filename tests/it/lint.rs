@@ -247,6 +247,7 @@ fn triggers_zones_tables_and_codes_are_linted() {
   schedule.service_window.start = DueDateTime
   custom_fields[131]            = format(DueDateTime, "MM/DD/YYYY h:mm A")
   custom_fields[132]            = DueDateTime at "America/Chicago" | format("h:mm A")
+  custom_fields[133]            = DueDateTime at "EST" | format("h:mm A")
 }
 
 table unused: string -> int {
@@ -274,11 +275,18 @@ table unused: string -> int {
         ("FM0903", 13),
         ("FM0903", 15),
         ("FM0907", 19),
-        ("FM0906", 23),
+        ("FM0908", 21),
+        ("FM0906", 24),
     ]
     .into_iter()
     .map(|(c, l)| (c.to_string(), l))
     .collect();
     assert_eq!(found, expected, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("name the place's zone instead: America/New_York"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.code, 3);
 }

@@ -5,7 +5,9 @@
 //! Numeric tokens read greedily: `YYYY` exactly 4 digits, `YY` exactly 2
 //! (00-68 → 2000s, 69-99 → 1900s, as moment), the one- and two-letter
 //! numeric tokens 1 or 2 digits (so `MM/DD` also reads `1/5`), `S…` 1 to 9
-//! fraction digits. Names are English and read without regard to case; a
+//! fraction digits. A two-letter token run together with another number
+//! (`YYYYMMDD`) reads exactly 2 digits, as moment's strict parsing: without a
+//! separator the widths are all that say where one number ends. Names are English and read without regard to case; a
 //! month or weekday token accepts both the short and the long name.
 
 use jiff::Timestamp;
@@ -31,10 +33,16 @@ pub(super) fn read_fields(
         cursor: Cursor::new(context.input),
         context,
         fields: ParsedFields::default(),
+        run_together: false,
     };
+    let mut previous: Option<&Token> = None;
     let mut tokens = tokens.iter().peekable();
     while let Some(token) = tokens.next() {
-        reader.read(token, tokens.peek().copied())?;
+        let next = tokens.peek().copied();
+        let run_together = previous.is_some_and(is_numeric) || next.is_some_and(is_numeric);
+        reader.run_together = run_together;
+        reader.read(token, next)?;
+        previous = Some(token);
     }
     if !reader.cursor.is_at_end() {
         return Err(reader.syntax_error("the end of the input"));
@@ -46,6 +54,25 @@ struct InputReader<'a> {
     cursor: Cursor<'a>,
     context: &'a ParseContext<'a>,
     fields: ParsedFields,
+    /// The token being read touches another number with no separator.
+    run_together: bool,
+}
+
+/// Tokens that read digits at their start.
+fn is_numeric(token: &Token) -> bool {
+    !matches!(
+        token,
+        Token::Literal(_)
+            | Token::MonthShortName
+            | Token::MonthLongName
+            | Token::WeekdayShortName
+            | Token::WeekdayLongName
+            | Token::MeridiemUpper
+            | Token::MeridiemLower
+            | Token::OffsetWithColon
+            | Token::OffsetCompact
+            | Token::ZoneAbbreviation
+    )
 }
 
 impl InputReader<'_> {
@@ -65,6 +92,8 @@ impl InputReader<'_> {
     }
 
     fn read_token(&mut self, token: &Token, next: Option<&Token>) -> Result<(), ReadFailure> {
+        // A padded token beside another number has its full width (moment's strict `\d\d`).
+        let padded_min = if self.run_together { 2 } else { 1 };
         let fields = &mut self.fields;
         match token {
             Token::Literal(text) => {
@@ -86,9 +115,10 @@ impl InputReader<'_> {
                 set_once(&mut fields.year, year, "year", show)?;
             }
             Token::MonthNumber | Token::MonthNumberPadded => {
+                let min = min_width(token, padded_min);
                 let month = number(
                     &mut self.cursor,
-                    1,
+                    min,
                     2,
                     1..=12,
                     "a month number from 1 to 12",
@@ -105,9 +135,10 @@ impl InputReader<'_> {
                 set_once(&mut fields.month, month, "month", show)?;
             }
             Token::DayOfMonth | Token::DayOfMonthPadded => {
+                let min = min_width(token, padded_min);
                 let day = number(
                     &mut self.cursor,
-                    1,
+                    min,
                     2,
                     1..=31,
                     "a day of the month from 1 to 31",
@@ -144,19 +175,23 @@ impl InputReader<'_> {
                 })?;
             }
             Token::Hour24 | Token::Hour24Padded => {
-                let hour = number(&mut self.cursor, 1, 2, 0..=23, "an hour from 0 to 23")?;
+                let min = min_width(token, padded_min);
+                let hour = number(&mut self.cursor, min, 2, 0..=23, "an hour from 0 to 23")?;
                 set_once(&mut fields.hour24, hour, "hour", show)?;
             }
             Token::Hour12 | Token::Hour12Padded => {
-                let hour = number(&mut self.cursor, 1, 2, 1..=12, "an hour from 1 to 12")?;
+                let min = min_width(token, padded_min);
+                let hour = number(&mut self.cursor, min, 2, 1..=12, "an hour from 1 to 12")?;
                 set_once(&mut fields.hour12, hour, "hour", show)?;
             }
             Token::Minute | Token::MinutePadded => {
-                let minute = number(&mut self.cursor, 1, 2, 0..=59, "minutes from 0 to 59")?;
+                let min = min_width(token, padded_min);
+                let minute = number(&mut self.cursor, min, 2, 0..=59, "minutes from 0 to 59")?;
                 set_once(&mut fields.minute, minute, "minute", show)?;
             }
             Token::Second | Token::SecondPadded => {
-                let second = number(&mut self.cursor, 1, 2, 0..=59, "seconds from 0 to 59")?;
+                let min = min_width(token, padded_min);
+                let second = number(&mut self.cursor, min, 2, 0..=59, "seconds from 0 to 59")?;
                 set_once(&mut fields.second, second, "second", show)?;
             }
             Token::Fraction { .. } => {
@@ -248,6 +283,20 @@ fn expected(what: &str) -> ReadFailure {
     ReadFailure::Expected(what.to_owned())
 }
 
+/// The fewest digits a one- or two-letter numeric token reads: 1, or `padded_min` for the
+/// padded (two-letter) form.
+fn min_width(token: &Token, padded_min: usize) -> usize {
+    match token {
+        Token::MonthNumberPadded
+        | Token::DayOfMonthPadded
+        | Token::Hour24Padded
+        | Token::Hour12Padded
+        | Token::MinutePadded
+        | Token::SecondPadded => padded_min,
+        _ => 1,
+    }
+}
+
 fn show(value: i64) -> String {
     value.to_string()
 }
@@ -281,7 +330,7 @@ fn read_fraction(cursor: &mut Cursor) -> Result<i32, ReadFailure> {
     Ok(nanosecond)
 }
 
-/// `Z`, `+05:00` or `+0500` (either form for either token, as moment).
+/// `Z`, `+05:00`, `+0500` or `+05` (any form for either token, as moment).
 fn read_offset(cursor: &mut Cursor) -> Result<Offset, ReadFailure> {
     const WHAT: &str = "a UTC offset such as +05:00, +0500 or Z";
     if cursor.eat_byte(b'Z') {
@@ -296,8 +345,12 @@ fn read_offset(cursor: &mut Cursor) -> Result<Offset, ReadFailure> {
         return Err(expected(WHAT));
     };
     let hours = cursor.digits(2, 2);
-    cursor.eat_byte(b':');
-    let minutes = cursor.digits(2, 2);
+    // Minutes are optional (`+05`), as moment reads offsets.
+    let minutes = if cursor.eat_byte(b':') || cursor.count_digits_ahead() >= 2 {
+        cursor.digits(2, 2)
+    } else {
+        Some(0)
+    };
     let seconds = match (hours, minutes) {
         (Some(hours @ 0..=23), Some(minutes @ 0..=59)) => sign * (hours * 3600 + minutes * 60),
         _ => {
@@ -316,6 +369,9 @@ fn read_offset(cursor: &mut Cursor) -> Result<Offset, ReadFailure> {
 fn read_unix_seconds(cursor: &mut Cursor, with_fraction: bool) -> Result<Timestamp, ReadFailure> {
     const WHAT: &str = "unix seconds such as 1736949600";
     let negative = cursor.eat_byte(b'-');
+    if !negative {
+        cursor.eat_byte(b'+'); // moment reads a signed number
+    }
     let seconds = read_unix_digits(cursor, WHAT)?;
     let nanosecond = if with_fraction && cursor.eat_byte(b'.') {
         read_fraction(cursor)?
@@ -330,6 +386,9 @@ fn read_unix_seconds(cursor: &mut Cursor, with_fraction: bool) -> Result<Timesta
 /// Optional sign and whole milliseconds: `1736949600000`.
 fn read_unix_milliseconds(cursor: &mut Cursor) -> Result<Timestamp, ReadFailure> {
     let negative = cursor.eat_byte(b'-');
+    if !negative {
+        cursor.eat_byte(b'+'); // moment reads a signed number
+    }
     let milliseconds = read_unix_digits(cursor, "unix milliseconds such as 1736949600000")?;
     let sign = if negative { -1 } else { 1 };
     Timestamp::from_millisecond(sign * milliseconds)
