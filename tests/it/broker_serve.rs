@@ -121,11 +121,11 @@ async fn end_to_end(postgres: bool) -> TestResult {
         }
     })
     .await?;
-    assert_eq!(
-        jobs.iter().filter(|j| j.key.starts_with("Ticket:")).count(),
-        1,
-        "{jobs:#?}"
-    );
+    // The hundred sends share one open job; on a slow machine a late send can arrive after
+    // that job is done and open a second, which finds the correlation and creates nothing
+    // (the work order count above). Intake's own test pins one job for one open key.
+    let ticket_jobs = jobs.iter().filter(|j| j.key.starts_with("Ticket:")).count();
+    assert!(ticket_jobs >= 1, "{jobs:#?}");
     let deliveries = rig.fieldnation.deliveries();
     assert!(
         deliveries
