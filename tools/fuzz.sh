@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 seconds=${1:-60}
 shift || true
-all=(program soap events formatter jsonnet autotask_webhook fieldnation_signature)
+all=(program soap events formatter jsonnet autotask_webhook fieldnation_signature broker_intake)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 sanitizer=${FUZZ_SANITIZER:-none}
@@ -84,6 +84,15 @@ seed_target() {
         ;;
     fieldnation_signature)
         seed_text fieldnation_signature signed $'secret\n{"event":"workorder.status.approved","workorder_id":1}\nsha256=00ff'
+        ;;
+    broker_intake)
+        seed_text broker_intake callback '{"Action":"Create","Guid":"6a1c0e8e-1b9b-4b5e-9d0e-3c3a1f0c2b11","EntityType":"Ticket","Id":9137,"Fields":{},"EventTime":"2026-11-30T14:02:11.223Z","SequenceNumber":1,"PersonID":29682885}'
+        seed_text broker_intake minimal '{"ticketId":"9137","entityType":"Ticket","action":"create"}'
+        # Field Nation's deliveries: the X-FN-Delivery-Id line, then a demo event's body.
+        for event in mappings/fixtures/events/*.json; do
+            seed_text broker_intake "delivery-$(basename "$event")" \
+                "9b2f4c1e-0d7a-4e55-8a43-1f2e3d4c5b6a:1"$'\n'"$(cat "$event")"
+        done
         ;;
     esac
     seed "$target" '*' "tests/fuzz_regressions/$target"

@@ -23,7 +23,7 @@ pub const TARGETS: &[(&str, Property)] = &[
     ("jsonnet", jsonnet),
     ("autotask_webhook", autotask_webhook),
     ("fieldnation_signature", fieldnation_signature),
-    // The broker's intake parsers join here, one function each, when they land.
+    ("broker_intake", broker_intake),
 ];
 
 /// The shipped mappings, the sources of the demo records and the demo events.
@@ -358,4 +358,55 @@ fn split3(data: &[u8]) -> (&[u8], &[u8], &str) {
         .next()
         .map_or("", |h| std::str::from_utf8(h).unwrap_or(""));
     (secret, body, header)
+}
+
+/// The broker's intake hooks as they read a notice into a job, and the worker as it reads the
+/// job back. The whole input is an Autotask hook body: a notice makes one dispatch job per
+/// shipped mapping of its entity. Its first line is also Field Nation's `X-FN-Delivery-Id` and
+/// the rest the hook's body: a JSON body makes an event job keyed by the delivery's uuid. Either
+/// job's payload reads back to the same request, with the same event name, work order and time.
+pub fn broker_intake(data: &[u8]) {
+    use fieldmap::autotask_client::webhook;
+    use fieldmap::broker::{DispatchRequest, EventDelivery};
+    if let Ok(notice) = webhook::parse(data) {
+        for program in shipped_programs() {
+            for mapping in program.mappings() {
+                if !mapping.source().eq_ignore_ascii_case(&notice.entity_type) {
+                    continue;
+                }
+                let request = DispatchRequest::new(mapping.name(), mapping.source(), notice.id);
+                let job = request.job();
+                assert_eq!(DispatchRequest::parse(&job.payload).as_ref(), Ok(&request));
+            }
+        }
+    }
+    let mut lines = data.splitn(2, |b| *b == b'\n');
+    let header = lines.next().unwrap_or_default();
+    let body = lines.next().unwrap_or_default();
+    // What `HeaderValue::to_str` accepts: visible ASCII, spaces and tabs.
+    if !header
+        .iter()
+        .all(|b| (b' '..=b'~').contains(b) || *b == b'\t')
+    {
+        return;
+    }
+    let header = std::str::from_utf8(header).expect("ASCII");
+    let delivery = header.split(':').next().unwrap_or(header).trim();
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return;
+    };
+    if delivery.is_empty() {
+        return;
+    }
+    let event = EventDelivery::new(delivery, json);
+    let job = event.job();
+    assert_eq!(job.key, delivery);
+    let read = EventDelivery::parse(&job.payload)
+        .unwrap_or_else(|e| panic!("the worker cannot read what intake wrote: {e}"));
+    assert_eq!(read, event, "the payload read back differs");
+    assert_eq!(
+        (read.name(), read.work_order_id(), read.timestamp()),
+        (event.name(), event.work_order_id(), event.timestamp())
+    );
+    assert!(!read.note_marker().is_empty() && !read.note_line().is_empty());
 }

@@ -180,7 +180,8 @@ fn precheck(name: &str, args: &[Option<Thunk<Val>>]) -> JResult<()> {
             if let (Some(from), Some(to)) = (number(0)?, number(1)?)
                 && to - from >= MAX_ARRAY as f64
             {
-                return Err(too_many((to - from) as usize + 1));
+                // A span past usize saturates: the count in the message must not overflow.
+                return Err(too_many(((to - from) as usize).saturating_add(1)));
             }
         }
         "repeat" => {

@@ -69,4 +69,8 @@ fn the_shipped_files_hold_every_property() {
     properties::jsonnet(b"$.input.Title + ' / ' + $.input.Account.AccountName");
     properties::autotask_webhook(br#"{"ticketId":"9137","entityType":"Ticket","action":"create"}"#);
     properties::fieldnation_signature(b"secret\n{\"workorder_id\":1}\nsha256=00");
+    let mut delivery = b"9b2f4c1e-0d7a-4e55-8a43-1f2e3d4c5b6a:1\n".to_vec();
+    delivery.extend(std::fs::read(root.join("mappings/fixtures/events/approved.json")).unwrap());
+    properties::broker_intake(&delivery);
+    properties::broker_intake(br#"{"ticketId":"9137","entityType":"Ticket","action":"create"}"#);
 }

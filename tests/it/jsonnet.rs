@@ -358,6 +358,23 @@ fn blocks_that_would_exhaust_memory_or_the_stack_fail_their_rule() {
     );
 }
 
+/// Found by the `jsonnet` fuzz target: a range wider than `usize` overflowed while the bound
+/// counted its elements, and the block failed as an engine panic instead of at the bound.
+#[test]
+fn a_range_wider_than_any_count_fails_at_the_array_bound() {
+    for code in ["std.range(0, 1e20)", "std.range(-1e300, 1e300)"] {
+        match eval(code, json!({})) {
+            Err(JsonnetError::Limit(message)) => {
+                assert!(
+                    message.contains("elements is longer than 1000000"),
+                    "{message}"
+                );
+            }
+            other => panic!("{code}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn a_block_result_that_does_not_fit_its_field_is_an_issue() {
     let (schemas, records) = demo();
