@@ -313,7 +313,7 @@ pub fn jsonnet(data: &[u8]) {
 /// Autotask's webhook body: a notice with a positive id and an entity name, or an error; and
 /// `X-Hook-Signature` accepts exactly its own signature of the body.
 pub fn autotask_webhook(data: &[u8]) {
-    use fieldmap::autotask_client::webhook;
+    use fieldmap::autotask::webhook;
     if let Ok(notice) = webhook::parse(data) {
         assert!(notice.id > 0, "{notice:?}");
         assert!(!notice.entity_type.trim().is_empty(), "{notice:?}");
@@ -366,7 +366,7 @@ fn split3(data: &[u8]) -> (&[u8], &[u8], &str) {
 /// the rest the hook's body: a JSON body makes an event job keyed by the delivery's uuid. Either
 /// job's payload reads back to the same request, with the same event name, work order and time.
 pub fn broker_intake(data: &[u8]) {
-    use fieldmap::autotask_client::webhook;
+    use fieldmap::autotask::webhook;
     use fieldmap::broker::{DispatchRequest, EventDelivery};
     if let Ok(notice) = webhook::parse(data) {
         for program in shipped_programs() {

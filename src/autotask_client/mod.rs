@@ -47,7 +47,6 @@ mod threshold_gate;
 mod ticket_changes;
 mod transport;
 mod ttl_cache;
-pub mod webhook;
 mod write;
 mod zone_info;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fieldmap::Schemas;
 use fieldmap::autotask::simulator::{self as at_sim, HookConfig, HookSubscription};
-use fieldmap::autotask_client::webhook::{self, HookAction, HookCallback, SIGNATURE_HEADER};
+use fieldmap::autotask::webhook::{self, HookAction, HookCallback, SIGNATURE_HEADER};
 use fieldmap::autotask_client::{self, AutotaskClient, FieldEdit};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -25,7 +25,7 @@ use fieldmap::fieldnation::simulator as fn_sim;
 use fieldmap::schema::Schemas;
 use serde_json::Value;
 
-use fieldmap::autotask_client::webhook;
+use fieldmap::autotask::webhook;
 
 use super::broker_intake::{BoxError, FN_SECRET, HOOK_KEY, HOOK_TOKEN, TestResult, callback};
 use super::broker_process::{

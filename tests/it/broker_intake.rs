@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use fieldmap::autotask::simulator as at_sim;
-use fieldmap::autotask_client::webhook;
+use fieldmap::autotask::webhook;
 use fieldmap::broker::store::{JobFilter, Store};
 use fieldmap::broker::{BrokerConfig, RunningBroker, Server};
 use fieldmap::fieldnation::signature;

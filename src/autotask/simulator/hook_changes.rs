@@ -9,7 +9,7 @@ use super::datastore::StoredEntity;
 use super::hook_config::HookSubscription;
 use super::metadata::{Metadata, field_slot_ignoring_case, udf_slot_ignoring_case};
 use super::wire_value::format_value;
-use crate::autotask_client::webhook::HookAction;
+use crate::autotask::webhook::HookAction;
 
 /// The action and `Fields` of the callback a write of `new` (over `old`, for an update) sends,
 /// or `None` when it sends none.

@@ -1,5 +1,5 @@
 //! Webhook callbacks as Autotask posts them: the callback JSON, `X-Hook-Signature` over the raw
-//! body (both from [`crate::autotask_client::webhook`], which the broker reads them with), one
+//! body (both from [`crate::autotask::webhook`], which the broker reads them with), one
 //! `SequenceNumber` higher than the last. Any answer but 2xx, a time-out or a connection error
 //! is retried on the configured schedule.
 //!
@@ -16,7 +16,7 @@ use serde_json::{Map, Value as Json};
 use tokio::sync::{mpsc, watch};
 
 use super::hook_config::HookConfig;
-use crate::autotask_client::webhook::{HookAction, HookCallback, SIGNATURE_HEADER, sign};
+use crate::autotask::webhook::{HookAction, HookCallback, SIGNATURE_HEADER, sign};
 
 /// One delivery attempt (or a callback dropped before any).
 #[derive(Debug, Clone, PartialEq, Eq)]

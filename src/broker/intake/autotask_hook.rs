@@ -1,7 +1,7 @@
 //! `POST /hooks/autotask/{token}`: Autotask says a record changed. The token in the path is
 //! compared in constant time; when a signature key is configured, `X-Hook-Signature` must be
 //! the HMAC-SHA1 of the raw body. The body only names the record (callback or minimal form,
-//! [`crate::autotask_client::webhook`]); a dispatch job is enqueued for each mapping whose
+//! [`crate::autotask::webhook`]); a dispatch job is enqueued for each mapping whose
 //! source is that entity, and the worker fetches the record fresh.
 
 use std::net::SocketAddr;
@@ -16,7 +16,7 @@ use super::super::job_payload::DispatchRequest;
 use super::super::secrets::constant_time_eq;
 use super::problem::json_reply;
 use super::{Intake, Problem};
-use crate::autotask_client::webhook::{self, HookAction};
+use crate::autotask::webhook::{self, HookAction};
 
 pub(super) async fn handle(
     State(intake): State<Intake>,
