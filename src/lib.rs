@@ -23,46 +23,41 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[doc(hidden)]
-pub mod autotask;
-#[cfg(feature = "client")]
-#[doc(hidden)]
-pub mod autotask_client;
-#[cfg(feature = "broker")]
-#[doc(hidden)]
-pub mod broker;
-#[doc(hidden)]
-pub mod check;
-#[doc(hidden)]
-pub mod diagnostics;
-#[cfg(any(feature = "client", feature = "sim"))]
-#[doc(hidden)]
-pub mod fieldnation;
-#[doc(hidden)]
-pub mod files;
-#[doc(hidden)]
-pub mod ir;
-#[doc(hidden)]
-pub mod jsonnet;
-#[doc(hidden)]
-pub mod lint;
-#[cfg(feature = "client")]
-#[doc(hidden)]
-pub mod redaction;
-#[doc(hidden)]
-pub mod runtime;
-#[doc(hidden)]
-pub mod schema;
-#[doc(hidden)]
-pub mod stdlib;
-#[doc(hidden)]
-pub mod syntax;
-#[doc(hidden)]
-pub mod testing;
-#[doc(hidden)]
-pub mod time;
-#[doc(hidden)]
-pub mod value;
+/// Declares the layer modules: public and hidden from the documentation, or private under
+/// `--cfg fieldmap_api_check`, where `missing_docs` then sees exactly what the root exports
+/// (rustc skips items inside `doc(hidden)` modules). CI builds the library that way.
+macro_rules! layers {
+    ($($(#[$attr:meta])* $name:ident;)*) => {$(
+        $(#[$attr])*
+        #[cfg(not(fieldmap_api_check))]
+        #[doc(hidden)]
+        pub mod $name;
+        $(#[$attr])*
+        #[cfg(fieldmap_api_check)]
+        mod $name;
+    )*};
+}
+
+layers! {
+    autotask;
+    #[cfg(feature = "client")] autotask_client;
+    #[cfg(feature = "broker")] broker;
+    check;
+    diagnostics;
+    #[cfg(any(feature = "client", feature = "sim"))] fieldnation;
+    files;
+    ir;
+    jsonnet;
+    lint;
+    #[cfg(feature = "client")] redaction;
+    runtime;
+    schema;
+    stdlib;
+    syntax;
+    testing;
+    time;
+    value;
+}
 
 pub use autotask::{LoadError, LoadReport, load_query_response};
 #[doc(hidden)]

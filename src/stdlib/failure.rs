@@ -67,7 +67,12 @@ pub enum Failure {
         "{value} is not a value of {picklist} in the tenant snapshot; the tenant has changed \
          since it was pulled (`fieldmap schema pull` updates it)"
     )]
-    UnknownPicklistValue { picklist: String, value: String },
+    UnknownPicklistValue {
+        /// The picklist, as `Entity.Field`.
+        picklist: String,
+        /// The id the record carried.
+        value: String,
+    },
 }
 
 impl From<TimeError> for Failure {
