@@ -733,14 +733,14 @@ mod demo {
              <QueueID xsi:type=\"xsd:int\">29683497</QueueID><Status xsi:type=\"xsd:int\">{}</Status>\
              <TicketNumber xsi:type=\"xsd:string\">T2025{month:02}{day:02}.{:04}</TicketNumber>\
              <Title xsi:type=\"xsd:string\">Site visit #{i} – POS &amp; network check</Title></Entity>",
-            if i % 3 == 0 { "No" } else { "Yes" },
-            if i % 4 == 0 {
+            if i.is_multiple_of(3) { "No" } else { "Yes" },
+            if i.is_multiple_of(4) {
                 String::new()
             } else {
                 format!("<Value>Badge at reception, desk {}</Value>", i % 40)
             },
             29_000_000 + i % 200,
-            if i % 5 == 0 {
+            if i.is_multiple_of(5) {
                 String::new()
             } else {
                 format!(
@@ -749,7 +749,7 @@ mod demo {
                 )
             },
             29_682_000 + i % 10,
-            if i % 7 == 0 {
+            if i.is_multiple_of(7) {
                 String::new()
             } else {
                 format!(

@@ -554,11 +554,10 @@ fn overlapping<'s>(
             .get_key_value("custom_fields")
             .or_else(|| starting("custom_fields."));
     }
-    if shown == "custom_fields" || shown.starts_with("custom_fields.") {
-        if let Some(found) = starting("custom_fields[") {
+    if (shown == "custom_fields" || shown.starts_with("custom_fields."))
+        && let Some(found) = starting("custom_fields[") {
             return Some(found);
         }
-    }
     // A target that holds this one ends where one of its steps begins.
     let holder = shown
         .char_indices()

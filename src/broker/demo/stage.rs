@@ -234,11 +234,10 @@ idle_interval_ms = 100
         if keep {
             return Some(self.dir);
         }
-        if self.postgres {
-            if let Err(e) = store.drop_schema().await {
+        if self.postgres
+            && let Err(e) = store.drop_schema().await {
                 tracing::warn!(error = %e, "the demo's schema was not dropped");
             }
-        }
         drop(store);
         let _ = std::fs::remove_dir_all(&self.dir);
         None

@@ -170,8 +170,8 @@ impl<'s> Watch<'s> {
         match job.state {
             JobState::Queued | JobState::Leased => {
                 let mut news = false;
-                if let Some(error) = &job.last_error {
-                    if self.retried.insert((job.id, job.attempts)) {
+                if let Some(error) = &job.last_error
+                    && self.retried.insert((job.id, job.attempts)) {
                         news = true;
                         let subject = self.job_subject(&job);
                         timeline.note(
@@ -179,7 +179,6 @@ impl<'s> Watch<'s> {
                             format!("broker: job #{} will be retried: {error}", job.id),
                         );
                     }
-                }
                 Ok((news, true))
             }
             JobState::Done | JobState::Dead => {
@@ -238,11 +237,10 @@ impl<'s> Watch<'s> {
                     .correlation(&request.entity, request.id, &request.mapping)
                     .await
                     .map_err(|e| format!("the store: {e}"))?;
-                if let Some(c) = &correlation {
-                    if let Ok(id) = u64::try_from(c.work_order_id) {
+                if let Some(c) = &correlation
+                    && let Ok(id) = u64::try_from(c.work_order_id) {
                         self.work_orders.insert(id, subject.clone());
                     }
-                }
                 match correlation {
                     Some(c) if self.announced.insert(c.work_order_id) => format!(
                         "broker: work order {} created in Field Nation (job #{}, {:?})",
