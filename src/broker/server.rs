@@ -22,7 +22,7 @@ use super::intake::Intake;
 use super::metrics::Metrics;
 use super::poller::poll_once;
 use super::secrets::{SecretError, SecretValues, Secrets};
-use super::store::{Options, Store, StoreError};
+use super::store::{Options, ServingLock, Store, StoreError};
 use crate::autotask_client::{self, AutotaskClient, Fetcher};
 use crate::fieldnation::client::{self as fn_client, FieldNationClient};
 use crate::ir::Program;
@@ -355,6 +355,7 @@ impl Server {
     /// The listen address cannot be bound.
     pub async fn start(self) -> Result<RunningBroker, ServeError> {
         let shared = self.shared;
+        let serving = shared.store.serve_alone().await?;
         let listener = match self.listener {
             Some(listener) => listener,
             None => {
@@ -428,6 +429,7 @@ impl Server {
             http,
             workers,
             background,
+            _serving: serving,
         })
     }
 }
@@ -440,6 +442,8 @@ pub struct RunningBroker {
     http: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
+    /// Held while serving a SQLite file: no second broker serves it meanwhile.
+    _serving: Option<ServingLock>,
 }
 
 impl RunningBroker {

@@ -381,9 +381,11 @@ async fn the_serve_process_reloads_on_sighup_and_stops_on_sigterm() -> TestResul
 
     limited(async {
         let rig = Rig::start(Setup::default()).await?;
-        // The same configuration, but secrets only re-read on SIGHUP (within this test).
+        // The same configuration, but secrets only re-read on SIGHUP (within this test), and a
+        // store of its own: the rig's broker serves the other.
         let text = std::fs::read_to_string(&rig.config_path)?
-            .replace("check_interval_secs = 0.05", "check_interval_secs = 3600");
+            .replace("check_interval_secs = 0.05", "check_interval_secs = 3600")
+            .replace("sqlite:broker.db", "sqlite:process.db");
         let config = rig.dir.join("process.toml");
         std::fs::write(&config, text)?;
         let mut child = Command::new(env!("CARGO_BIN_EXE_fieldmap"))

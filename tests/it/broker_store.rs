@@ -101,7 +101,7 @@ impl Db {
 
     fn remove_files(&self) {
         if let Some(file) = &self.file {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", ".serving"] {
                 let mut path = file.clone().into_os_string();
                 path.push(suffix);
                 let _ = std::fs::remove_file(path);
@@ -181,6 +181,7 @@ on_both!(
     watermarks_per_mapping,
     migrations_applied_twice_change_nothing,
     concurrent_workers_take_each_job_once,
+    a_restarted_broker_takes_a_gone_processes_leases_at_once_on_sqlite_only,
 );
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -403,6 +404,43 @@ async fn leases_run_out_and_are_taken_again(db: &Db) {
     let again = store.lease("worker-d", &[], 10, MINUTE).await.unwrap();
     let keys: Vec<&str> = again.iter().map(|l| l.job.key.as_str()).collect();
     assert_eq!(keys, ["Ticket:1", "Ticket:2"], "b's extended lease holds");
+}
+
+async fn a_restarted_broker_takes_a_gone_processes_leases_at_once_on_sqlite_only(db: &Db) {
+    let store = &db.store;
+    for id in 1..=2 {
+        store.enqueue(dispatch(id)).await.unwrap();
+    }
+    let before = store.lease("killed", &[], 1, 10 * MINUTE).await.unwrap();
+    assert_eq!(before[0].job.key, "Ticket:1");
+
+    // The broker that comes up next: on SQLite it serves the file alone, so the killed
+    // process's lease is void; on PostgreSQL other brokers may be alive, so it holds.
+    let restarted = db.reopen().await;
+    let serving = restarted.serve_alone().await.unwrap();
+    let taken = restarted.lease("restarted", &[], 10, MINUTE).await.unwrap();
+    let keys: Vec<&str> = taken.iter().map(|l| l.job.key.as_str()).collect();
+    match store.backend() {
+        "sqlite" => {
+            let lock = serving.expect("a SQLite file is served alone");
+            assert_eq!(keys, ["Ticket:1", "Ticket:2"]);
+            assert_eq!(taken[0].job.attempts, 2);
+            // The killed process's lease can no longer finish the job.
+            assert!(matches!(
+                store.complete(before[0].lease, Vec::new()).await,
+                Err(StoreError::LeaseLost { .. })
+            ));
+            // While it serves, no other broker can.
+            let second = db.reopen().await.serve_alone().await.unwrap_err();
+            assert!(matches!(second, StoreError::Serving(_)), "{second}");
+            drop(lock);
+            assert!(db.reopen().await.serve_alone().await.unwrap().is_some());
+        }
+        _ => {
+            assert!(serving.is_none());
+            assert_eq!(keys, ["Ticket:2"]);
+        }
+    }
 }
 
 async fn a_stale_lease_cannot_finish_the_job(db: &Db) {
@@ -1078,7 +1116,7 @@ async fn store_urls() {
         store.latest_migration()
     );
     drop(store);
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", ".serving"] {
         let mut path = file.clone().into_os_string();
         path.push(suffix);
         let _ = std::fs::remove_file(path);

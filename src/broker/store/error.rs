@@ -31,6 +31,10 @@ pub enum StoreError {
     /// A stored value the store cannot read back (an unknown job state, say).
     #[error("stored data: {0}")]
     Data(String),
+    /// The serving lock of a SQLite store could not be taken: another broker holds it, or
+    /// its file cannot be opened.
+    #[error("serving lock {0}")]
+    Serving(String),
     /// The SQLite thread has stopped.
     #[error("the SQLite thread has stopped")]
     Closed,

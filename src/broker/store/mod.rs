@@ -30,6 +30,7 @@ mod job;
 mod migrations;
 mod pool;
 mod postgres;
+mod serving_lock;
 mod sql;
 mod sqlite;
 
@@ -45,6 +46,7 @@ pub use clock::Clock;
 pub use correlation::{Correlation, NewCorrelation};
 pub use effect::Effect;
 pub use error::{Result, StoreError};
+pub use serving_lock::ServingLock;
 pub use job::{
     Enqueued, Job, JobCount, JobError, JobFilter, JobKind, JobState, Lease, Leased, NewJob,
 };
@@ -231,6 +233,31 @@ impl Store {
         let id = delivery_id.to_string();
         on_backend!(self, |c| sqlite::insert_delivery(c, now, &id), |db| db
             .insert_delivery(now, &id))
+    }
+
+    /// Becomes the store's one serving broker. SQLite: takes the file's [`ServingLock`]
+    /// (refused while another broker holds it) and makes the jobs an earlier process leased
+    /// due now, since that process is gone; hold the lock while serving. PostgreSQL (shared by
+    /// several brokers) and in-memory SQLite: `None`, and leases run out as usual.
+    ///
+    /// # Errors
+    ///
+    /// Another broker serves the file; the lock file or the database failed.
+    pub async fn serve_alone(&self) -> Result<Option<ServingLock>> {
+        let Backend::Sqlite(db) = &self.backend else {
+            return Ok(None);
+        };
+        if db.path().as_os_str() == ":memory:" {
+            return Ok(None);
+        }
+        let lock = serving_lock::take(db.path())?;
+        let now = self.now();
+        db.call(move |c| {
+            c.execute(sql::RELEASE_LEASES, rusqlite::params![now])?;
+            Ok(())
+        })
+        .await?;
+        Ok(Some(lock))
     }
 
     /// Takes up to `max` due jobs (of `kinds`, or of any kind when empty) for `worker`, for

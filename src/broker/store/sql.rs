@@ -56,6 +56,10 @@ pub(crate) fn lease(kinds: &[JobKind], lock: &str) -> String {
     )
 }
 
+/// `$1` now. Every leased job due now: its lease's holder is known to be gone.
+pub(crate) const RELEASE_LEASES: &str = "UPDATE jobs SET lease_expires = $1, next_run = $1 \
+     WHERE state = 'leased' AND next_run > $1";
+
 /// `$1` id, `$2` token, `$3` now.
 pub(crate) const COMPLETE: &str = "UPDATE jobs SET state = 'done', lease_owner = NULL, \
      lease_expires = NULL, updated = $3 WHERE id = $1 AND lease_token = $2 AND state = 'leased'";
