@@ -74,6 +74,7 @@ codes! {
     UnknownNoteField = "FM0214", Error, "a ticket note has no field of that name";
     UnknownOutboundEntity = "FM0216", Error, "an outbound rule's `for` names no Autotask entity it can write to";
     WrongRecordName = "FM0217", Error, "an outbound rule names a record other than the one it writes";
+    UnusedLet = "FM0219", Warning, "a `let` binding is never used";
     UnknownFieldNationId = "FM0215", Error, "the Field Nation account has no type of work or custom field with that id";
 
     TypeMismatch = "FM0301", Error, "a value has the wrong type";
