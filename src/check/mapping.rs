@@ -32,6 +32,7 @@ impl<'a> Checker<'a> {
             match statement {
                 MappingStatement::Trigger(t) => {
                     let lowered = self.lower(&t.condition, &mut scope);
+                    self.check_dependent_picklists(&t.condition, source, None);
                     self.expect(
                         &lowered.ty,
                         &Type::Bool,

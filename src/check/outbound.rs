@@ -42,6 +42,7 @@ impl<'a> Checker<'a> {
         let mut scope = Scope::new(ScopeKind::Outbound, ticket);
         if let Some(condition) = &on.condition {
             let lowered = self.lower(condition, &mut scope);
+            self.check_dependent_picklists(condition, ticket, Some(&record));
             self.expect(
                 &lowered.ty,
                 &Type::Bool,

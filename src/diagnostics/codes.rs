@@ -91,6 +91,7 @@ codes! {
     InactivePicklistValue = "FM0402", Warning, "a picklist label refers to an inactive value";
     NotAPicklist = "FM0403", Error, "a table keyed by a field needs a picklist field";
     MissingTenantPicklist = "FM0404", Error, "the tenant snapshot lacks a picklist the mapping needs";
+    DependentPicklistMismatch = "FM0405", Error, "a condition requires a dependent picklist value (SubIssueType) under a parent (IssueType) it does not belong to";
 
     MissingDefault = "FM0501", Error, "a table or match has no default arm `_`";
     DuplicateKey = "FM0502", Error, "a table or match lists the same key twice";
