@@ -17,6 +17,7 @@ mod positive;
 mod schedule;
 mod table;
 mod target;
+mod text_length;
 
 use std::collections::HashMap;
 use std::sync::Arc;

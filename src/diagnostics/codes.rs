@@ -86,6 +86,7 @@ codes! {
     MissingSubject = "FM0307", Error, "a match or ranges block has no value to work on";
     BadRegex = "FM0308", Error, "a regular expression is not valid";
     NotPositive = "FM0309", Error, "a number Field Nation requires above zero is not";
+    TextTooLong = "FM0310", Error, "constant text is longer than the field it is written to holds";
 
     UnknownPicklistLabel = "FM0401", Error, "a string is not a label of the picklist it is compared with";
     InactivePicklistValue = "FM0402", Warning, "a picklist label refers to an inactive value";
