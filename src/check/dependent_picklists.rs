@@ -63,8 +63,11 @@ impl<'a> Checker<'a> {
                     let under_label = parents
                         .by_value(under)
                         .map_or_else(|| under.to_string(), |e| format!("{:?}", e.label));
-                    let required_labels: Vec<String> =
-                        parent.labels.iter().map(|(l, _)| format!("{l:?}")).collect();
+                    let required_labels: Vec<String> = parent
+                        .labels
+                        .iter()
+                        .map(|(l, _)| format!("{l:?}"))
+                        .collect();
                     let first_parent = parent.labels.first().map(|(_, s)| *s);
                     let mut d = Diagnostic::new(
                         Code::DependentPicklistMismatch,

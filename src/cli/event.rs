@@ -38,7 +38,9 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn execute(args: &Args) -> Result<u8, UsageError> {
-    let schemas = super::tenant_choice::choose(args.schema.as_deref(), super::tenant_choice::Demo::Quiet)?.schemas;
+    let schemas =
+        super::tenant_choice::choose(args.schema.as_deref(), super::tenant_choice::Demo::Quiet)?
+            .schemas;
     let Some(program) = inputs::compile(&args.mapping, schemas.clone())? else {
         return Ok(EXIT_FINDINGS);
     };

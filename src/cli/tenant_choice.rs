@@ -39,7 +39,10 @@ pub enum Demo {
 /// Picks the snapshot and prints which one on stderr.
 pub fn choose(flag: Option<&Path>, demo: Demo) -> Result<ChosenTenant, UsageError> {
     let (path, source) = match flag {
-        Some(path) => (Some(path.to_path_buf()), format!("{} (--schema)", path.display())),
+        Some(path) => (
+            Some(path.to_path_buf()),
+            format!("{} (--schema)", path.display()),
+        ),
         None => from_config(Path::new(CONFIG_FILE))?,
     };
     let schemas = inputs::schemas(path.as_deref())?;
@@ -60,8 +63,8 @@ fn from_config(config: &Path) -> Result<(Option<PathBuf>, String), UsageError> {
         return Ok((None, format!("no --schema, no {CONFIG_FILE} here")));
     }
     let text = inputs::read(config)?;
-    let table: toml::Table = toml::from_str(&text)
-        .map_err(|e| UsageError(format!("{}: {e}", config.display())))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", config.display())))?;
     let named = table
         .get("mappings")
         .and_then(|m| m.get("tenant_snapshot"))

@@ -1099,7 +1099,10 @@ fn event_uses_the_snapshot_fieldmap_toml_names() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let demo = std::fs::read_to_string(root.join("stdlib/tenants/demo.json")).unwrap();
     let mut tenant: Value = serde_json::from_str(&demo).unwrap();
-    for status in tenant["picklists"]["Ticket"]["Status"].as_array_mut().unwrap() {
+    for status in tenant["picklists"]["Ticket"]["Status"]
+        .as_array_mut()
+        .unwrap()
+    {
         if status["label"] == "Assigned to Field Tech" {
             status["value"] = serde_json::json!(555);
         }

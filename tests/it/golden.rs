@@ -128,7 +128,8 @@ fn parse_directives(source: &str) -> Result<Directives, String> {
             "event" => {
                 let mut parts = value.split_whitespace();
                 let name = parts.next().ok_or("`event` names no event file")?;
-                let expected = "`event`: expected `<name> <record>=<id>` (ticket, task or service_call)";
+                let expected =
+                    "`event`: expected `<name> <record>=<id>` (ticket, task or service_call)";
                 let (record, id) = parts
                     .next()
                     .and_then(|t| t.split_once('='))

@@ -118,7 +118,9 @@ async fn pull_check_run_and_poll_against_the_simulator() {
         "{calls}"
     );
     assert!(
-        calls.contains("warning: tenant snapshot: the bundled demo tenant (no --schema, no fieldmap.toml here)"),
+        calls.contains(
+            "warning: tenant snapshot: the bundled demo tenant (no --schema, no fieldmap.toml here)"
+        ),
         "{calls}"
     );
     assert!(!calls.contains("does not match"), "{calls}");
