@@ -306,27 +306,26 @@ pub(crate) fn apply_event(
                         span: Some(note.span),
                     })
                 }
-                (Ok(title), Ok(description))
-                    if let Some(problem) =
-                        note_too_long(program, notes.entity, &title, &description) =>
-                {
-                    changes.issues.push(Issue {
-                        message: format!("{what}: {problem}; no note is created"),
-                        kind: IssueKind::Failed { reason: problem },
-                        severity: Severity::Error,
-                        target: Some("note".into()),
-                        span: Some(note.span),
-                    })
+                (Ok(title), Ok(description)) => {
+                    match note_too_long(program, notes.entity, &title, &description) {
+                        Some(problem) => changes.issues.push(Issue {
+                            message: format!("{what}: {problem}; no note is created"),
+                            kind: IssueKind::Failed { reason: problem },
+                            severity: Severity::Error,
+                            target: Some("note".into()),
+                            span: Some(note.span),
+                        }),
+                        None => changes.notes.push(NewNote {
+                            entity: notes.entity,
+                            parent_field: notes.parent_field,
+                            record_id: record.id,
+                            title,
+                            description,
+                            note_type: note.note_type,
+                            publish: note.publish,
+                        }),
+                    }
                 }
-                (Ok(title), Ok(description)) => changes.notes.push(NewNote {
-                    entity: notes.entity,
-                    parent_field: notes.parent_field,
-                    record_id: record.id,
-                    title,
-                    description,
-                    note_type: note.note_type,
-                    publish: note.publish,
-                }),
                 (Err(failure), _) | (_, Err(failure)) => changes.issues.push(Issue {
                     message: format!("{what}: {failure}"),
                     kind: IssueKind::of_failure(&failure.reason),
