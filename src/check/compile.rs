@@ -10,8 +10,8 @@ use crate::syntax;
 /// Why a file did not compile: every diagnostic, errors and warnings.
 #[derive(Debug)]
 pub struct CompileFailure {
-    /// Errors and warnings, at least one error. A syntax error comes alone: checking needs a
-    /// file that parses.
+    /// Errors and warnings, at least one error. Syntax errors (one per top-level item at
+    /// most) come without the checker's findings: checking needs a file that parses.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -42,9 +42,7 @@ pub fn compile_with_warnings(
     source: &str,
     schemas: Arc<Schemas>,
 ) -> Result<Compiled, CompileFailure> {
-    let file = syntax::parse(source).map_err(|d| CompileFailure {
-        diagnostics: vec![d],
-    })?;
+    let file = syntax::parse_all(source).map_err(|diagnostics| CompileFailure { diagnostics })?;
     let checked = super::check(&file, schemas);
     if checked.has_errors {
         return Err(CompileFailure {

@@ -32,6 +32,7 @@ impl<'a> Checker<'a> {
             match statement {
                 MappingStatement::Trigger(t) => {
                     let lowered = self.lower(&t.condition, &mut scope);
+                    self.check_dependent_picklists(&t.condition, source, None);
                     self.expect(
                         &lowered.ty,
                         &Type::Bool,
@@ -121,6 +122,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        self.unused_lets(&scope);
         if !seen.contains_key("title") {
             self.report(
                 Diagnostic::new(Code::MissingTitle, m.name.span, format!("mapping {:?} never sets the work order's title", m.name.value))
@@ -264,7 +266,26 @@ impl<'a> Checker<'a> {
             expr: lowered.expr,
             ty: lowered.ty,
             reads,
+            used: false,
         });
+    }
+
+    /// A binding nothing names is usually a rule that was meant to use it and does not.
+    fn unused_lets(&mut self, scope: &Scope<'a>) {
+        for binding in scope.lets.iter().filter(|b| !b.used) {
+            let name = &binding.name;
+            self.report(
+                Diagnostic::new(
+                    Code::UnusedLet,
+                    binding.span,
+                    format!("`{name}` is bound but never used"),
+                )
+                .with_label("bound here")
+                .with_help(format!(
+                    "use it in a trigger or rule after it (`… = {name}`), or delete the `let`"
+                )),
+            );
+        }
     }
 
     /// Checks a constant against a Field Nation enum now; a computed value is checked at run time.

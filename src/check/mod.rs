@@ -3,6 +3,7 @@
 //! stop the walk; each becomes a diagnostic and the walk goes on with `Type::Any`.
 
 mod compile;
+mod dependent_picklists;
 mod event_words;
 mod expr;
 mod fieldnation_ids;
@@ -16,6 +17,7 @@ mod positive;
 mod schedule;
 mod table;
 mod target;
+mod text_length;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -42,6 +42,7 @@ impl<'a> Checker<'a> {
         let mut scope = Scope::new(ScopeKind::Outbound, ticket);
         if let Some(condition) = &on.condition {
             let lowered = self.lower(condition, &mut scope);
+            self.check_dependent_picklists(condition, ticket, Some(&record));
             self.expect(
                 &lowered.ty,
                 &Type::Bool,
@@ -274,6 +275,8 @@ impl<'a> Checker<'a> {
                     }
                     None => self.typed_write(f.ty, value, value_span)?,
                 };
+                let shown = format!("{}.{}", ticket.name, f.name);
+                self.check_constant_length(&expr, f.length, &shown, value_span);
                 Some(TicketSet {
                     field: f.name.clone(),
                     udf: false,
@@ -328,7 +331,7 @@ impl<'a> Checker<'a> {
                     );
                     return None;
                 }
-                let (name, ty) = (udf.name.clone(), udf.ty);
+                let (name, ty, length) = (udf.name.clone(), udf.ty, udf.length);
                 let expr = match &udf.picklist {
                     Some(list) => {
                         let p = self
@@ -338,6 +341,8 @@ impl<'a> Checker<'a> {
                     }
                     None => self.typed_write(ty, value, value_span)?,
                 };
+                let shown = format!("{} UDF {name:?}", ticket.name);
+                self.check_constant_length(&expr, length, &shown, value_span);
                 Some(TicketSet {
                     field: name,
                     udf: true,
@@ -431,6 +436,17 @@ impl<'a> Checker<'a> {
                         self.mismatch(field.value.span, "text", &lowered.ty, None);
                     }
                     let text = self.as_text(lowered);
+                    let (at, shown) = match field.name.name.as_str() {
+                        "title" => ("Title", format!("{entity}.Title")),
+                        _ => ("Description", format!("{entity}.Description")),
+                    };
+                    let length = self
+                        .schemas
+                        .autotask
+                        .entity(entity)
+                        .and_then(|e| e.field(at))
+                        .and_then(|f| f.length);
+                    self.check_constant_length(&text, length, &shown, field.value.span);
                     if field.name.name == "title" {
                         title = Some(text);
                     } else {

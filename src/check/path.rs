@@ -33,6 +33,8 @@ pub(super) struct LetValue {
     pub ty: Type,
     /// The paths it reads, added to the provenance of each rule that uses it.
     pub reads: Vec<String>,
+    /// Whether a trigger, rule or later binding names it.
+    pub used: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +129,9 @@ impl<'a> Checker<'a> {
             return (Expr::null(), Type::Any);
         };
         if let [PathSegment::Field(name)] = path.segments.as_slice()
-            && let Some(bound) = scope.lets.iter().find(|l| l.name == name.name)
+            && let Some(bound) = scope.lets.iter_mut().find(|l| l.name == name.name)
         {
+            bound.used = true;
             let (expr, ty) = (bound.expr.clone(), bound.ty.clone());
             let reads = bound.reads.clone();
             scope.reads.extend(reads);

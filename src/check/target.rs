@@ -202,14 +202,19 @@ impl<'a> Checker<'a> {
         }
         let (expected, help) = match (node_ty, ty) {
             (NodeType::Object | NodeType::Array, _) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::NotAValueTarget,
-                        target_span,
-                        format!("`{shown}` is {}, not a single value", article(node_ty)),
-                    )
-                    .with_label("assign its fields instead"),
-                );
+                let mut d = Diagnostic::new(
+                    Code::NotAValueTarget,
+                    target_span,
+                    format!("`{shown}` is {}, not a single value", article(node_ty)),
+                )
+                .with_label("assign its fields instead");
+                if shown == "schedule.time_zone" {
+                    // The one object people write a zone name to; its id is not derivable.
+                    d = d.with_note(
+                        "Field Nation takes `schedule.time_zone.id`, its own zone number; the numbers are not published, so a zone name cannot be turned into one (docs/language.md, Time)",
+                    );
+                }
+                self.report(d);
                 return None;
             }
             (NodeType::String, Type::DateTime) => (

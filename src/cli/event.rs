@@ -27,7 +27,8 @@ pub struct Args {
     /// The clock for `now()`.
     #[arg(long)]
     now: Option<String>,
-    /// A tenant snapshot to compile against instead of the demo tenant.
+    /// A tenant snapshot to compile against [default: fieldmap.toml's tenant_snapshot, else
+    /// the demo tenant].
     #[arg(long)]
     schema: Option<PathBuf>,
 }
@@ -37,7 +38,9 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn execute(args: &Args) -> Result<u8, UsageError> {
-    let schemas = inputs::schemas(args.schema.as_deref())?;
+    let schemas =
+        super::tenant_choice::choose(args.schema.as_deref(), super::tenant_choice::Demo::Quiet)?
+            .schemas;
     let Some(program) = inputs::compile(&args.mapping, schemas.clone())? else {
         return Ok(EXIT_FINDINGS);
     };

@@ -8,6 +8,7 @@ use fieldmap::autotask_client::{Fetched, Fetcher};
 
 use super::connection::{ConnectionArgs, print_calls, runtime};
 use super::inputs;
+use super::tenant_choice;
 use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
 
 /// What `run` passes on when it was given `--ticket-id`.
@@ -24,8 +25,8 @@ pub struct LiveRun<'a> {
 
 /// Fetches, evaluates and prints; the exit code as `run` has it.
 pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
-    let schemas = inputs::schemas(live.schema)?;
-    let Some(program) = inputs::compile(live.mapping, schemas)? else {
+    let tenant = tenant_choice::choose(live.schema, tenant_choice::Demo::Warn)?;
+    let Some(program) = inputs::compile(live.mapping, tenant.schemas.clone())? else {
         return Ok(EXIT_FINDINGS);
     };
     let index = match live.mapping_name {
@@ -50,7 +51,15 @@ pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
 
     let client = live.connection.client()?;
     let fetcher = Fetcher::new(client.clone(), program.schemas().clone());
-    let fetched = runtime()?.block_on(fetcher.fetch(mapping.plan(), live.source_id));
+    let runtime = runtime()?;
+    let fetched = runtime.block_on(fetcher.fetch(mapping.plan(), live.source_id));
+    if fetched.is_ok() {
+        runtime.block_on(tenant_choice::compare_with_server(
+            &client,
+            &tenant,
+            mapping.source(),
+        ));
+    }
     print_calls(client.call_log());
     let fetched = fetched.map_err(|e| UsageError(e.to_string()))?;
     print_fetch_notes(&fetched);

@@ -22,6 +22,7 @@ mod run;
 mod schema_pull;
 mod serve;
 mod sim;
+mod tenant_choice;
 mod test;
 
 use std::process::ExitCode;

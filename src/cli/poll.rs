@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::connection::{ConnectionArgs, print_calls, runtime};
 use super::inputs;
+use super::tenant_choice;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -26,7 +27,8 @@ pub struct Args {
     /// Poll only the mapping with this name [default: every mapping in the file].
     #[arg(long = "mapping-name")]
     mapping_name: Option<String>,
-    /// A tenant snapshot to compile against instead of the demo tenant.
+    /// A tenant snapshot to compile against [default: fieldmap.toml's tenant_snapshot, else
+    /// the demo tenant, with a warning].
     #[arg(long)]
     schema: Option<PathBuf>,
     /// The clock for `now()` in triggers.
@@ -46,8 +48,8 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn execute(args: &Args) -> Result<u8, UsageError> {
-    let schemas = inputs::schemas(args.schema.as_deref())?;
-    let Some(program) = inputs::compile(&args.mapping, schemas)? else {
+    let tenant = tenant_choice::choose(args.schema.as_deref(), tenant_choice::Demo::Warn)?;
+    let Some(program) = inputs::compile(&args.mapping, tenant.schemas.clone())? else {
         return Ok(EXIT_FINDINGS);
     };
     let ctx = inputs::context(args.now.as_deref())?;
@@ -74,6 +76,14 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         let mut polls = Vec::new();
         for index in &selected {
             polls.push(poll_mapping(&client, &program, *index, &ctx).await?);
+        }
+        let mut sources: Vec<&str> = selected
+            .iter()
+            .map(|i| program.mappings()[*i].source())
+            .collect();
+        sources.dedup();
+        for source in sources {
+            tenant_choice::compare_with_server(&client, &tenant, source).await;
         }
         Ok::<_, fieldmap::autotask_client::ClientError>(polls)
     });

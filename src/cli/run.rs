@@ -33,7 +33,8 @@ pub struct Args {
     /// The clock for `now()`: Autotask wall-clock (`2025-01-15T09:00:00`) or an instant with offset.
     #[arg(long)]
     now: Option<String>,
-    /// A tenant snapshot to compile against instead of the demo tenant.
+    /// A tenant snapshot to compile against instead of the demo tenant (with --ticket-id, the
+    /// default is fieldmap.toml's tenant_snapshot, else the demo tenant with a warning).
     #[arg(long)]
     schema: Option<PathBuf>,
     /// How to reach Autotask, for --ticket-id.

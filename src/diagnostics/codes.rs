@@ -74,6 +74,7 @@ codes! {
     UnknownNoteField = "FM0214", Error, "a ticket note has no field of that name";
     UnknownOutboundEntity = "FM0216", Error, "an outbound rule's `for` names no Autotask entity it can write to";
     WrongRecordName = "FM0217", Error, "an outbound rule names a record other than the one it writes";
+    UnusedLet = "FM0219", Warning, "a `let` binding is never used";
     UnknownFieldNationId = "FM0215", Error, "the Field Nation account has no type of work or custom field with that id";
 
     TypeMismatch = "FM0301", Error, "a value has the wrong type";
@@ -85,11 +86,13 @@ codes! {
     MissingSubject = "FM0307", Error, "a match or ranges block has no value to work on";
     BadRegex = "FM0308", Error, "a regular expression is not valid";
     NotPositive = "FM0309", Error, "a number Field Nation requires above zero is not";
+    TextTooLong = "FM0310", Error, "constant text is longer than the field it is written to holds";
 
     UnknownPicklistLabel = "FM0401", Error, "a string is not a label of the picklist it is compared with";
     InactivePicklistValue = "FM0402", Warning, "a picklist label refers to an inactive value";
     NotAPicklist = "FM0403", Error, "a table keyed by a field needs a picklist field";
     MissingTenantPicklist = "FM0404", Error, "the tenant snapshot lacks a picklist the mapping needs";
+    DependentPicklistMismatch = "FM0405", Error, "a condition requires a dependent picklist value (SubIssueType) under a parent (IssueType) it does not belong to";
 
     MissingDefault = "FM0501", Error, "a table or match has no default arm `_`";
     DuplicateKey = "FM0502", Error, "a table or match lists the same key twice";

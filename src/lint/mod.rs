@@ -16,9 +16,9 @@ use crate::schema::Schemas;
 
 /// All findings for one file, in source order, after the configuration is applied.
 pub fn lint(source: &str, schemas: Arc<Schemas>, config: &LintConfig) -> Vec<Diagnostic> {
-    let file = match crate::syntax::parse(source) {
+    let file = match crate::syntax::parse_all(source) {
         Ok(file) => file,
-        Err(d) => return vec![d],
+        Err(errors) => return errors,
     };
     let checked = crate::check::check(&file, schemas);
     let mut all = checked.diagnostics;

@@ -306,15 +306,26 @@ pub(crate) fn apply_event(
                         span: Some(note.span),
                     })
                 }
-                (Ok(title), Ok(description)) => changes.notes.push(NewNote {
-                    entity: notes.entity,
-                    parent_field: notes.parent_field,
-                    record_id: record.id,
-                    title,
-                    description,
-                    note_type: note.note_type,
-                    publish: note.publish,
-                }),
+                (Ok(title), Ok(description)) => {
+                    match note_too_long(program, notes.entity, &title, &description) {
+                        Some(problem) => changes.issues.push(Issue {
+                            message: format!("{what}: {problem}; no note is created"),
+                            kind: IssueKind::Failed { reason: problem },
+                            severity: Severity::Error,
+                            target: Some("note".into()),
+                            span: Some(note.span),
+                        }),
+                        None => changes.notes.push(NewNote {
+                            entity: notes.entity,
+                            parent_field: notes.parent_field,
+                            record_id: record.id,
+                            title,
+                            description,
+                            note_type: note.note_type,
+                            publish: note.publish,
+                        }),
+                    }
+                }
                 (Err(failure), _) | (_, Err(failure)) => changes.issues.push(Issue {
                     message: format!("{what}: {failure}"),
                     kind: IssueKind::of_failure(&failure.reason),
@@ -326,6 +337,26 @@ pub(crate) fn apply_event(
         }
     }
     Ok(changes)
+}
+
+/// A note's title or description longer than the note entity's field holds (TicketNote: 250
+/// and 32,000 characters): Autotask refuses the create, so the note is never cut silently.
+fn note_too_long(
+    program: &Program,
+    entity: &str,
+    title: &str,
+    description: &str,
+) -> Option<String> {
+    let fields = program.schemas.autotask.entity(entity)?;
+    [("Title", "title", title), ("Description", "description", description)]
+        .into_iter()
+        .find_map(|(field, what, text)| {
+            let max = fields.field(field)?.length? as usize;
+            let chars = text.chars().count();
+            (chars > max).then(|| {
+                format!("the {what} has {chars} characters, more than {entity}.{field}'s {max}; Autotask would reject the note")
+            })
+        })
 }
 
 /// Why a text template of an outbound rule cannot be written: a value it pastes from the

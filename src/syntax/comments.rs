@@ -42,6 +42,12 @@ pub fn unclosed_block(source: &str) -> Option<Span> {
     scan_all(source, usize::MAX).open_block
 }
 
+/// The byte offsets of the lines that begin in plain code: not inside a string, a comment, a
+/// `|||` block or a `${…}`. Only such a line can begin a top-level item.
+pub fn code_line_starts(source: &str) -> Vec<usize> {
+    scan_all(source, usize::MAX).code_line_starts
+}
+
 /// Where the code's brackets (`(`, `[`, `{` and `${`) first nest deeper than `max`. Brackets in
 /// strings, comments and `|||` blocks are text, and do not count.
 pub fn too_deep(source: &str, max: usize) -> Option<usize> {
@@ -53,6 +59,7 @@ struct Scan {
     unclosed: Option<Unclosed>,
     open_block: Option<Span>,
     too_deep: Option<usize>,
+    code_line_starts: Vec<usize>,
 }
 
 fn scan_all(source: &str, max_depth: usize) -> Scan {
@@ -74,9 +81,13 @@ fn scan_all(source: &str, max_depth: usize) -> Scan {
     // The first string that ran over a line break: when a quote is missing, every later string
     // pairs the wrong quotes, and the first string to swallow a line break is the likely culprit.
     let mut first_multiline: Option<usize> = None;
+    let mut code_line_starts = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let rest = &bytes[i..];
+        if (i == 0 || bytes[i - 1] == b'\n') && matches!(stack.last(), Some(Context::Code)) {
+            code_line_starts.push(i);
+        }
         match stack.last_mut() {
             Some(Context::String(_)) => match rest {
                 [b'\\', _, ..] => i += 2,
@@ -182,6 +193,7 @@ fn scan_all(source: &str, max_depth: usize) -> Scan {
         unclosed,
         open_block,
         too_deep,
+        code_line_starts,
     }
 }
 

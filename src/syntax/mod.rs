@@ -5,7 +5,8 @@ mod comments;
 mod depth;
 mod formatter;
 mod parser;
+mod recovery;
 
 pub use crate::diagnostics::Span;
 pub use formatter::{format, format_expr};
-pub use parser::{parse, parse_expr};
+pub use parser::{parse, parse_all, parse_expr};

@@ -22,12 +22,26 @@ const MAX_NESTING: usize = 64;
 /// Longest operator chain in one expression.
 const MAX_CHAIN: usize = 256;
 
-/// Parses a whole mapping file.
+/// Parses a whole mapping file; a file with syntax errors gives the first.
 pub fn parse(source: &str) -> Result<File, Diagnostic> {
-    check_nesting(source)?;
-    check_closed(source)?;
-    let mut pairs =
-        Grammar::parse(Rule::file, source).map_err(|e| with_open_block(syntax_error(e), source))?;
+    parse_all(source).map_err(|mut errors| errors.swap_remove(0))
+}
+
+/// Parses a whole mapping file; a file with syntax errors gives every item's first error, in
+/// the order of the file (never an empty list).
+pub fn parse_all(source: &str) -> Result<File, Vec<Diagnostic>> {
+    check_nesting(source).map_err(|d| vec![d])?;
+    check_closed(source).map_err(|d| vec![d])?;
+    match parse_items(source, true) {
+        Ok(file) => Ok(file),
+        Err(first) => Err(errors_per_item(source).unwrap_or_else(|| vec![first])),
+    }
+}
+
+/// The file (or one item of it, when `ends_file` is false) as one parse, and its first error.
+fn parse_items(source: &str, ends_file: bool) -> Result<File, Diagnostic> {
+    let mut pairs = Grammar::parse(Rule::file, source)
+        .map_err(|e| with_open_block(syntax_error(e), source, ends_file))?;
     let file = pairs.next().ok_or_else(|| internal(Span::default()))?;
     let mut items = Vec::new();
     for pair in file.into_inner() {
@@ -40,6 +54,23 @@ pub fn parse(source: &str) -> Result<File, Diagnostic> {
         }
     }
     Ok(File { items })
+}
+
+/// Each top-level item parsed on its own, for the first error of each; `None` when no piece
+/// fails alone (the cut missed), so the caller keeps the whole file's error.
+fn errors_per_item(source: &str) -> Option<Vec<Diagnostic>> {
+    let starts = super::recovery::item_starts(source);
+    let ends = starts.iter().skip(1).copied().chain([source.len()]);
+    let errors: Vec<Diagnostic> = starts
+        .iter()
+        .zip(ends)
+        .filter_map(|(&start, end)| {
+            let piece = parse_items(&source[start..end], end == source.len());
+            piece.err().map(|d| (start, d))
+        })
+        .map(|(start, d)| super::recovery::shifted(d, start))
+        .collect();
+    (!errors.is_empty()).then_some(errors)
 }
 
 /// Parses one expression on its own (for tests, the REPL-like tools and the Jsonnet paths).
@@ -58,15 +89,20 @@ pub fn parse_expr(source: &str) -> Result<Expr, Diagnostic> {
     expr(pair)
 }
 
-/// When the file ends while a block is still open, say which block and that it needs its `}`.
-fn with_open_block(diagnostic: Diagnostic, source: &str) -> Diagnostic {
+/// When the file (or the item, before the next one begins) ends while a block is still open,
+/// say which block and that it needs its `}`.
+fn with_open_block(diagnostic: Diagnostic, source: &str, ends_file: bool) -> Diagnostic {
     let at_end = source
         .get(diagnostic.primary_span().start..)
         .is_some_and(|rest| rest.trim().is_empty());
     match super::comments::unclosed_block(source) {
         Some(open) if at_end => diagnostic
             .with_context(open, "this block is never closed: it needs a `}`")
-            .with_note("the file ends inside this block"),
+            .with_note(if ends_file {
+                "the file ends inside this block"
+            } else {
+                "the next item begins inside this block"
+            }),
         _ => diagnostic,
     }
 }

@@ -1091,6 +1091,49 @@ fn event_assigned() {
     snapshot_settings().bind(|| insta::assert_snapshot!("event_assigned", run.stdout));
 }
 
+/// With no `--schema`, `event` takes the snapshot the working directory's `fieldmap.toml`
+/// names, and says so: a label's id there is what goes to Autotask, not the demo tenant's.
+#[test]
+fn event_uses_the_snapshot_fieldmap_toml_names() {
+    let scratch = Scratch::new("event-toml");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let demo = std::fs::read_to_string(root.join("stdlib/tenants/demo.json")).unwrap();
+    let mut tenant: Value = serde_json::from_str(&demo).unwrap();
+    for status in tenant["picklists"]["Ticket"]["Status"]
+        .as_array_mut()
+        .unwrap()
+    {
+        if status["label"] == "Assigned to Field Tech" {
+            status["value"] = serde_json::json!(555);
+        }
+    }
+    scratch.write("tenant.json", tenant.to_string());
+    scratch.write(
+        "fieldmap.toml",
+        "[mappings]\nfiles = []\ntenant_snapshot = \"tenant.json\"\n",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+        .arg("event")
+        .arg(root.join(STATUS_SYNC))
+        .arg("--event")
+        .arg(root.join("mappings/fixtures/events/assigned.json"))
+        .arg("--ticket")
+        .arg(root.join(TICKETS))
+        .args(["--id", "9137", "--now", NOW])
+        .current_dir(&scratch.dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("tenant snapshot: tenant.json (fieldmap.toml tenant_snapshot)"),
+        "{stderr}"
+    );
+    let changes: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(changes["updates"][0]["value"], "555");
+}
+
 #[test]
 fn event_checked_in() {
     let run = fixture_event("checked-in");

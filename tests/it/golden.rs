@@ -18,7 +18,8 @@
 //!   (`ticket`, `task`, `service_call`) for each id; the trigger verdict, the work order, the
 //!   issues and the load issues of the records involved are snapshotted.
 //! - `// event: assigned ticket=9137` — applies the Field Nation event body `assigned.json`
-//!   (from `tests/golden/fixtures/` or the demo `mappings/fixtures/events/`) to the ticket.
+//!   (from `tests/golden/fixtures/` or the demo `mappings/fixtures/events/`) to the record:
+//!   `ticket=`, `task=` or `service_call=` and its id; the rules `for` that entity apply.
 //! - `// records: demo fixtures/extra.xml` — the query responses to load (`demo` = every
 //!   response in `mappings/fixtures/`); the default is `demo`.
 //! - `// now: 2025-01-15T09:00:00` — the clock (Autotask wall clock); that is the default.
@@ -60,7 +61,8 @@ fn golden_dir() -> PathBuf {
 struct Directives {
     expect: Option<String>,
     runs: Vec<(String, Vec<i64>)>,
-    events: Vec<(String, i64)>,
+    /// Event body name, the record's entity and its id.
+    events: Vec<(String, String, i64)>,
     records: Vec<String>,
     now: Option<String>,
     show_provenance: bool,
@@ -70,6 +72,17 @@ struct Directives {
     at: Option<String>,
     /// A tenant snapshot in `tests/golden/fixtures/` to check against instead of the demo's.
     tenant: Option<String>,
+}
+
+/// The entity a directive names the way outbound rules name records: `ticket`, `task`,
+/// `service_call`.
+fn entity_named(name: &str) -> Option<&'static str> {
+    match name {
+        "ticket" => Some("Ticket"),
+        "task" => Some("Task"),
+        "service_call" => Some("ServiceCall"),
+        _ => None,
+    }
 }
 
 fn parse_directives(source: &str) -> Result<Directives, String> {
@@ -101,12 +114,8 @@ fn parse_directives(source: &str) -> Result<Directives, String> {
                 let (entity, ids) = value
                     .split_once('=')
                     .ok_or_else(|| format!("`run: {value}`: expected `entity=id …`"))?;
-                let entity = match entity.trim() {
-                    "ticket" => "Ticket",
-                    "task" => "Task",
-                    "service_call" => "ServiceCall",
-                    other => return Err(format!("`run`: unknown source `{other}`")),
-                };
+                let entity = entity_named(entity.trim())
+                    .ok_or_else(|| format!("`run`: unknown source `{}`", entity.trim()))?;
                 let ids = ids
                     .split_whitespace()
                     .map(|id| id.parse::<i64>().map_err(|e| format!("`run`: {id}: {e}")))
@@ -119,14 +128,20 @@ fn parse_directives(source: &str) -> Result<Directives, String> {
             "event" => {
                 let mut parts = value.split_whitespace();
                 let name = parts.next().ok_or("`event` names no event file")?;
-                let ticket = parts
+                let expected =
+                    "`event`: expected `<name> <record>=<id>` (ticket, task or service_call)";
+                let (record, id) = parts
                     .next()
-                    .and_then(|t| t.strip_prefix("ticket="))
-                    .ok_or("`event`: expected `<name> ticket=<id>`")?;
-                let ticket = ticket
+                    .and_then(|t| t.split_once('='))
+                    .ok_or(expected)?;
+                let entity = entity_named(record).ok_or(expected)?;
+                let id = id
                     .parse::<i64>()
-                    .map_err(|e| format!("`event`: {ticket}: {e}"))?;
-                d.events.push((name.to_string(), ticket));
+                    .map_err(|e| format!("`event`: {id}: {e}"))?;
+                if parts.next().is_some() {
+                    return Err(expected.into());
+                }
+                d.events.push((name.to_string(), entity.to_string(), id));
             }
             "records" => d
                 .records
@@ -483,18 +498,18 @@ fn run_file(relative: &str, source: &str, d: &Directives) -> Result<Outcome, Str
         }
     }
 
-    for (name, ticket_id) in &d.events {
+    for (name, entity, id) in &d.events {
         let body = event_body(name)?;
-        let ticket = loaded
+        let record = loaded
             .records
-            .get("Ticket", *ticket_id)
-            .ok_or_else(|| format!("no Ticket {ticket_id} among the records"))?;
+            .get(entity, *id)
+            .ok_or_else(|| format!("no {entity} {id} among the records"))?;
         let changes = program
-            .on_event(&body, ticket, &ctx, None)
+            .on_event(&body, record, &ctx, None)
             .map_err(|e| format!("event {name}: {e}"))?;
         let mut json = serde_json::to_value(&changes).map_err(|e| e.to_string())?;
         readable_spans(&mut json, source);
-        let _ = writeln!(text, "== event {name} on Ticket {ticket_id} ==");
+        let _ = writeln!(text, "== event {name} on {entity} {id} ==");
         let _ = writeln!(text, "{}", pretty(&json));
     }
     let findings = results(&text, &findings);
@@ -652,6 +667,13 @@ fn directives_are_parsed_strictly() {
     assert!(parse_directives("// expect: nonsense\n").is_err());
     assert!(parse_directives("// expect: output\n// runn: ticket=1\n").is_err());
     assert!(parse_directives("// expect: output\n// run: ticket=\n").is_err());
+    assert!(parse_directives("// expect: output\n// event: assigned project=1\n").is_err());
+    assert!(parse_directives("// expect: output\n// event: assigned ticket=1 2\n").is_err());
+    let task = parse_directives("// expect: output\n// event: created-task task=7701\n");
+    assert_eq!(
+        task.map(|d| d.events),
+        Ok(vec![("created-task".into(), "Task".into(), 7701)])
+    );
     let d = parse_directives(
         "// A comment: with a colon is prose.\n// expect: output\n// run: ticket=9137 9138\n\
          // event: assigned ticket=9137\n// codes: FM0203\nmapping \"x\" {}\n// expect: errors\n",
@@ -659,7 +681,10 @@ fn directives_are_parsed_strictly() {
     .expect("valid directives");
     assert_eq!(d.expect.as_deref(), Some("output"));
     assert_eq!(d.runs, vec![("Ticket".to_string(), vec![9137, 9138])]);
-    assert_eq!(d.events, vec![("assigned".to_string(), 9137)]);
+    assert_eq!(
+        d.events,
+        vec![("assigned".to_string(), "Ticket".to_string(), 9137)]
+    );
     assert_eq!(d.codes, Some(vec!["FM0203".to_string()]));
 }
 

@@ -64,11 +64,30 @@ async fn pull_check_run_and_poll_against_the_simulator() {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
             .unwrap();
-        (pull, check, run, poll, wrong)
+        // The snapshot with one Priority label moved to another id, as after a change in
+        // Autotask: the live commands say the server no longer matches it.
+        let mut drifted: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&snapshot_arg).unwrap()).unwrap();
+        let priorities = drifted["picklists"]["Ticket"]["Priority"]
+            .as_array_mut()
+            .expect("the pulled snapshot has Ticket priorities");
+        priorities[0]["value"] = serde_json::json!(999);
+        let drifted_path = format!("{snapshot_arg}.drifted.json");
+        std::fs::write(&drifted_path, drifted.to_string()).unwrap();
+        let drift = fieldmap(
+            &url2,
+            &[
+                "poll",
+                "mappings/dispatch-service-ticket.fmap",
+                "--schema",
+                &drifted_path,
+            ],
+        );
+        (pull, check, run, poll, wrong, drift)
     })
     .await
     .unwrap();
-    let (pull, check, run, poll, wrong) = outputs;
+    let (pull, check, run, poll, wrong, drift) = outputs;
     let text = |o: &Output| {
         format!(
             "{}{}",
@@ -93,10 +112,18 @@ async fn pull_check_run_and_poll_against_the_simulator() {
     assert_eq!(work_order["location"]["city"], "Minneapolis");
     assert_eq!(work_order["contacts"]["results"][0]["name"], "Zoë Schmidt");
     let calls = String::from_utf8_lossy(&run.stderr);
+    // Three fetches, and the source's field info to compare the snapshot with the server.
     assert!(
-        calls.contains("Autotask API calls: 4 (and 1 zone discovery)"),
+        calls.contains("Autotask API calls: 5 (and 1 zone discovery)"),
         "{calls}"
     );
+    assert!(
+        calls.contains(
+            "warning: tenant snapshot: the bundled demo tenant (no --schema, no fieldmap.toml here)"
+        ),
+        "{calls}"
+    );
+    assert!(!calls.contains("does not match"), "{calls}");
     for entity in ["Ticket", "Account", "Contact", "Resource"] {
         assert!(calls.contains(&format!("query {entity}")), "{calls}");
     }
@@ -106,6 +133,19 @@ async fn pull_check_run_and_poll_against_the_simulator() {
         text(&poll).contains("to dispatch: 9137, 9138"),
         "{}",
         text(&poll)
+    );
+
+    assert!(drift.status.success(), "{}", text(&drift));
+    assert!(
+        text(&drift).contains(".drifted.json (--schema)"),
+        "{}",
+        text(&drift)
+    );
+    assert!(
+        text(&drift).contains("warning: the server's tenant does not match the snapshot")
+            && text(&drift).contains("on the server, 999 in the snapshot"),
+        "{}",
+        text(&drift)
     );
 
     assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
