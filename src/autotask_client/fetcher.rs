@@ -15,9 +15,9 @@ use super::client::AutotaskClient;
 use super::error::ClientError;
 use super::query::QueryPage;
 use super::ttl_cache::TtlCache;
-use crate::autotask::wire::Operation;
+use crate::autotask::wire::{MAX_IDS_PER_QUERY, Operation, Operator, QueryItem, QueryXml};
 use crate::autotask::{LoadError, LoadIssue, load_query_response};
-use crate::ir::FetchPlan;
+use crate::ir::{FetchPlan, LookupQuery};
 use crate::schema::Schemas;
 use crate::value::Value;
 use crate::value::record::{Record, RecordSet};
@@ -187,6 +187,15 @@ impl Fetcher {
                 &mut relation_ids,
             );
             self.fetch_level(&client, wanted, &mut fetched).await?;
+            let keys = self.lookup_keys(
+                plan,
+                depth,
+                &fetched.records,
+                &wanted_sources,
+                &relation_ids,
+            );
+            self.fetch_lookups(&client, plan, keys, &mut fetched)
+                .await?;
         }
 
         fetched.stats.api_calls = log.api_calls();
@@ -208,7 +217,7 @@ impl Fetcher {
     ) -> BTreeMap<String, BTreeSet<i64>> {
         let mut wanted: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
         for (index, relation) in plan.related.iter().enumerate() {
-            if plan.depth(index) != depth {
+            if plan.depth(index) != depth || relation.lookup.is_some() {
                 continue;
             }
             let (holder_entity, holder_ids) = match relation.through {
@@ -244,6 +253,91 @@ impl Fetcher {
             }
         }
         wanted
+    }
+
+    /// The key values each lookup at one depth matches, as the wire carries them, read from
+    /// the records that hold them (the source records, or a related level above).
+    fn lookup_keys(
+        &self,
+        plan: &FetchPlan,
+        depth: usize,
+        records: &RecordSet,
+        sources: &BTreeSet<i64>,
+        relation_ids: &[BTreeSet<i64>],
+    ) -> Vec<(usize, BTreeSet<String>)> {
+        let mut keys = Vec::new();
+        for (index, relation) in plan.related.iter().enumerate() {
+            if plan.depth(index) != depth || relation.lookup.is_none() {
+                continue;
+            }
+            let (holder_entity, holder_ids) = match relation.through {
+                None => (plan.source.entity.as_str(), sources),
+                Some(parent) => match (plan.related.get(parent), relation_ids.get(parent)) {
+                    (Some(parent_fetch), Some(ids)) => (parent_fetch.fetch.entity.as_str(), ids),
+                    _ => continue,
+                },
+            };
+            let Some(slot) = self
+                .schemas
+                .autotask
+                .entity(holder_entity)
+                .and_then(|schema| schema.field_slot(&relation.via_field))
+            else {
+                continue;
+            };
+            let values: BTreeSet<String> = holder_ids
+                .iter()
+                .filter_map(|id| records.get(holder_entity, *id))
+                .filter_map(|record| match record.field(slot) {
+                    Value::Null => None,
+                    value => crate::ir::wire_text(value).ok(),
+                })
+                .collect();
+            keys.push((index, values));
+        }
+        keys
+    }
+
+    /// One query per lookup for all the keys of a batch (per 500 keys), OR-ed on the matched
+    /// field and ANDed with the lookup's filters; every page of the answer. The lookups at one
+    /// depth are asked at the same time.
+    async fn fetch_lookups(
+        &self,
+        client: &AutotaskClient,
+        plan: &FetchPlan,
+        keys: Vec<(usize, BTreeSet<String>)>,
+        fetched: &mut Fetched,
+    ) -> Result<(), ClientError> {
+        let mut queries = JoinSet::new();
+        for (index, values) in keys {
+            let Some(related) = plan.related.get(index) else {
+                continue;
+            };
+            let Some(lookup) = &related.lookup else {
+                continue;
+            };
+            let values: Vec<String> = values.into_iter().collect();
+            for batch in values.chunks(MAX_IDS_PER_QUERY) {
+                let query = lookup_query(&related.fetch.entity, lookup, batch);
+                let client = client.clone();
+                queries.spawn(async move {
+                    let pages = client.query_pages(&query).await;
+                    (index, query.entity, pages)
+                });
+            }
+        }
+        let mut answers = Vec::new();
+        while let Some(joined) = queries.join_next().await {
+            let (index, entity, pages) =
+                joined.map_err(|e| ClientError::TaskFailed(format!("a lookup query: {e}")))?;
+            answers.push((index, entity, pages?));
+        }
+        // Load in a fixed order, so issues do not depend on which answer came first.
+        answers.sort_by_key(|(index, _, pages)| (*index, pages.first().and_then(|p| p.max_id)));
+        for (_, entity, pages) in answers {
+            self.load(client, &entity, &pages, fetched)?;
+        }
+        Ok(())
     }
 
     /// Takes what it can from the cache and asks for the rest: one query per entity type (per
@@ -341,4 +435,20 @@ impl Fetcher {
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, TtlCache<RecordKey, Record>> {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The records of `entity` whose matched field equals one of `keys` and that pass every filter.
+fn lookup_query(entity: &str, lookup: &LookupQuery, keys: &[String]) -> QueryXml {
+    let equals = |key: &String| QueryItem::field(&lookup.field, Operator::Equals, key.clone());
+    let mut items = vec![match keys {
+        [key] => equals(key),
+        _ => QueryItem::any(keys.iter().map(equals)),
+    }];
+    items.extend(
+        lookup
+            .filters
+            .iter()
+            .map(|(field, op, value)| QueryItem::field(field, *op, value.clone())),
+    );
+    QueryXml::new(entity, items)
 }

@@ -52,6 +52,7 @@ impl<'a> Checker<'a> {
                     scope.reads.clear();
                 }
                 MappingStatement::Let(l) => self.let_binding(l, source, &mut scope),
+                MappingStatement::Lookup(l) => self.lookup(l, source, &mut scope),
                 MappingStatement::Assignment(a) => {
                     let target = self.resolve_target(&a.target);
                     let lowered = self.lower(&a.value, &mut scope);
@@ -240,6 +241,8 @@ impl<'a> Checker<'a> {
             Some("a field")
         } else if source.field(&format!("{name}ID")).is_some() {
             Some("a related entity")
+        } else if scope.relations.iter().any(|(r, _)| &r.name == name) {
+            Some("a lookup")
         } else {
             None
         };
@@ -456,9 +459,34 @@ fn fetch_plan(scope: &Scope<'_>) -> FetchPlan {
             via_field: relation.via_field.clone(),
             fetch: to_fetch(&relation.entity, find(Some(i as u16))),
             through: relation.from.map(usize::from),
+            lookup: relation.lookup.as_ref().map(lookup_query),
         });
     }
     plan
+}
+
+/// What the fetcher asks Autotask for a lookup: constants as the wire carries them; a
+/// comparison with null is `IsNull` or `IsNotNull`.
+fn lookup_query(lookup: &ir::LookupMatch) -> ir::LookupQuery {
+    use crate::autotask::wire::Operator;
+    let filters = lookup
+        .filters
+        .iter()
+        .map(|f| {
+            let op = match (f.value.is_null(), f.equal) {
+                (true, true) => Operator::IsNull,
+                (true, false) => Operator::IsNotNull,
+                (false, true) => Operator::Equals,
+                (false, false) => Operator::NotEqual,
+            };
+            let value = ir::wire_text(&f.value).unwrap_or_default();
+            (f.field.clone(), op, value)
+        })
+        .collect();
+    ir::LookupQuery {
+        field: lookup.field.clone(),
+        filters,
+    }
 }
 
 /// A tree under construction; arrays keep their written indexes until the end.

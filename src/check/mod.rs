@@ -8,6 +8,7 @@ mod expr;
 mod fieldnation_ids;
 mod fold;
 mod jsonnet;
+mod lookup;
 mod mapping;
 mod outbound;
 mod path;
@@ -82,7 +83,7 @@ pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
                 }
             }
             ast::Item::OnEvent(on) => outbound.push(checker.on_event(on)),
-            ast::Item::Table(_) => {}
+            ast::Item::Table(_) | ast::Item::Import(_) => {}
         }
     }
     checker.unused_tables();

@@ -233,6 +233,7 @@ impl<'a> Checker<'a> {
                         via_slot: slot as u32,
                         entity: target.to_string(),
                         from: parent,
+                        lookup: None,
                     },
                     entity,
                 ));
@@ -268,7 +269,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn resolve_on_entity(
+    pub(super) fn resolve_on_entity(
         &mut self,
         entity: &'a Entity,
         related: Option<u16>,
@@ -282,7 +283,11 @@ impl<'a> Checker<'a> {
         match segment {
             PathSegment::Field(ident) => {
                 let Some(slot) = entity.field_slot(&ident.name) else {
-                    if related.is_none() && entity.relation(&ident.name).is_some() {
+                    let lookup = scope
+                        .relations
+                        .iter()
+                        .any(|(r, _)| r.name == ident.name && r.lookup.is_some());
+                    if related.is_none() && (lookup || entity.relation(&ident.name).is_some()) {
                         self.report(
                             Diagnostic::new(
                                 Code::UnknownField,

@@ -75,6 +75,12 @@ codes! {
     UnknownOutboundEntity = "FM0216", Error, "an outbound rule's `for` names no Autotask entity it can write to";
     WrongRecordName = "FM0217", Error, "an outbound rule names a record other than the one it writes";
     UnknownFieldNationId = "FM0215", Error, "the Field Nation account has no type of work or custom field with that id";
+    UnknownLookupEntity = "FM0220", Error, "a lookup names no Autotask entity that can be queried";
+    LookupCondition = "FM0221", Error, "a lookup's `where` is not a chain of `Field == value` comparisons Autotask can query";
+    LookupKey = "FM0222", Error, "a lookup must match one field with one value of the record";
+    ImportFailed = "FM0223", Error, "an imported file cannot be read or has errors";
+    ImportCycle = "FM0224", Error, "files import each other in a cycle";
+    ImportContents = "FM0225", Error, "an imported file holds something other than tables and imports";
 
     TypeMismatch = "FM0301", Error, "a value has the wrong type";
     WrongArity = "FM0302", Error, "a function is called with the wrong number of arguments";
