@@ -34,6 +34,7 @@ impl<'a> Checker<'a> {
             return;
         }
         let Some(entity) = self.lookup_entity(&l.entity) else {
+            scope.broken_lookups.push(l.name.name.clone());
             return;
         };
         let mut conjuncts = Vec::new();
@@ -41,6 +42,7 @@ impl<'a> Checker<'a> {
         // Values first: a key may register the relation it reads (`Account.id`), which must
         // come before the lookup in the relation list (parents first).
         let mut comparisons = Vec::new();
+        let mut broken = false;
         for conjunct in conjuncts {
             let ExprKind::Binary {
                 op: op @ (BinaryOp::Eq | BinaryOp::Ne),
@@ -57,10 +59,11 @@ impl<'a> Checker<'a> {
                     )
                     .with_label("not a `Field == value` comparison")
                     .with_help(format!(
-                        "for example `{} where AccountID == AccountID and Active == true`",
+                        "for example `{} where AccountID == AccountID and PrimaryContact == true`",
                         l.entity.name
                     )),
                 );
+                broken = true;
                 continue;
             };
             let field = match &lhs.kind {
@@ -98,8 +101,9 @@ impl<'a> Checker<'a> {
             });
         }
         let Some((key_at, holder, via_field, via_slot)) =
-            self.lookup_key(l, entity, &comparisons, scope)
+            self.lookup_key(l, entity, &comparisons, broken, scope)
         else {
+            scope.broken_lookups.push(l.name.name.clone());
             return;
         };
         let index = scope.relations.len() as u16;
@@ -261,6 +265,7 @@ impl<'a> Checker<'a> {
         l: &ast::Lookup,
         entity: &Entity,
         comparisons: &[Comparison<'_>],
+        broken: bool,
         scope: &Scope<'a>,
     ) -> Option<(usize, Option<u16>, String, u32)> {
         let mut key = None;
@@ -339,7 +344,7 @@ impl<'a> Checker<'a> {
             }
             key = Some((i, (holder, field.name.clone(), slot)));
         }
-        if !ok {
+        if !ok || (broken && key.is_none()) {
             return None;
         }
         let Some((at, (holder, via_field, via_slot))) = key else {

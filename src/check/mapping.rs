@@ -238,11 +238,11 @@ impl<'a> Checker<'a> {
             return;
         }
         let hidden = if source.field(name).is_some() {
-            Some("a field")
+            Some(format!("a field of {}", source.name))
         } else if source.field(&format!("{name}ID")).is_some() {
-            Some("a related entity")
+            Some(format!("a related entity of {}", source.name))
         } else if scope.relations.iter().any(|(r, _)| &r.name == name) {
-            Some("a lookup")
+            Some("a lookup".to_string())
         } else {
             None
         };
@@ -251,10 +251,7 @@ impl<'a> Checker<'a> {
                 Diagnostic::new(
                     Code::DuplicateName,
                     l.name.span,
-                    format!(
-                        "`{name}` is {what} of {}; a `let` cannot hide it",
-                        source.name
-                    ),
+                    format!("`{name}` is {what}; a `let` cannot hide it"),
                 )
                 .with_label("already a name on the source")
                 .with_help("choose another name, such as `site_zone` or `window_hours`"),

@@ -24,6 +24,7 @@ mod golden;
 mod jsonnet;
 mod lint;
 mod live_cli;
+mod lookups;
 mod no_panic;
 mod simulator;
 mod test_runner;
