@@ -76,7 +76,14 @@ fn shipped_programs() -> &'static [Program] {
     PROGRAMS.get_or_init(|| {
         MAPPINGS
             .iter()
-            .map(|m| fieldmap::compile(m, schemas()).expect("the shipped mappings compile"))
+            .map(|m| {
+                // Their imports are read from the mappings folder.
+                let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../mappings/shipped.fmap");
+                let imports = fieldmap::Imports::file(std::path::Path::new(folder));
+                fieldmap::compile_importing(m, schemas(), &imports)
+                    .map(|c| c.program)
+                    .expect("the shipped mappings compile")
+            })
             .collect()
     })
 }

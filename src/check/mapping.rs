@@ -379,7 +379,11 @@ fn constant_outcomes<'e>(
             true
         }
         ir::Expr::Lookup { table, .. } => {
-            let at = Some((table.name.as_str(), table.span));
+            // An imported table's span points into its own file: no place to show here.
+            let at = table
+                .origin
+                .is_none()
+                .then_some((table.name.as_str(), table.span));
             for (_, row) in table.rows.entries() {
                 match row.as_const() {
                     Some(v) => out.push((v, at)),

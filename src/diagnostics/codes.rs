@@ -109,7 +109,7 @@ codes! {
     MissingSource = "FM0605", Error, "the mapping declares no source or target";
     ConflictingTargets = "FM0606", Error, "an assignment overlaps another one";
     NoNoteEntity = "FM0608", Error, "a note is created for an entity that has no notes in Autotask";
-    NothingToRun = "FM0607", Warning, "the file holds no mapping and no outbound rule";
+    NothingToRun = "FM0607", Warning, "the file holds no mapping, no outbound rule and no table";
     ScheduleWindow = "FM0609", Error, "the service window breaks Field Nation's schedule rules";
 
     JsonnetUnsupported = "FM0801", Error, "a Jsonnet block is used where it cannot run";

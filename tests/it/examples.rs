@@ -69,9 +69,15 @@ impl Demo {
     }
 
     fn compile(&self, example: &str) -> Program {
-        let source = read(&root().join("mappings").join(example));
-        fieldmap::compile(&source, self.schemas.clone())
-            .unwrap_or_else(|f| panic!("{example} compiles: {:#?}", f.diagnostics))
+        let path = root().join("mappings").join(example);
+        let source = read(&path);
+        fieldmap::compile_importing(
+            &source,
+            self.schemas.clone(),
+            &fieldmap::Imports::file(&path),
+        )
+        .map(|c| c.program)
+        .unwrap_or_else(|f| panic!("{example} compiles: {:#?}", f.diagnostics))
     }
 
     /// Evaluates the example's only mapping for every record of its source entity, checks each

@@ -21,6 +21,7 @@ mod fieldnation;
 mod formatter;
 mod fuzz_regressions;
 mod golden;
+mod imports;
 mod jsonnet;
 mod lint;
 mod live_cli;
