@@ -77,9 +77,14 @@ fn shipped_programs() -> &'static [Program] {
         MAPPINGS
             .iter()
             .map(|m| {
-                // Their imports are read from the mappings folder.
-                let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../mappings/shipped.fmap");
-                let imports = fieldmap::Imports::file(std::path::Path::new(folder));
+                // Their imports are read from the mappings folder (this file is built in the
+                // fuzz crate and, for the regression tests, in the main one).
+                let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+                let folder = [here.join("mappings"), here.join("../mappings")]
+                    .into_iter()
+                    .find(|f| f.is_dir())
+                    .unwrap_or_default();
+                let imports = fieldmap::Imports::file(&folder.join("shipped.fmap"));
                 fieldmap::compile_importing(m, schemas(), &imports)
                     .map(|c| c.program)
                     .expect("the shipped mappings compile")

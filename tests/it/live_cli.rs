@@ -83,7 +83,7 @@ async fn pull_check_run_and_poll_against_the_simulator() {
 
     assert!(check.status.success(), "{}", text(&check));
     assert!(
-        text(&check).contains("checked 5 file(s): 0 error(s)"),
+        text(&check).contains("checked 6 file(s): 0 error(s)"),
         "{}",
         text(&check)
     );
@@ -94,7 +94,7 @@ async fn pull_check_run_and_poll_against_the_simulator() {
     assert_eq!(work_order["contacts"]["results"][0]["name"], "Zoë Schmidt");
     let calls = String::from_utf8_lossy(&run.stderr);
     assert!(
-        calls.contains("Autotask API calls: 4 (and 1 zone discovery)"),
+        calls.contains("Autotask API calls: 5 (and 1 zone discovery)"),
         "{calls}"
     );
     for entity in ["Ticket", "Account", "Contact", "Resource"] {
