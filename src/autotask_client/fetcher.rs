@@ -201,7 +201,7 @@ impl Fetcher {
                 &wanted_sources,
                 &relation_ids,
             );
-            self.fetch_lookups(&client, plan, keys, &mut fetched)
+            self.fetch_lookups(&client, plan, keys, &mut relation_ids, &mut fetched)
                 .await?;
         }
 
@@ -314,6 +314,7 @@ impl Fetcher {
         client: &AutotaskClient,
         plan: &FetchPlan,
         keys: Vec<(usize, BTreeSet<String>)>,
+        relation_ids: &mut [BTreeSet<i64>],
         fetched: &mut Fetched,
     ) -> Result<(), ClientError> {
         let mut queries = JoinSet::new();
@@ -335,6 +336,10 @@ impl Fetcher {
                     match cacheable.then(|| cache.get(&key)).flatten() {
                         Some(records) => {
                             for record in records {
+                                // A Jsonnet block may read a relation through the lookup.
+                                if let Some(ids) = relation_ids.get_mut(index) {
+                                    ids.insert(record.id);
+                                }
                                 fetched.records.insert(record.clone());
                                 fetched.stats.cached += 1;
                             }
@@ -388,6 +393,9 @@ impl Fetcher {
                         .entry(key_text(&text))
                         .or_default()
                         .push(record.clone());
+                }
+                if let Some(ids) = relation_ids.get_mut(answer.index) {
+                    ids.insert(record.id);
                 }
                 fetched.records.insert(record);
             }

@@ -168,3 +168,43 @@ fn explain_shows_the_lookup_and_its_query() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jsonnet_block_reads_a_record_through_a_lookup() -> TestResult {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        let sim = serve(SimConfig::default(), "127.0.0.1:0".parse()?).await?;
+        let credentials = Credentials::new(DEMO_USER, DEMO_PASSWORD, DEMO_INTEGRATION_CODE);
+        let client = AutotaskClient::new(credentials, config(&sim))?;
+        let source = r#"
+mapping "Contact's account" {
+  source autotask.Ticket
+  target fieldnation.WorkOrder
+  lookup PrimaryContact = Contact where AccountID == AccountID and PrimaryContact == true
+  title = jsonnet(PrimaryContact.Account) |||
+    local contact = $.input.PrimaryContact;
+    if contact == null then 'none' else contact.LastName + ' at ' + contact.Account.AccountName
+  |||
+}
+"#;
+        let program = fieldmap::compile(source, Arc::new(Schemas::bundled()?))?;
+        let plan = program.mappings()[0].plan();
+        let fetcher = Fetcher::new(client, program.schemas().clone());
+        sim.reset_counters();
+        let fetched = fetcher.fetch(plan, 9138).await?;
+        let seen: Vec<String> = sim
+            .calls()
+            .iter()
+            .filter(|c| c.action != "getZoneInfo")
+            .map(|c| format!("{} {}", c.action, c.entity.as_deref().unwrap_or("")))
+            .collect();
+        // The account is asked for once the lookup has found the contact that names it.
+        assert_eq!(seen, ["query Ticket", "query Contact", "query Account"]);
+        let evaluation = program.evaluate(&fetched.records, 9138, &EvalContext::current(), 0)?;
+        assert_eq!(evaluation.work_order["title"], "Patel at Northwind Dental");
+        assert!(evaluation.issues.is_empty(), "{:?}", evaluation.issues);
+        sim.shutdown().await;
+        Ok(())
+    })
+    .await
+    .map_err(|_| "the test did not finish within a minute")?
+}
