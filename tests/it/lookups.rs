@@ -208,3 +208,19 @@ mapping "Contact's account" {
     .await
     .map_err(|_| "the test did not finish within a minute")?
 }
+
+#[test]
+fn the_formatter_lays_out_lookups_and_imports() -> TestResult {
+    let messy = "import   \"us-sites.fmap\"\n// shared\nmapping \"M\" {\n source autotask.Ticket\n \
+                 target fieldnation.WorkOrder\n lookup   PrimaryContact=Contact   where \
+                 AccountID==AccountID and (PrimaryContact==true)\n title = PrimaryContact.LastName\n}\n";
+    let expected = "import \"us-sites.fmap\"\n\n// shared\nmapping \"M\" {\n  source autotask.Ticket\n  \
+                    target fieldnation.WorkOrder\n\n  lookup PrimaryContact = Contact where \
+                    AccountID == AccountID and PrimaryContact == true\n  title                 = \
+                    PrimaryContact.LastName\n}\n";
+    let formatted = fieldmap::syntax::format(messy).map_err(|d| d.message)?;
+    assert_eq!(formatted, expected);
+    let again = fieldmap::syntax::format(&formatted).map_err(|d| d.message)?;
+    assert_eq!(again, formatted);
+    Ok(())
+}
