@@ -52,8 +52,16 @@ fn compile(c: &mut Criterion) {
     let schemas = Arc::new(Schemas::bundled().expect("schemas"));
     let mut group = c.benchmark_group("compile");
     for (name, source) in EXAMPLES {
+        // Imports are read from the mapping's folder.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("mappings")
+            .join(format!("{name}.fmap"));
+        let imports = fieldmap::Imports::file(&path);
         group.bench_function(*name, |b| {
-            b.iter(|| fieldmap::compile(black_box(source), schemas.clone()).expect("compiles"))
+            b.iter(|| {
+                fieldmap::compile_importing(black_box(source), schemas.clone(), &imports)
+                    .expect("compiles")
+            })
         });
     }
     group.finish();

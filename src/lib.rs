@@ -62,7 +62,9 @@ layers! {
 pub use autotask::{LoadError, LoadReport, load_query_response};
 #[doc(hidden)]
 pub use check::eval_standalone;
-pub use check::{CompileFailure, Compiled, compile, compile_with_warnings};
+pub use check::{
+    CompileFailure, Compiled, Imports, compile, compile_importing, compile_with_warnings,
+};
 pub use diagnostics::{Diagnostic, Severity, Span};
 pub use ir::{FetchPlan, MappingProgram, Program, Trigger};
 pub use runtime::body::BodyEvaluation;

@@ -91,10 +91,10 @@ ACCOUNTS = [
 CONTACTS = [
     {"id": 30684411, "AccountID": 29683552, "FirstName": "Zoë", "LastName": "Schmidt", "Title": "Store Manager",
      "EMailAddress": "zoe.schmidt@cafe-mueller.example", "Phone": "612-555-0143", "MobilePhone": "612-555-0177",
-     "Active": 1, "CreateDate": "2021-09-14T08:45:00"},
+     "Active": 1, "PrimaryContact": True, "CreateDate": "2021-09-14T08:45:00"},
     {"id": 30684502, "AccountID": 29683560, "FirstName": "Raj", "LastName": "Patel", "Title": "Office Manager",
      "EMailAddress": "raj.patel@northwind-dental.example", "Phone": "312-555-0123", "Extension": "12",
-     "Active": 1, "CreateDate": "2022-01-10T12:30:00"},
+     "Active": 1, "PrimaryContact": True, "CreateDate": "2022-01-10T12:30:00"},
 ]
 RESOURCES = [
     {"id": 29682885, "FirstName": "Dana", "LastName": "Whitfield", "Email": "dana.whitfield@msp.example",

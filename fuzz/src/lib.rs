@@ -76,7 +76,19 @@ fn shipped_programs() -> &'static [Program] {
     PROGRAMS.get_or_init(|| {
         MAPPINGS
             .iter()
-            .map(|m| fieldmap::compile(m, schemas()).expect("the shipped mappings compile"))
+            .map(|m| {
+                // Their imports are read from the mappings folder (this file is built in the
+                // fuzz crate and, for the regression tests, in the main one).
+                let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+                let folder = [here.join("mappings"), here.join("../mappings")]
+                    .into_iter()
+                    .find(|f| f.is_dir())
+                    .unwrap_or_default();
+                let imports = fieldmap::Imports::file(&folder.join("shipped.fmap"));
+                fieldmap::compile_importing(m, schemas(), &imports)
+                    .map(|c| c.program)
+                    .expect("the shipped mappings compile")
+            })
             .collect()
     })
 }

@@ -1,8 +1,9 @@
 //! Fetching what a mapping reads, in as few calls as its fetch plan allows: the source
 //! records in one query (per 500), then each related entity type in one OR-ed query
-//! (relations to the same type share it; a grandparent waits for its parent's level).
-//! Slowly changing entities come from a cache while fresh, so a warm fetch of one ticket is a
-//! single call.
+//! (relations to the same type share it; a grandparent waits for its parent's level), and
+//! each lookup in one query OR-ing the keys of every record of the batch.
+//! Slowly changing entities come from a cache while fresh (a lookup's answers per key), so a
+//! warm fetch of one ticket is a single call.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,9 +16,9 @@ use super::client::AutotaskClient;
 use super::error::ClientError;
 use super::query::QueryPage;
 use super::ttl_cache::TtlCache;
-use crate::autotask::wire::Operation;
+use crate::autotask::wire::{MAX_IDS_PER_QUERY, Operation, Operator, QueryItem, QueryXml};
 use crate::autotask::{LoadError, LoadIssue, load_query_response};
-use crate::ir::FetchPlan;
+use crate::ir::{FetchPlan, LookupQuery};
 use crate::schema::Schemas;
 use crate::value::Value;
 use crate::value::record::{Record, RecordSet};
@@ -59,12 +60,15 @@ pub struct Fetched {
 }
 
 type RecordKey = (Box<str>, i64);
+type LookupKey = (Box<str>, String);
 
 pub struct Fetcher {
     client: AutotaskClient,
     schemas: Arc<Schemas>,
     cached_entities: Vec<String>,
     cache: Mutex<TtlCache<RecordKey, Record>>,
+    /// A lookup's records per key: `(the query without its keys, the key)`.
+    lookup_cache: Mutex<TtlCache<LookupKey, Vec<Record>>>,
 }
 
 impl std::fmt::Debug for Fetcher {
@@ -84,12 +88,14 @@ impl Fetcher {
             schemas,
             cached_entities: SLOWLY_CHANGING.iter().map(|e| (*e).to_owned()).collect(),
             cache: Mutex::new(TtlCache::new(DEFAULT_CACHE_TTL)),
+            lookup_cache: Mutex::new(TtlCache::new(DEFAULT_CACHE_TTL)),
         }
     }
 
     pub fn with_cache_ttl(self, ttl: Duration) -> Self {
         Fetcher {
             cache: Mutex::new(TtlCache::new(ttl)),
+            lookup_cache: Mutex::new(TtlCache::new(ttl)),
             ..self
         }
     }
@@ -108,6 +114,7 @@ impl Fetcher {
 
     pub fn clear_cache(&self) {
         self.lock_cache().clear();
+        self.lock_lookup_cache().clear();
     }
 
     /// Fetches one source record and its related records.
@@ -187,6 +194,15 @@ impl Fetcher {
                 &mut relation_ids,
             );
             self.fetch_level(&client, wanted, &mut fetched).await?;
+            let keys = self.lookup_keys(
+                plan,
+                depth,
+                &fetched.records,
+                &wanted_sources,
+                &relation_ids,
+            );
+            self.fetch_lookups(&client, plan, keys, &mut relation_ids, &mut fetched)
+                .await?;
         }
 
         fetched.stats.api_calls = log.api_calls();
@@ -208,7 +224,7 @@ impl Fetcher {
     ) -> BTreeMap<String, BTreeSet<i64>> {
         let mut wanted: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
         for (index, relation) in plan.related.iter().enumerate() {
-            if plan.depth(index) != depth {
+            if plan.depth(index) != depth || relation.lookup.is_some() {
                 continue;
             }
             let (holder_entity, holder_ids) = match relation.through {
@@ -244,6 +260,155 @@ impl Fetcher {
             }
         }
         wanted
+    }
+
+    /// The key values each lookup at one depth matches, as the wire carries them, read from
+    /// the records that hold them (the source records, or a related level above).
+    fn lookup_keys(
+        &self,
+        plan: &FetchPlan,
+        depth: usize,
+        records: &RecordSet,
+        sources: &BTreeSet<i64>,
+        relation_ids: &[BTreeSet<i64>],
+    ) -> Vec<(usize, BTreeSet<String>)> {
+        let mut keys = Vec::new();
+        for (index, relation) in plan.related.iter().enumerate() {
+            if plan.depth(index) != depth || relation.lookup.is_none() {
+                continue;
+            }
+            let (holder_entity, holder_ids) = match relation.through {
+                None => (plan.source.entity.as_str(), sources),
+                Some(parent) => match (plan.related.get(parent), relation_ids.get(parent)) {
+                    (Some(parent_fetch), Some(ids)) => (parent_fetch.fetch.entity.as_str(), ids),
+                    _ => continue,
+                },
+            };
+            let Some(slot) = self
+                .schemas
+                .autotask
+                .entity(holder_entity)
+                .and_then(|schema| schema.field_slot(&relation.via_field))
+            else {
+                continue;
+            };
+            let values: BTreeSet<String> = holder_ids
+                .iter()
+                .filter_map(|id| records.get(holder_entity, *id))
+                .filter_map(|record| match record.field(slot) {
+                    Value::Null => None,
+                    value => crate::ir::wire_text(value).ok(),
+                })
+                .collect();
+            keys.push((index, values));
+        }
+        keys
+    }
+
+    /// One query per lookup for all the keys of a batch (per 500 keys), OR-ed on the matched
+    /// field and ANDed with the lookup's filters; every page of the answer. The lookups at one
+    /// depth are asked at the same time. A cached entity's answers are cached per key, empty
+    /// ones too, so a warm fetch asks nothing for them.
+    async fn fetch_lookups(
+        &self,
+        client: &AutotaskClient,
+        plan: &FetchPlan,
+        keys: Vec<(usize, BTreeSet<String>)>,
+        relation_ids: &mut [BTreeSet<i64>],
+        fetched: &mut Fetched,
+    ) -> Result<(), ClientError> {
+        let mut queries = JoinSet::new();
+        for (index, values) in keys {
+            let Some(related) = plan.related.get(index) else {
+                continue;
+            };
+            let Some(lookup) = &related.lookup else {
+                continue;
+            };
+            let entity = related.fetch.entity.as_str();
+            let cacheable = self.is_cached_entity(entity);
+            let signature: Box<str> = lookup_query(entity, lookup, &[]).to_xml().into();
+            let mut to_query = Vec::new();
+            {
+                let cache = self.lock_lookup_cache();
+                for value in values {
+                    let key = (signature.clone(), key_text(&value));
+                    match cacheable.then(|| cache.get(&key)).flatten() {
+                        Some(records) => {
+                            for record in records {
+                                // A Jsonnet block may read a relation through the lookup.
+                                if let Some(ids) = relation_ids.get_mut(index) {
+                                    ids.insert(record.id);
+                                }
+                                fetched.records.insert(record.clone());
+                                fetched.stats.cached += 1;
+                            }
+                        }
+                        None => to_query.push(value),
+                    }
+                }
+            }
+            for batch in to_query.chunks(MAX_IDS_PER_QUERY) {
+                let query = lookup_query(entity, lookup, batch);
+                let client = client.clone();
+                let asked = batch.to_vec();
+                let (field, signature) = (lookup.field.clone(), signature.clone());
+                queries.spawn(async move {
+                    let pages = client.query_pages(&query).await;
+                    let answer = LookupAnswer {
+                        index,
+                        entity: query.entity,
+                        field,
+                        signature,
+                        asked,
+                        cacheable,
+                    };
+                    (answer, pages)
+                });
+            }
+        }
+        let mut answers = Vec::new();
+        while let Some(joined) = queries.join_next().await {
+            let (answer, pages) =
+                joined.map_err(|e| ClientError::TaskFailed(format!("a lookup query: {e}")))?;
+            answers.push((answer, pages?));
+        }
+        // Load in a fixed order, so issues do not depend on which answer came first.
+        answers.sort_by(|a, b| (a.0.index, &a.0.asked).cmp(&(b.0.index, &b.0.asked)));
+        for (answer, pages) in answers {
+            let mut found = Fetched::default();
+            self.load(client, &answer.entity, &pages, &mut found)?;
+            fetched.issues.extend(found.issues);
+            let slot = self
+                .schemas
+                .autotask
+                .entity(&answer.entity)
+                .and_then(|e| e.field_slot(&answer.field));
+            let mut by_key: BTreeMap<String, Vec<Record>> = BTreeMap::new();
+            for record in found.records.into_records() {
+                if let Some(slot) = slot
+                    && let Ok(text) = crate::ir::wire_text(record.field(slot))
+                {
+                    by_key
+                        .entry(key_text(&text))
+                        .or_default()
+                        .push(record.clone());
+                }
+                if let Some(ids) = relation_ids.get_mut(answer.index) {
+                    ids.insert(record.id);
+                }
+                fetched.records.insert(record);
+            }
+            if answer.cacheable {
+                let mut cache = self.lock_lookup_cache();
+                for value in &answer.asked {
+                    let key = key_text(value);
+                    let records = by_key.get(&key).cloned().unwrap_or_default();
+                    cache.insert((answer.signature.clone(), key), records);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Takes what it can from the cache and asks for the rest: one query per entity type (per
@@ -338,7 +503,78 @@ impl Fetcher {
         self.cached_entities.iter().any(|e| e == entity)
     }
 
+    fn lock_lookup_cache(&self) -> std::sync::MutexGuard<'_, TtlCache<LookupKey, Vec<Record>>> {
+        self.lookup_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, TtlCache<RecordKey, Record>> {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A lookup query's answer, with what caching it per key needs.
+struct LookupAnswer {
+    index: usize,
+    entity: String,
+    /// The matched field.
+    field: String,
+    /// The query without its keys: which lookup the answer is for.
+    signature: Box<str>,
+    /// The keys asked for.
+    asked: Vec<String>,
+    cacheable: bool,
+}
+
+/// A key as Autotask compares it: text without regard to case.
+fn key_text(value: &str) -> String {
+    value.to_lowercase()
+}
+
+/// The records of `entity` whose matched field equals one of `keys` and that pass every filter.
+fn lookup_query(entity: &str, lookup: &LookupQuery, keys: &[String]) -> QueryXml {
+    let equals = |key: &String| QueryItem::field(&lookup.field, Operator::Equals, key.clone());
+    let mut items = vec![match keys {
+        [key] => equals(key),
+        _ => QueryItem::any(keys.iter().map(equals)),
+    }];
+    items.extend(
+        lookup
+            .filters
+            .iter()
+            .map(|(field, op, value)| QueryItem::field(field, *op, value.clone())),
+    );
+    QueryXml::new(entity, items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lookup_ors_its_keys_and_ands_its_filters() {
+        let lookup = LookupQuery {
+            field: "AccountID".into(),
+            filters: vec![("PrimaryContact".into(), Operator::Equals, "true".into())],
+        };
+        let keys = ["29683552".to_string(), "29683560".to_string()];
+        assert_eq!(
+            lookup_query("Contact", &lookup, &keys).to_xml(),
+            "<queryxml><entity>Contact</entity><query>\
+             <condition>\
+             <condition><field>AccountID<expression op=\"Equals\">29683552</expression></field></condition>\
+             <condition operator=\"OR\"><field>AccountID<expression op=\"Equals\">29683560</expression></field></condition>\
+             </condition>\
+             <field>PrimaryContact<expression op=\"Equals\">true</expression></field>\
+             </query></queryxml>"
+        );
+        assert_eq!(
+            lookup_query("Contact", &lookup, &keys[..1]).to_xml(),
+            "<queryxml><entity>Contact</entity><query>\
+             <field>AccountID<expression op=\"Equals\">29683552</expression></field>\
+             <field>PrimaryContact<expression op=\"Equals\">true</expression></field>\
+             </query></queryxml>"
+        );
     }
 }

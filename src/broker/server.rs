@@ -73,10 +73,12 @@ pub fn compile_mappings(config: &BrokerConfig) -> Result<Mappings, ServeError> {
     .map_err(|e| ServeError::Mappings(format!("tenant snapshot: {e}")))?;
     let schemas = Arc::new(schemas);
     let mut all = String::new();
+    let mut files = Vec::new();
     for path in &config.mappings.files {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ServeError::Mappings(format!("cannot read {}: {e}", path.display())))?;
-        if let Err(failure) = crate::check::compile(&text, schemas.clone()) {
+        let imports = crate::check::Imports::file(path);
+        if let Err(failure) = crate::check::compile_importing(&text, schemas.clone(), &imports) {
             let name = path.display().to_string();
             return Err(ServeError::Mappings(crate::diagnostics::render_human(
                 &failure.diagnostics,
@@ -85,10 +87,15 @@ pub fn compile_mappings(config: &BrokerConfig) -> Result<Mappings, ServeError> {
                 false,
             )));
         }
+        // Each file's imports are relative to its own folder; one imported by several is
+        // read once.
+        files.push((all.len(), path.clone()));
         all.push_str(&text);
         all.push('\n');
     }
-    let program = crate::check::compile(&all, schemas).map_err(|failure| {
+    let imports = crate::check::Imports::joined(files);
+    let program = crate::check::compile_importing(&all, schemas, &imports);
+    let program = program.map(|c| c.program).map_err(|failure| {
         ServeError::Mappings(crate::diagnostics::render_human(
             &failure.diagnostics,
             "the mapping files together",

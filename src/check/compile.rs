@@ -32,7 +32,8 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Parses, checks and lowers a mapping file. Diagnostics come back all at once.
+/// Parses, checks and lowers a mapping file. Diagnostics come back all at once. Its imports
+/// are relative to the current folder; [`compile_importing`] reads them from the file's.
 pub fn compile(source: &str, schemas: Arc<Schemas>) -> Result<Program, CompileFailure> {
     compile_with_warnings(source, schemas).map(|c| c.program)
 }
@@ -42,8 +43,18 @@ pub fn compile_with_warnings(
     source: &str,
     schemas: Arc<Schemas>,
 ) -> Result<Compiled, CompileFailure> {
+    compile_importing(source, schemas, &super::Imports::none())
+}
+
+/// As [`compile_with_warnings`], for the text of the file(s) `imports` names: its `import`s
+/// are read relative to that file's folder.
+pub fn compile_importing(
+    source: &str,
+    schemas: Arc<Schemas>,
+    imports: &super::Imports,
+) -> Result<Compiled, CompileFailure> {
     let file = syntax::parse_all(source).map_err(|diagnostics| CompileFailure { diagnostics })?;
-    let checked = super::check(&file, schemas);
+    let checked = super::check_importing(&file, schemas, imports);
     if checked.has_errors {
         return Err(CompileFailure {
             diagnostics: checked.diagnostics,

@@ -740,7 +740,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn compare(
+    pub(super) fn compare(
         &mut self,
         op: BinaryOp,
         op_span: Span,

@@ -53,6 +53,7 @@ impl<'a> Checker<'a> {
                     scope.reads.clear();
                 }
                 MappingStatement::Let(l) => self.let_binding(l, source, &mut scope),
+                MappingStatement::Lookup(l) => self.lookup(l, source, &mut scope),
                 MappingStatement::Assignment(a) => {
                     let target = self.resolve_target(&a.target);
                     let lowered = self.lower(&a.value, &mut scope);
@@ -239,9 +240,11 @@ impl<'a> Checker<'a> {
             return;
         }
         let hidden = if source.field(name).is_some() {
-            Some("a field")
+            Some(format!("a field of {}", source.name))
         } else if source.field(&format!("{name}ID")).is_some() {
-            Some("a related entity")
+            Some(format!("a related entity of {}", source.name))
+        } else if scope.relations.iter().any(|(r, _)| &r.name == name) {
+            Some("a lookup".to_string())
         } else {
             None
         };
@@ -250,10 +253,7 @@ impl<'a> Checker<'a> {
                 Diagnostic::new(
                     Code::DuplicateName,
                     l.name.span,
-                    format!(
-                        "`{name}` is {what} of {}; a `let` cannot hide it",
-                        source.name
-                    ),
+                    format!("`{name}` is {what}; a `let` cannot hide it"),
                 )
                 .with_label("already a name on the source")
                 .with_help("choose another name, such as `site_zone` or `window_hours`"),
@@ -400,7 +400,11 @@ fn constant_outcomes<'e>(
             true
         }
         ir::Expr::Lookup { table, .. } => {
-            let at = Some((table.name.as_str(), table.span));
+            // An imported table's span points into its own file: no place to show here.
+            let at = table
+                .origin
+                .is_none()
+                .then_some((table.name.as_str(), table.span));
             for (_, row) in table.rows.entries() {
                 match row.as_const() {
                     Some(v) => out.push((v, at)),
@@ -477,9 +481,34 @@ fn fetch_plan(scope: &Scope<'_>) -> FetchPlan {
             via_field: relation.via_field.clone(),
             fetch: to_fetch(&relation.entity, find(Some(i as u16))),
             through: relation.from.map(usize::from),
+            lookup: relation.lookup.as_ref().map(lookup_query),
         });
     }
     plan
+}
+
+/// What the fetcher asks Autotask for a lookup: constants as the wire carries them; a
+/// comparison with null is `IsNull` or `IsNotNull`.
+fn lookup_query(lookup: &ir::LookupMatch) -> ir::LookupQuery {
+    use crate::autotask::wire::Operator;
+    let filters = lookup
+        .filters
+        .iter()
+        .map(|f| {
+            let op = match (f.value.is_null(), f.equal) {
+                (true, true) => Operator::IsNull,
+                (true, false) => Operator::IsNotNull,
+                (false, true) => Operator::Equals,
+                (false, false) => Operator::NotEqual,
+            };
+            let value = ir::wire_text(&f.value).unwrap_or_default();
+            (f.field.clone(), op, value)
+        })
+        .collect();
+    ir::LookupQuery {
+        field: lookup.field.clone(),
+        filters,
+    }
 }
 
 /// A tree under construction; arrays keep their written indexes until the end.

@@ -8,7 +8,9 @@ mod event_words;
 mod expr;
 mod fieldnation_ids;
 mod fold;
+mod imports;
 mod jsonnet;
+mod lookup;
 mod mapping;
 mod outbound;
 mod path;
@@ -23,7 +25,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use crate::value::{PicklistType, Type};
-pub use compile::{CompileFailure, Compiled, compile, compile_with_warnings, eval_standalone};
+pub use compile::{
+    CompileFailure, Compiled, compile, compile_importing, compile_with_warnings, eval_standalone,
+};
+pub use imports::Imports;
 
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::{self, Program};
@@ -46,18 +51,32 @@ pub struct Checked {
 }
 
 /// Checks and lowers a parsed file. The program is returned only when there is no error;
-/// warnings come back either way.
+/// warnings come back either way. Imports are relative to the current folder.
 pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
+    check_importing(file, schemas, &Imports::none())
+}
+
+/// As [`check`], with the imports found from the file(s) `imports` names.
+pub fn check_importing(file: &ast::File, schemas: Arc<Schemas>, imports: &Imports) -> Checked {
+    let (libraries, import_problems) = imports::load(file, imports);
     let mut checker = Checker::new(schemas.as_ref());
+    for problem in import_problems {
+        checker.report(problem);
+    }
+    for library in &libraries {
+        checker.declare_library(library);
+    }
     checker.declare_tables(file);
     let runs = |item: &ast::Item| matches!(item, ast::Item::Mapping(_) | ast::Item::OnEvent(_));
-    if !file.items.iter().any(runs) {
+    let library = |item: &ast::Item| matches!(item, ast::Item::Table(_) | ast::Item::Import(_));
+    // A file of tables is made to be imported; one with nothing at all is a mistake.
+    if !file.items.iter().any(runs) && !file.items.iter().any(library) {
         // Often an empty or truncated save, or a file of tables meant for another name.
         checker.report(
             Diagnostic::new(
                 Code::NothingToRun,
                 crate::diagnostics::Span::new(0, 0),
-                "this file holds no `mapping` and no `on` rule: there is nothing to run",
+                "this file holds no `mapping`, no `on` rule and no table: there is nothing to run",
             )
             .with_help("add a `mapping \"…\" { … }` or an `on workorder.… { … }` block"),
         );
@@ -84,10 +103,13 @@ pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
                 }
             }
             ast::Item::OnEvent(on) => outbound.push(checker.on_event(on)),
-            ast::Item::Table(_) => {}
+            ast::Item::Table(_) | ast::Item::Import(_) => {}
         }
     }
-    checker.unused_tables();
+    // A file of tables only is made to be imported: its tables are used elsewhere.
+    if file.items.iter().any(runs) {
+        checker.unused_tables();
+    }
     let diagnostics = checker.diagnostics;
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let program = Program {
@@ -110,6 +132,8 @@ struct Checker<'a> {
     lints: Vec<Diagnostic>,
     picklists: PicklistRegistry,
     tables: HashMap<String, DeclaredTable<'a>>,
+    /// The imported file whose tables are being declared.
+    importing: Option<&'a imports::Library>,
 }
 
 /// A named table, checked and lowered when declared.
@@ -120,6 +144,8 @@ struct DeclaredTable<'a> {
     value: Type,
     lowered: Option<Arc<ir::Table>>,
     used: bool,
+    /// The imported file it comes from: its spans point into that file.
+    imported: Option<&'a imports::Library>,
 }
 
 impl<'a> Checker<'a> {
@@ -130,6 +156,7 @@ impl<'a> Checker<'a> {
             lints: Vec::new(),
             picklists: PicklistRegistry::default(),
             tables: HashMap::new(),
+            importing: None,
         }
     }
 
@@ -141,11 +168,51 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Declares the tables of an imported file. Its errors point into that file, so they
+    /// become one diagnostic at the import, listing them; its warnings and lint findings
+    /// belong to checking that file itself.
+    fn declare_library(&mut self, library: &'a imports::Library) {
+        let before = self.diagnostics.len();
+        let lints_before = self.lints.len();
+        self.importing = Some(library);
+        self.declare_tables(&library.file);
+        self.importing = None;
+        self.lints.truncate(lints_before);
+        let found: Vec<Diagnostic> = self.diagnostics.drain(before..).collect();
+        let (clashes, found): (Vec<_>, Vec<_>) = found.into_iter().partition(|d| {
+            d.code == Code::DuplicateName && d.primary_span() == library.import_span
+        });
+        self.diagnostics.extend(clashes);
+        let errors: Vec<&Diagnostic> = found.iter().filter(|d| d.is_error()).collect();
+        if errors.is_empty() {
+            return;
+        }
+        let mut d = Diagnostic::new(
+            Code::ImportFailed,
+            library.import_span,
+            format!("`{}` has {} error(s)", library.shown, errors.len()),
+        )
+        .with_label("imported here")
+        .with_help(format!(
+            "run `fieldmap check` on `{}` to see them in place",
+            library.shown
+        ));
+        for error in errors {
+            let (line, column) = error.primary_span().line_col(&library.source);
+            d = d.with_note(format!(
+                "line {line}, column {column}: {} {}",
+                error.code.as_str(),
+                error.message
+            ));
+        }
+        self.report(d);
+    }
+
     fn unused_tables(&mut self) {
         let mut unused: Vec<(String, crate::diagnostics::Span)> = self
             .tables
             .iter()
-            .filter(|(_, t)| !t.used)
+            .filter(|(_, t)| !t.used && t.imported.is_none())
             .map(|(name, t)| (name.clone(), t.decl.name.span))
             .collect();
         unused.sort_by_key(|(_, span)| span.start);

@@ -22,6 +22,8 @@ pub(super) struct Scope<'a> {
     pub fetch: Vec<(Option<u16>, FetchSet)>,
     /// The mapping's `let` bindings so far, by name.
     pub lets: Vec<LetValue>,
+    /// Lookups whose declaration has errors: their uses stay quiet.
+    pub broken_lookups: Vec<String>,
 }
 
 /// A `let` binding, lowered once and copied where its name is used (the IR has no variables;
@@ -62,6 +64,7 @@ impl<'a> Scope<'a> {
             reads: Vec::new(),
             fetch: Vec::new(),
             lets: Vec::new(),
+            broken_lookups: Vec::new(),
         }
     }
 
@@ -215,6 +218,9 @@ impl<'a> Checker<'a> {
         {
             return Some(i as u16);
         }
+        if scope.broken_lookups.contains(&full_name) {
+            return None;
+        }
         match source.relation(&name.name) {
             Some((slot, field)) => {
                 let target = field.reference.as_deref().unwrap_or_default();
@@ -236,6 +242,7 @@ impl<'a> Checker<'a> {
                         via_slot: slot as u32,
                         entity: target.to_string(),
                         from: parent,
+                        lookup: None,
                     },
                     entity,
                 ));
@@ -271,7 +278,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn resolve_on_entity(
+    pub(super) fn resolve_on_entity(
         &mut self,
         entity: &'a Entity,
         related: Option<u16>,
@@ -285,12 +292,21 @@ impl<'a> Checker<'a> {
         match segment {
             PathSegment::Field(ident) => {
                 let Some(slot) = entity.field_slot(&ident.name) else {
-                    if related.is_none() && entity.relation(&ident.name).is_some() {
+                    let lookup = scope
+                        .relations
+                        .iter()
+                        .any(|(r, _)| r.name == ident.name && r.lookup.is_some());
+                    if related.is_none() && (lookup || entity.relation(&ident.name).is_some()) {
+                        let what = if lookup {
+                            "a lookup"
+                        } else {
+                            "a related entity"
+                        };
                         self.report(
                             Diagnostic::new(
                                 Code::UnknownField,
                                 ident.span,
-                                format!("`{}` is a related entity, not a value", ident.name),
+                                format!("`{}` is {what}, not a value", ident.name),
                             )
                             .with_label("name one of its fields")
                             .with_help(format!("for example `{}.id`", ident.name)),

@@ -22,16 +22,39 @@ impl<'a> Checker<'a> {
                 continue;
             };
             if let Some(first) = self.tables.get(&decl.name.name) {
-                let first = first.decl.name.span;
-                self.report(
-                    Diagnostic::new(
+                let name = &decl.name.name;
+                let d = match (self.importing, first.imported) {
+                    (None, None) => Diagnostic::new(
                         Code::DuplicateName,
                         decl.name.span,
-                        format!("table `{}` is declared twice", decl.name.name),
+                        format!("table `{name}` is declared twice"),
                     )
                     .with_label("declared again here")
-                    .with_context(first, "first declared here"),
-                );
+                    .with_context(first.decl.name.span, "first declared here"),
+                    (None, Some(library)) => Diagnostic::new(
+                        Code::DuplicateName,
+                        decl.name.span,
+                        format!("table `{name}` is already declared by `{}`", library.shown),
+                    )
+                    .with_label("declared again here")
+                    .with_context(library.import_span, "imported here")
+                    .with_help("rename this table, or use the imported one"),
+                    (Some(library), first_library) => {
+                        let first = first_library
+                            .map_or_else(|| "this file".to_string(), |f| format!("`{}`", f.shown));
+                        Diagnostic::new(
+                            Code::DuplicateName,
+                            library.import_span,
+                            format!(
+                                "`{}` declares table `{name}`, which {first} declares too",
+                                library.shown
+                            ),
+                        )
+                        .with_label("imported here")
+                        .with_help("a name means one table: rename one of them")
+                    }
+                };
+                self.report(d);
                 continue;
             }
             let key = self.table_key(&decl.key);
@@ -89,8 +112,16 @@ impl<'a> Checker<'a> {
                     decl,
                     key,
                     value,
-                    lowered: lowered.map(|(t, _)| t),
+                    lowered: lowered.map(|(t, _)| match self.importing {
+                        Some(library) => {
+                            let mut table = Arc::unwrap_or_clone(t);
+                            table.origin = Some(library.shown.as_str().into());
+                            Arc::new(table)
+                        }
+                        None => t,
+                    }),
                     used: false,
+                    imported: self.importing,
                 },
             );
         }
@@ -372,6 +403,7 @@ impl<'a> Checker<'a> {
                 rows,
                 default,
                 span,
+                origin: None,
                 key_picklist: match subject {
                     Type::Picklist(p) => Some(p.index),
                     _ => None,

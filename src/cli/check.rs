@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::inputs;
+use super::inputs::{self, imports};
 use super::report::{self, FileFindings, Format};
 use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
 
@@ -31,7 +31,7 @@ fn check(args: &Args) -> Result<u8, UsageError> {
         let (source, not_utf8) = inputs::read_mapping(file)?;
         let diagnostics = match not_utf8 {
             Some(d) => vec![d],
-            None => match fieldmap::compile_with_warnings(&source, schemas.clone()) {
+            None => match fieldmap::compile_importing(&source, schemas.clone(), &imports(file)) {
                 Ok(compiled) => compiled.warnings,
                 Err(failure) => failure.diagnostics,
             },

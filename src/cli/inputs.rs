@@ -101,6 +101,11 @@ pub fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// Where the imports of the mapping file at `path` are read from: its folder.
+pub fn imports(path: &Path) -> fieldmap::Imports {
+    fieldmap::Imports::file(path)
+}
+
 /// Compiles a mapping file, printing its warnings; on errors prints them and returns `None`.
 pub fn compile(path: &Path, schemas: Arc<Schemas>) -> Result<Option<Program>, UsageError> {
     let (source, not_utf8) = read_mapping(path)?;
@@ -109,7 +114,7 @@ pub fn compile(path: &Path, schemas: Arc<Schemas>) -> Result<Option<Program>, Us
         err!("{}", render_human(&[d], &name, &source, color()));
         return Ok(None);
     }
-    match fieldmap::compile_with_warnings(&source, schemas) {
+    match fieldmap::compile_importing(&source, schemas, &imports(path)) {
         Ok(compiled) => {
             err!(
                 "{}",

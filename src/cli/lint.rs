@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-use fieldmap::lint::{LintConfig, lint};
+use fieldmap::Imports;
+use fieldmap::lint::{LintConfig, lint_importing};
 
 use super::inputs;
 use super::report::{self, FileFindings, Format};
@@ -53,7 +54,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         let (source, not_utf8) = inputs::read_mapping(file)?;
         let diagnostics = match not_utf8 {
             Some(d) => vec![d],
-            None => lint(&source, schemas.clone(), &config),
+            None => lint_importing(&source, schemas.clone(), &config, &Imports::file(file)),
         };
         results.push(FileFindings {
             path: file.display().to_string(),

@@ -76,6 +76,12 @@ codes! {
     WrongRecordName = "FM0217", Error, "an outbound rule names a record other than the one it writes";
     UnusedLet = "FM0219", Warning, "a `let` binding is never used";
     UnknownFieldNationId = "FM0215", Error, "the Field Nation account has no type of work or custom field with that id";
+    UnknownLookupEntity = "FM0220", Error, "a lookup names no Autotask entity that can be queried";
+    LookupCondition = "FM0221", Error, "a lookup's `where` is not a chain of `Field == value` comparisons Autotask can query";
+    LookupKey = "FM0222", Error, "a lookup must match one field with one value of the record";
+    ImportFailed = "FM0223", Error, "an imported file cannot be read or has errors";
+    ImportCycle = "FM0224", Error, "files import each other in a cycle";
+    ImportContents = "FM0225", Error, "an imported file holds something other than tables and imports";
 
     TypeMismatch = "FM0301", Error, "a value has the wrong type";
     WrongArity = "FM0302", Error, "a function is called with the wrong number of arguments";
@@ -106,7 +112,7 @@ codes! {
     MissingSource = "FM0605", Error, "the mapping declares no source or target";
     ConflictingTargets = "FM0606", Error, "an assignment overlaps another one";
     NoNoteEntity = "FM0608", Error, "a note is created for an entity that has no notes in Autotask";
-    NothingToRun = "FM0607", Warning, "the file holds no mapping and no outbound rule";
+    NothingToRun = "FM0607", Warning, "the file holds no mapping, no outbound rule and no table";
     ScheduleWindow = "FM0609", Error, "the service window breaks Field Nation's schedule rules";
 
     JsonnetUnsupported = "FM0801", Error, "a Jsonnet block is used where it cannot run";

@@ -32,7 +32,7 @@ fn explain_mapping(program: &Program, m: &MappingProgram, out: &mut String) {
     );
     if !m.relations.is_empty() {
         let _ = writeln!(out, "  related entities:");
-        for r in &m.relations {
+        for (index, r) in m.relations.iter().enumerate() {
             let holder = match r.from {
                 Some(parent) => m
                     .relations
@@ -40,11 +40,42 @@ fn explain_mapping(program: &Program, m: &MappingProgram, out: &mut String) {
                     .map_or("?", |p| p.name.as_str()),
                 None => m.source.as_str(),
             };
-            let _ = writeln!(
-                out,
-                "    {:<24} {} through {holder}.{}",
-                r.name, r.entity, r.via_field
-            );
+            match &r.lookup {
+                Some(lookup) => {
+                    let _ = writeln!(
+                        out,
+                        "    {:<24} {} where {} == {holder}.{}{} (lookup: the lowest id that matches)",
+                        r.name,
+                        r.entity,
+                        lookup.field,
+                        r.via_field,
+                        lookup
+                            .filters
+                            .iter()
+                            .map(|f| {
+                                let value = Expr::Const(f.value.clone());
+                                let field = Expr::Field {
+                                    record: RecordRef::Related(index as u16),
+                                    slot: f.slot,
+                                };
+                                let label = p
+                                    .picklist_label(&field, &value)
+                                    .map(|l| format!(" ({l:?})"))
+                                    .unwrap_or_default();
+                                let op = if f.equal { "==" } else { "!=" };
+                                format!(" and {} {op} {}{label}", f.field, p.expr(&value))
+                            })
+                            .collect::<String>()
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "    {:<24} {} through {holder}.{}",
+                        r.name, r.entity, r.via_field
+                    );
+                }
+            }
         }
     }
     if m.triggers.is_empty() {
@@ -99,10 +130,43 @@ fn explain_mapping(program: &Program, m: &MappingProgram, out: &mut String) {
         plan.source.entity,
         fields(&plan.source)
     );
-    // One query per entity type and depth; later relations of the same kind join it.
-    let mut queries: Vec<(usize, &str)> = Vec::new();
+    // One query per entity type and depth; later relations of the same kind join it. A
+    // lookup is a query of its own.
+    let mut queries: Vec<(usize, &str, Option<usize>)> = Vec::new();
     for (i, r) in plan.related.iter().enumerate() {
-        let key = (plan.depth(i), r.fetch.entity.as_str());
+        let key = (plan.depth(i), r.fetch.entity.as_str(), plan.lookup_index(i));
+        if let Some(lookup) = &r.lookup {
+            queries.push(key);
+            let holder = match r.through {
+                Some(parent) => plan
+                    .related
+                    .get(parent)
+                    .map_or("?", |p| p.relation.as_str()),
+                None => plan.source.entity.as_str(),
+            };
+            let filters: String = lookup
+                .filters
+                .iter()
+                .map(|(field, op, value)| {
+                    if op.takes_no_value() {
+                        format!(" and {field} {op}")
+                    } else {
+                        format!(" and {field} {op} {value:?}")
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "    {}. query {} where {} Equals any {holder}.{} of the batch{filters} (lookup {}, one query for a batch, more when it matches over 500 records): {}",
+                queries.len() + 1,
+                r.fetch.entity,
+                lookup.field,
+                r.via_field,
+                r.relation,
+                fields(&r.fetch)
+            );
+            continue;
+        }
         if queries.contains(&key) {
             let _ = writeln!(
                 out,

@@ -162,6 +162,9 @@ pub struct Table {
     pub default: Expr,
     /// Where the table or `match` is written, for coverage reports.
     pub span: Span,
+    /// The imported file a named table comes from (as the import names it); its `span` points
+    /// into that file.
+    pub origin: Option<Arc<str>>,
     /// The picklist whose labels the keys are, to show keys as labels.
     pub key_picklist: Option<u32>,
 }

@@ -12,6 +12,7 @@ pub use body_shape::{BodyField, BodyNode, BodyShape};
 pub use explain::explain;
 pub use expr::{ArithOp, CompareOp, Expr, Piece, RangeArm, RecordRef, Table};
 pub use input_tree::InputTree;
-pub use plan::{EntityFetch, FetchPlan, RelatedFetch};
+pub use plan::{EntityFetch, FetchPlan, LookupQuery, RelatedFetch};
 pub use program::*;
 pub use queryxml::trigger_query;
+pub(crate) use queryxml::wire_text;

@@ -39,22 +39,44 @@ pub struct RelatedFetch {
     /// The related fetch whose records hold `via_field` (a grandparent's parent); `None` when
     /// the source record holds it.
     pub through: Option<usize>,
+    /// A lookup: the records are found by a query on their fields, not by id.
+    pub lookup: Option<LookupQuery>,
+}
+
+/// What a lookup asks Autotask for: the records of the entity whose `field` equals one of the
+/// holders' `via_field` values (all of a batch's values OR-ed in one query), and that pass
+/// every filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LookupQuery {
+    /// The looked-up entity's field matched with the key: `AccountID`.
+    pub field: String,
+    /// `(field, operator, value as the wire carries it)`: `("PrimaryContact", Equals, "true")`.
+    pub filters: Vec<(String, crate::autotask::wire::Operator, String)>,
 }
 
 impl FetchPlan {
     /// Autotask API calls for one ticket: one query for the source entity, then one query
     /// per related entity type and depth (relations to the same type at the same depth share a
-    /// query, their ids OR-ed; a grandparent needs its parent's record first).
+    /// query, their ids OR-ed; a grandparent needs its parent's record first), and one per
+    /// lookup (a batch of tickets shares it too: their keys are OR-ed).
     pub fn api_calls(&self) -> usize {
-        let mut queries: Vec<(usize, &str)> = self
+        let mut queries: Vec<(usize, &str, Option<usize>)> = self
             .related
             .iter()
             .enumerate()
-            .map(|(i, r)| (self.depth(i), r.fetch.entity.as_str()))
+            .map(|(i, r)| (self.depth(i), r.fetch.entity.as_str(), self.lookup_index(i)))
             .collect();
         queries.sort_unstable();
         queries.dedup();
         1 + queries.len()
+    }
+
+    /// A lookup is a query of its own (`Some(index)`); relations by id share theirs.
+    pub(crate) fn lookup_index(&self, index: usize) -> Option<usize> {
+        self.related
+            .get(index)
+            .and_then(|r| r.lookup.as_ref())
+            .map(|_| index)
     }
 
     /// How many references away from the source a related fetch is (1 for `Account`).

@@ -126,7 +126,7 @@ impl MappingProgram {
     ) -> impl Iterator<Item = (&'r str, i64)> + 'r {
         self.relations
             .iter()
-            .filter(|r| r.from.is_none())
+            .filter(|r| r.from.is_none() && r.lookup.is_none())
             .filter_map(|relation| match source.field(relation.via_slot as usize) {
                 crate::value::Value::Int(id) => Some((relation.entity.as_str(), *id)),
                 _ => None,
@@ -162,16 +162,40 @@ impl Trigger {
     }
 }
 
-/// A related entity one reference away from the source: `Account` through `AccountID`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A related entity one reference away from the source: `Account` through `AccountID`; or a
+/// lookup, whose record is found by matching `via_field`'s value instead of being its id.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Relation {
-    /// `Account`, or a path for a deeper one: `Account.ParentAccount`.
+    /// `Account`, or a path for a deeper one: `Account.ParentAccount`; a lookup's name.
     pub(crate) name: String,
     pub(crate) via_field: String,
     pub(crate) via_slot: u32,
     pub(crate) entity: String,
     /// The relation whose record holds `via_field`; `None` for the source record.
     pub(crate) from: Option<u16>,
+    /// `lookup …`: how the record is found among those of `entity`.
+    pub(crate) lookup: Option<LookupMatch>,
+}
+
+/// How a `lookup` finds its record: among the records of its entity, those whose `field`
+/// equals the holder's `via_field` and that pass every filter; the one with the lowest id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupMatch {
+    /// The looked-up entity's field matched with the key: `AccountID`.
+    pub(crate) field: String,
+    pub(crate) slot: u32,
+    pub(crate) filters: Vec<LookupFilter>,
+}
+
+/// `PrimaryContact == true`: a field of the looked-up entity compared with a constant (a
+/// picklist label already turned into its id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupFilter {
+    pub(crate) field: String,
+    pub(crate) slot: u32,
+    /// `==` (true) or `!=` (false).
+    pub(crate) equal: bool,
+    pub(crate) value: crate::value::Value<'static>,
 }
 
 /// One assignment to a work order field.

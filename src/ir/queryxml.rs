@@ -205,6 +205,11 @@ fn field_of(
     }
 }
 
+/// A constant as QueryXML carries it.
+pub(crate) fn wire_text(value: &Value<'_>) -> Result<String, String> {
+    wire(value)
+}
+
 fn wire(value: &Value<'_>) -> Result<String, String> {
     Ok(match value {
         Value::Int(i) => i.to_string(),

@@ -14,13 +14,24 @@ pub use rationale::{RULES, RuleDoc, rationale, rule_doc};
 use crate::diagnostics::Diagnostic;
 use crate::schema::Schemas;
 
-/// All findings for one file, in source order, after the configuration is applied.
+/// All findings for one file, in source order, after the configuration is applied. Imports
+/// are relative to the current folder; [`lint_importing`] reads them from the file's.
 pub fn lint(source: &str, schemas: Arc<Schemas>, config: &LintConfig) -> Vec<Diagnostic> {
+    lint_importing(source, schemas, config, &crate::check::Imports::none())
+}
+
+/// As [`lint`], for the text of the file `imports` names.
+pub fn lint_importing(
+    source: &str,
+    schemas: Arc<Schemas>,
+    config: &LintConfig,
+    imports: &crate::check::Imports,
+) -> Vec<Diagnostic> {
     let file = match crate::syntax::parse_all(source) {
         Ok(file) => file,
         Err(errors) => return errors,
     };
-    let checked = crate::check::check(&file, schemas);
+    let checked = crate::check::check_importing(&file, schemas, imports);
     let mut all = checked.diagnostics;
     all.extend(checked.lints);
     // With errors the program is partial: rules that judge triggers would judge placeholders.

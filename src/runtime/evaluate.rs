@@ -15,7 +15,7 @@ use super::emitted::Emitted;
 use super::eval::Env;
 use super::issue::{Issue, IssueKind};
 use crate::diagnostics::Span;
-use crate::ir::{Emit, MappingProgram, OutNode, Program, Rule};
+use crate::ir::{Emit, LookupMatch, MappingProgram, OutNode, Program, Rule};
 use crate::schema::Problem;
 use crate::stdlib::context::EvalContext;
 use crate::stdlib::failure::EvalFailure;
@@ -349,6 +349,11 @@ fn related_records<'r>(
             None => Some(source),
             Some(parent) => found.get(usize::from(parent)).copied().flatten(),
         };
+        if let Some(lookup) = &relation.lookup {
+            let key = holder.map(|h| h.field(relation.via_slot as usize));
+            found.push(key.and_then(|key| find_lookup(records, &relation.entity, lookup, key)));
+            continue;
+        }
         let Some(Value::Int(id)) = holder.map(|h| h.field(relation.via_slot as usize)) else {
             found.push(None);
             continue;
@@ -374,6 +379,42 @@ fn related_records<'r>(
         found.push(record);
     }
     found
+}
+
+/// A lookup's record: the lowest id whose matched field equals `key` and that passes every
+/// filter; none for a null key or when nothing matches.
+fn find_lookup<'r>(
+    records: &'r RecordSet,
+    entity: &str,
+    lookup: &LookupMatch,
+    key: &Value<'_>,
+) -> Option<&'r Record> {
+    if key.is_null() {
+        return None;
+    }
+    records.first_match(entity, |record| {
+        query_equal(record.field(lookup.slot as usize), key) == Some(true)
+            && lookup.filters.iter().all(|f| {
+                let value = record.field(f.slot as usize);
+                match (f.value.is_null(), f.equal) {
+                    (true, equal) => value.is_null() == equal,
+                    (false, equal) => query_equal(value, &f.value) == Some(equal),
+                }
+            })
+    })
+}
+
+/// Equality as an Autotask query tests it: text without regard to case, numbers by value, and
+/// a null field matching neither `Equals` nor `NotEqual` (`None`).
+fn query_equal(field: &Value<'_>, wanted: &Value<'_>) -> Option<bool> {
+    Some(match (field, wanted) {
+        (Value::Null, _) | (_, Value::Null) => return None,
+        (Value::Str(a), Value::Str(b)) => a.to_lowercase() == b.to_lowercase(),
+        (Value::Int(a), Value::Decimal(b)) | (Value::Decimal(b), Value::Int(a)) => {
+            rust_decimal::Decimal::from(*a) == *b
+        }
+        (a, b) => a == b,
+    })
 }
 
 fn dst_issue(adjustment: &DstAdjustment, rule: &Rule) -> Issue {

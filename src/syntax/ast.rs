@@ -12,9 +12,17 @@ pub struct File {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
+    Import(Import),
     Mapping(Mapping),
     Table(Table),
     OnEvent(OnEvent),
+}
+
+/// `import "tables.fmap"`: the tables of another file, its path relative to this file's folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Import {
+    pub path: StringLit,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +59,19 @@ pub struct Mapping {
 pub enum MappingStatement {
     Trigger(Trigger),
     Let(Let),
+    Lookup(Lookup),
     Assignment(Assignment),
+}
+
+/// `lookup PrimaryContact = Contact where AccountID == AccountID and PrimaryContact == true`:
+/// the matching record of `entity` with the lowest id, read as `PrimaryContact.Phone`. In the
+/// condition, a bare name on the left of a comparison is a field of `entity`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup {
+    pub name: Ident,
+    pub entity: Ident,
+    pub condition: Expr,
+    pub span: Span,
 }
 
 /// `let site_zone = Account.State | site_zones`: a name for a value, usable by the triggers and

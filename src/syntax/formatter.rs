@@ -64,6 +64,9 @@ impl<'s> Formatter<'s> {
             let span = item_span(item);
             self.leading_comments(span.start, 0, i > 0);
             match item {
+                Item::Import(i) => self
+                    .out
+                    .push_str(&format!("import {}", string_literal(&i.path.value))),
                 Item::Mapping(m) => self.mapping(m),
                 Item::Table(t) => self.table(t),
                 Item::OnEvent(on) => self.on_event(on),
@@ -267,6 +270,7 @@ impl<'s> Formatter<'s> {
             let span = match statement {
                 MappingStatement::Trigger(t) => t.span,
                 MappingStatement::Let(l) => l.span,
+                MappingStatement::Lookup(l) => l.span,
                 MappingStatement::Assignment(a) => a.span,
             };
             if self.has_comment_inside(span) {
@@ -284,6 +288,15 @@ impl<'s> Formatter<'s> {
                     span,
                     head: format!("let {}", l.name.name),
                     tail: Some(("=", expr_block(&l.value, 1))),
+                    verbatim: false,
+                },
+                MappingStatement::Lookup(l) => Line {
+                    span,
+                    head: format!("lookup {}", l.name.name),
+                    tail: Some((
+                        "=",
+                        format!("{} where {}", l.entity.name, expr_block(&l.condition, 1)),
+                    )),
                     verbatim: false,
                 },
                 MappingStatement::Assignment(a) => Line {
@@ -411,6 +424,7 @@ impl<'s> Formatter<'s> {
 
 fn item_span(item: &Item) -> Span {
     match item {
+        Item::Import(i) => i.span,
         Item::Mapping(m) => m.span,
         Item::Table(t) => t.span,
         Item::OnEvent(o) => o.span,

@@ -46,6 +46,13 @@ fn parse_items(source: &str, ends_file: bool) -> Result<File, Diagnostic> {
     let mut items = Vec::new();
     for pair in file.into_inner() {
         match pair.as_rule() {
+            Rule::import => {
+                let span: Span = pair.as_span().into();
+                let mut inner = pair.into_inner();
+                next(&mut inner, span)?; // `import`
+                let path = plain_string(next(&mut inner, span)?)?;
+                items.push(Item::Import(Import { path, span }));
+            }
             Rule::mapping => items.push(Item::Mapping(mapping(pair)?)),
             Rule::table => items.push(Item::Table(table(pair)?)),
             Rule::on_event => items.push(Item::OnEvent(on_event(pair)?)),
@@ -179,6 +186,9 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::target_decl => "`target fieldnation.WorkOrder`",
         Rule::trigger => "`trigger when …`",
         Rule::let_binding => "`let name = …`",
+        Rule::lookup_decl => "`lookup Name = Entity where …`",
+        Rule::kw_where => "`where`",
+        Rule::import => "`import \"file.fmap\"`",
         Rule::if_expr => "`if … then … else …`",
         Rule::kw_then => "`then`",
         Rule::kw_else => "`else`",
@@ -290,6 +300,21 @@ fn mapping(pair: Pair<Rule>) -> Result<Mapping, Diagnostic> {
                     name,
                     span: Span::new(stmt_span.start, value.span.end),
                     value,
+                }));
+            }
+            Rule::lookup_decl => {
+                let mut parts = stmt.into_inner();
+                next(&mut parts, stmt_span)?; // `lookup`
+                let name = ident(next(&mut parts, stmt_span)?);
+                next(&mut parts, stmt_span)?; // `=`
+                let entity = ident(next(&mut parts, stmt_span)?);
+                next(&mut parts, stmt_span)?; // `where`
+                let condition = expr(next(&mut parts, stmt_span)?)?;
+                statements.push(MappingStatement::Lookup(Lookup {
+                    name,
+                    entity,
+                    span: Span::new(stmt_span.start, condition.span.end),
+                    condition,
                 }));
             }
             Rule::assignment => {

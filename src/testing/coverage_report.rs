@@ -76,7 +76,10 @@ impl CoverageReport {
         }
         for e in exprs {
             e.walk(&mut |x| match x {
-                Expr::Lookup { table, .. } if seen.insert(("table", table.span.start)) => {
+                // An imported table is not counted: its span points into another file.
+                Expr::Lookup { table, .. }
+                    if table.origin.is_none() && seen.insert(("table", table.span.start)) =>
+                {
                     tables.push(table.as_ref())
                 }
                 Expr::Ranges { span, .. } if seen.insert(("ranges", span.start)) => ranges.push(x),

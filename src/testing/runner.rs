@@ -85,7 +85,9 @@ fn run(
     outcome.mapping_file = mapping_file.clone();
     let source = std::fs::read_to_string(&mapping_file)
         .map_err(|e| format!("cannot read {}: {e}", mapping_file.display()))?;
-    let program = crate::compile(&source, schemas.clone()).map_err(|failure| {
+    let imports = crate::check::Imports::file(&mapping_file);
+    let compiled = crate::check::compile_importing(&source, schemas.clone(), &imports);
+    let program = compiled.map(|c| c.program).map_err(|failure| {
         let shown = mapping_file.display().to_string();
         format!(
             "the mapping does not compile:\n{}",

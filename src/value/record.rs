@@ -113,6 +113,14 @@ impl RecordSet {
         records
     }
 
+    /// The record of type `entity` with the lowest id among those that satisfy `accepts`.
+    pub fn first_match(&self, entity: &str, accepts: impl Fn(&Record) -> bool) -> Option<&Record> {
+        self.of(entity)?
+            .values()
+            .filter(|r| accepts(r))
+            .min_by_key(|r| r.id)
+    }
+
     /// Every record, by entity type in the order first seen, then in no particular order.
     pub fn into_records(self) -> impl Iterator<Item = Record> {
         self.by_entity

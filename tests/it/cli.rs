@@ -196,7 +196,7 @@ fn check_accepts_every_example() {
     run.expect_code(0);
     assert!(
         run.stderr
-            .contains("checked 5 file(s): 0 error(s), 0 warning(s)"),
+            .contains("checked 6 file(s): 0 error(s), 0 warning(s)"),
         "{}",
         run.stderr
     );
@@ -382,7 +382,7 @@ fn check_json_report_of_clean_files() {
     run.expect_code(0);
     let report = run.json();
     let files = report["files"].as_array().expect("files is an array");
-    assert_eq!(files.len(), 5);
+    assert_eq!(files.len(), 6);
     for file in files {
         assert_eq!(file["diagnostics"], serde_json::json!([]), "{file}");
     }
@@ -890,13 +890,19 @@ fn run_says_when_the_trigger_does_not_hold() {
 }
 
 #[test]
-fn run_ticket_without_contact_sends_no_contacts() {
+fn run_ticket_without_contact_sends_the_account_s_primary_contact() {
     let run = run_mapping(SERVICE_TICKET, TICKETS, &["--id", "9138"]);
     run.expect_code(0);
     let wo = run.json();
-    assert!(
-        wo.get("contacts").is_none(),
-        "no contacts entry: {}",
+    assert_eq!(
+        wo["contacts"],
+        serde_json::json!({"results": [{
+            "role": "Location Contact",
+            "name": "Raj Patel",
+            "phone": "312-555-0123",
+            "email": "raj.patel@northwind-dental.example",
+        }]}),
+        "{}",
         run.stdout
     );
     assert_eq!(
@@ -914,9 +920,10 @@ fn run_ticket_without_contact_sends_no_contacts() {
         "{}",
         run.stderr
     );
+    // No assigned resource: the dispatcher contact is left out, and said so.
     assert!(
         run.stderr
-            .contains("`contacts.results[0].name` has no value"),
+            .contains("`contacts.results[1].name` has no value"),
         "{}",
         run.stderr
     );
@@ -992,7 +999,7 @@ fn explain_service_ticket() {
     run.expect_code(0);
     let out = &run.stdout;
     assert!(
-        out.contains("fetch plan: 4 Autotask API call(s) per Ticket"),
+        out.contains("fetch plan: 5 Autotask API call(s) per Ticket"),
         "{out}"
     );
     assert!(out.contains("<entity>Ticket</entity>"), "{out}");

@@ -753,7 +753,7 @@ async fn outbound_changes_are_one_update_and_the_notes() -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn one_ticket_costs_four_calls_cold_and_one_warm() -> TestResult {
+async fn one_ticket_costs_five_calls_cold_and_one_warm() -> TestResult {
     limited(async {
         let sim = start(SimConfig::default()).await?;
         let client = connected(&sim, fast_config(&sim)).await?;
@@ -761,9 +761,11 @@ async fn one_ticket_costs_four_calls_cold_and_one_warm() -> TestResult {
         let plan = program.mappings()[0].plan();
         let fetcher = Fetcher::new(client, program.schemas().clone());
 
+        // The ticket, its account, contact and resource by id, the account's primary contact
+        // by the lookup.
         let cold = fetcher.fetch(plan, TICKET).await?;
-        assert_eq!(sim.request_count(), 4);
-        assert_eq!(cold.stats.api_calls, 4);
+        assert_eq!(sim.request_count(), 5);
+        assert_eq!(cold.stats.api_calls, 5);
         assert_eq!(cold.stats.cached, 0);
         assert_eq!(cold.stats.discovery_calls, 0);
         let mut cold_seen = seen(&sim);
@@ -772,6 +774,7 @@ async fn one_ticket_costs_four_calls_cold_and_one_warm() -> TestResult {
             cold_seen,
             [
                 "query Account",
+                "query Contact",
                 "query Contact",
                 "query Resource",
                 "query Ticket"
@@ -785,7 +788,7 @@ async fn one_ticket_costs_four_calls_cold_and_one_warm() -> TestResult {
         let warm = fetcher.fetch(plan, TICKET).await?;
         assert_eq!(sim.request_count(), 1);
         assert_eq!(seen(&sim), ["query Ticket"]);
-        assert_eq!((warm.stats.api_calls, warm.stats.cached), (1, 3));
+        assert_eq!((warm.stats.api_calls, warm.stats.cached), (1, 4));
         let again = program.evaluate(&warm.records, TICKET, &EvalContext::current(), 0)?;
         assert_eq!(again.work_order, evaluation.work_order);
 
@@ -801,7 +804,7 @@ async fn one_ticket_costs_four_calls_cold_and_one_warm() -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_burst_of_100_tickets_costs_one_query_per_entity_type() -> TestResult {
+async fn a_burst_of_100_tickets_costs_one_query_per_entity_type_and_lookup() -> TestResult {
     limited(async {
         let sim = start(SimConfig::default()).await?;
         let client = connected(&sim, fast_config(&sim)).await?;
@@ -813,8 +816,8 @@ async fn a_burst_of_100_tickets_costs_one_query_per_entity_type() -> TestResult 
         let fetched = fetcher
             .fetch_many(program.mappings()[0].plan(), &ids)
             .await?;
-        assert_eq!(sim.request_count(), 4, "{:?}", seen(&sim));
-        assert_eq!(fetched.stats.api_calls, 4);
+        assert_eq!(sim.request_count(), 5, "{:?}", seen(&sim));
+        assert_eq!(fetched.stats.api_calls, 5);
         assert!(fetched.missing.is_empty(), "{:?}", fetched.missing);
         assert_eq!(fetched.records.of_entity("Ticket").len(), 100);
         assert_eq!(fetched.records.of_entity("Account").len(), 3);

@@ -497,9 +497,25 @@ fn null_missing_and_empty_with_and_without_defaults() {
 // ---- contacts -------------------------------------------------------------------------------
 
 #[test]
-fn a_ticket_without_a_contact_sends_no_contact() {
+fn a_ticket_without_a_contact_at_an_account_without_a_primary_contact_sends_no_contact() {
     let s = schemas();
     let program = compile_ok(&demo_mapping("dispatch-service-ticket.fmap"), &s);
+    // The mapping falls back to the account's primary contact: here no contact is primary.
+    let not_primary = |id: i64, account: i64| {
+        format!(
+            "<Entity xsi:type=\"Contact\"><id xsi:type=\"xsd:long\">{id}</id>\
+             <AccountID xsi:type=\"xsd:int\">{account}</AccountID>\
+             <PrimaryContact xsi:type=\"xsd:boolean\">false</PrimaryContact></Entity>"
+        )
+    };
+    let contacts = envelope(
+        "Contact",
+        &format!(
+            "{}{}",
+            not_primary(30684411, 29683552),
+            not_primary(30684502, 29683560)
+        ),
+    );
     // Demo ticket 9138 has neither a contact nor an assigned resource.
     let xml = envelope(
         "Ticket",
@@ -513,7 +529,7 @@ fn a_ticket_without_a_contact_sends_no_contact() {
             .xml(5),
         ),
     );
-    let (records, _) = records_with(&[xml], &s);
+    let (records, _) = records_with(&[xml, contacts], &s);
 
     let evaluation = evaluate(&program, &records, 9138);
     assert!(evaluation.triggered);

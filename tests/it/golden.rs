@@ -176,6 +176,10 @@ fn golden_files(dir: &Path, out: &mut Vec<PathBuf>) {
         .collect();
     entries.sort();
     for path in entries {
+        // Fixtures hold the files golden files import; they are no tests of their own.
+        if path.is_dir() && path.file_name().is_some_and(|n| n == "fixtures") {
+            continue;
+        }
         if path.is_dir() {
             golden_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "fmap") {
@@ -349,10 +353,13 @@ fn run_file(relative: &str, source: &str, d: &Directives) -> Result<Outcome, Str
     };
     let schemas = Arc::new(schemas.map_err(|e| e.to_string())?);
     let mut text = String::new();
-    let (program, diagnostics) = match fieldmap::compile_with_warnings(source, schemas.clone()) {
-        Ok(compiled) => (Some(compiled.program), compiled.warnings),
-        Err(failure) => (None, failure.diagnostics),
-    };
+    // Imports are read relative to the golden file.
+    let imports = fieldmap::Imports::file(&golden_dir().join(relative));
+    let (program, diagnostics) =
+        match fieldmap::compile_importing(source, schemas.clone(), &imports) {
+            Ok(compiled) => (Some(compiled.program), compiled.warnings),
+            Err(failure) => (None, failure.diagnostics),
+        };
     let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
     let first_at = diagnostics.first().map(|d| {
         let (line, col) = d.primary_span().line_col(source);

@@ -81,7 +81,7 @@ fn the_examples_lint_clean() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("linted 5 file(s): 0 error(s), 0 warning(s)"),
+            .contains("linted 6 file(s): 0 error(s), 0 warning(s)"),
         "{}",
         run.stderr
     );

@@ -102,7 +102,7 @@ async fn pull_check_run_and_poll_against_the_simulator() {
 
     assert!(check.status.success(), "{}", text(&check));
     assert!(
-        text(&check).contains("checked 5 file(s): 0 error(s)"),
+        text(&check).contains("checked 6 file(s): 0 error(s)"),
         "{}",
         text(&check)
     );
@@ -112,9 +112,10 @@ async fn pull_check_run_and_poll_against_the_simulator() {
     assert_eq!(work_order["location"]["city"], "Minneapolis");
     assert_eq!(work_order["contacts"]["results"][0]["name"], "Zoë Schmidt");
     let calls = String::from_utf8_lossy(&run.stderr);
-    // Three fetches, and the source's field info to compare the snapshot with the server.
+    // Four fetches (the ticket, its resource, contact and account, the account's primary
+    // contact), and the source's field info to compare the snapshot with the server.
     assert!(
-        calls.contains("Autotask API calls: 5 (and 1 zone discovery)"),
+        calls.contains("Autotask API calls: 6 (and 1 zone discovery)"),
         "{calls}"
     );
     assert!(

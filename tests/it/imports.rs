@@ -1,0 +1,188 @@
+//! `import`: a project of mappings in two folders sharing a file of tables, through the
+//! commands (check, lint, fmt, explain, run, test) and the broker's configured mappings.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fieldmap::broker::{BrokerConfig, compile_mappings};
+
+const SHARED: &str = r#"// Shared by the dispatch mappings.
+table site_zone: string -> zone {
+  "MN", "WI" => "America/Chicago"
+  _          => "America/New_York"
+}
+"#;
+
+const TICKET: &str = r#"import "../shared/sites.fmap"
+
+mapping "Ticket in the site's zone" {
+  source autotask.Ticket
+  target fieldnation.WorkOrder
+
+  title              = "${TicketNumber}: ${Title}"
+  custom_fields[131] = DueDateTime at (Account.State | site_zone) | format("MM/DD/YYYY h:mm A z")
+}
+"#;
+
+const CALL: &str = r#"import "../shared/sites.fmap"
+
+mapping "Service call in the site's zone" {
+  source autotask.ServiceCall
+  target fieldnation.WorkOrder
+
+  title              = "Service call ${id}"
+  custom_fields[131] = StartDateTime at (Account.State | site_zone) | format("h:mm A z")
+}
+"#;
+
+/// A fresh project: `shared/sites.fmap`, `tickets/dispatch.fmap`, `calls/dispatch.fmap`.
+fn project(name: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("fieldmap-imports-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for (file, text) in [
+        ("shared/sites.fmap", SHARED),
+        ("tickets/dispatch.fmap", TICKET),
+        ("calls/dispatch.fmap", CALL),
+    ] {
+        let path = root.join(file);
+        std::fs::create_dir_all(path.parent().unwrap_or(&root)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    root
+}
+
+fn fieldmap(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_fieldmap"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn text(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[test]
+fn every_command_reads_imports_from_the_importing_file_s_folder() {
+    let root = project("commands");
+    let dir = text(&root);
+    let ticket = text(&root.join("tickets/dispatch.fmap"));
+
+    let (code, out, err) = fieldmap(&["check", &dir]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("checked 3 file(s): 0 error(s), 0 warning(s)"),
+        "{out}{err}"
+    );
+    // The small mappings leave Field Nation's prepackaged fields unset (FM0902, a warning);
+    // the shared file's tables are neither unused (FM0906) nor a file with nothing to run.
+    let (code, out, err) = fieldmap(&["lint", &dir]);
+    let all = format!("{out}{err}");
+    assert_eq!(code, 3, "{all}");
+    assert!(!all.contains("FM0906") && !all.contains("FM0607"), "{all}");
+    assert!(all.contains("linted 3 file(s): 0 error(s)"), "{all}");
+    let (code, out, err) = fieldmap(&["fmt", "--check", &dir]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let (code, out, err) = fieldmap(&["explain", &ticket]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("site_zone"), "{out}");
+
+    let (code, out, err) = fieldmap(&[
+        "run",
+        &ticket,
+        "--ticket",
+        "mappings/fixtures/tickets.xml",
+        "--records",
+        "mappings/fixtures/",
+        "--id",
+        "9137",
+        "--now",
+        "2025-01-15T09:00:00",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("01/15/2025 8:00 AM CST"), "{out}{err}");
+
+    // The test runner finds the mapping next to its test file, and its import from there.
+    let fixtures = std::fs::canonicalize("mappings/fixtures").unwrap_or_else(|e| panic!("{e}"));
+    let spec = serde_json::json!({
+        "records": [text(&fixtures)],
+        "now": "2025-01-14T17:00:00",
+        "cases": [{
+            "name": "the site's zone comes from the imported table",
+            "source": 9137,
+            "triggered": true,
+            "work_order": {
+                "title": "T20250114.0042: Printer & scanner down – Café Müller front desk",
+                "custom_fields": {"results": [{"results": [
+                    {"id": 131, "value": "01/15/2025 8:00 AM CST"}
+                ]}]}
+            }
+        }]
+    });
+    let spec_path = root.join("tickets/dispatch.test.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out, err) = fieldmap(&["test", &text(&spec_path)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 passed, 0 failed"), "{out}{err}");
+
+    // A missing import is an error at the import, for every command that compiles.
+    std::fs::remove_file(root.join("shared/sites.fmap")).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out, err) = fieldmap(&["check", &ticket]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("FM0223")
+            && format!("{out}{err}").contains("import \"../shared/sites.fmap\""),
+        "{out}{err}"
+    );
+    let (code, out, err) = fieldmap(&["explain", &ticket]);
+    assert_eq!(code, 1, "{out}{err}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn the_broker_compiles_configured_mappings_that_share_an_import() {
+    let root = project("broker");
+    let example = include_str!("../../fieldmap.example.toml").replace(
+        r#"files = ["mappings/dispatch-service-ticket.fmap", "mappings/status-sync.fmap"]"#,
+        r#"files = ["tickets/dispatch.fmap", "calls/dispatch.fmap"]"#,
+    );
+    let config =
+        BrokerConfig::parse(&example, "fieldmap.toml", &root).unwrap_or_else(|e| panic!("{e}"));
+    let mappings = compile_mappings(&config).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = mappings
+        .program
+        .mappings()
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Ticket in the site's zone",
+            "Service call in the site's zone"
+        ]
+    );
+
+    // An error in the shared file names the file whose import brought it in.
+    std::fs::write(
+        root.join("shared/sites.fmap"),
+        SHARED.replace("America/Chicago", "America/Minneapolis"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let error = compile_mappings(&config)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("FM0223"), "{error}");
+    assert!(error.contains("tickets/dispatch.fmap"), "{error}");
+    assert!(error.contains("FM0209"), "{error}");
+    let _ = std::fs::remove_dir_all(&root);
+}
