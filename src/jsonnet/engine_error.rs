@@ -17,9 +17,38 @@ pub struct Wrapped<'c> {
 }
 
 /// A run-time error of the block as a [`JsonnetError::Runtime`].
-pub fn describe(error: &Error, block: &Wrapped<'_>, traces: Vec<String>) -> JsonnetError {
+pub fn describe(
+    error: &Error,
+    block: &Wrapped<'_>,
+    input: &serde_json::Value,
+    traces: Vec<String>,
+) -> JsonnetError {
+    // jrsonnet places no frame on a failed index: the `$.input` path that fails on this
+    // input says where, and what was empty.
+    if let Some((message, start)) = failed_read(error.error(), block.code, input) {
+        return JsonnetError::Runtime {
+            message,
+            traces,
+            line: Some(line_of(block.code, start)),
+            file_line: None,
+        };
+    }
+    if let ErrorKind::NoSuchField(name, _) = error.error()
+        && let Some(key) = super::input_paths::index_keys(block.code)
+            .into_iter()
+            .find(|key| key.name == name.as_str())
+    {
+        return JsonnetError::Runtime {
+            message: plain(error.error()),
+            traces,
+            line: Some(line_of(block.code, key.start)),
+            file_line: None,
+        };
+    }
     let place = innermost_place(error, block);
+    // The place of an `error` is its keyword: no snippet worth showing.
     let snippet = place
+        .filter(|_| !matches!(error.error(), ErrorKind::RuntimeError(_)))
         .as_ref()
         .map(|&(start, end)| block.code[start..end].trim())
         .filter(|text| !text.is_empty() && text.len() <= 60 && !text.contains('\n'));
@@ -30,9 +59,77 @@ pub fn describe(error: &Error, block: &Wrapped<'_>, traces: Vec<String>) -> Json
     JsonnetError::Runtime {
         message,
         traces,
-        line: place.map(|(start, _)| block.code[..start].matches('\n').count() + 1),
+        line: place.map(|(start, _)| line_of(block.code, start)),
         file_line: None,
     }
+}
+
+/// The line of `offset` inside the block, counted from its first line of code: a block
+/// written `||| ⏎ code ⏎ |||` starts with the rest of the `|||` line, which does not count.
+fn line_of(code: &str, offset: usize) -> usize {
+    (code[..offset].matches('\n').count() + 1)
+        .saturating_sub(blank_first_line(code))
+        .max(1)
+}
+
+/// 1 when the block's code starts with a line that holds nothing.
+pub fn blank_first_line(code: &str) -> usize {
+    usize::from(
+        code.trim_start_matches([' ', '\t'])
+            .starts_with(['\n', '\r']),
+    )
+}
+
+/// For an index error, the first static `$.input` path in the block that fails the same way on
+/// this input: what it says, and where its failing key is.
+fn failed_read(
+    error: &ErrorKind,
+    code: &str,
+    input: &serde_json::Value,
+) -> Option<(String, usize)> {
+    let reads_null = matches!(
+        error,
+        ErrorKind::ValueIndexMustBeTypeGot(ValType::Null, _, _)
+            | ErrorKind::CantIndexInto(ValType::Null)
+    );
+    let missing = match error {
+        ErrorKind::NoSuchField(name, _) => Some(name.as_str()),
+        _ => None,
+    };
+    if !reads_null && missing.is_none() {
+        return None;
+    }
+    for path in super::input_paths(code) {
+        let mut node = input;
+        let mut walked = String::from("$.input");
+        for key in &path.keys {
+            match node {
+                serde_json::Value::Null if reads_null => {
+                    return Some((
+                        format!(
+                            "`{walked}` is null (empty), so `{}` cannot be read from it; test it with `!= null` first",
+                            key.name
+                        ),
+                        key.start,
+                    ));
+                }
+                serde_json::Value::Object(fields) => match fields.get(&key.name) {
+                    Some(next) => node = next,
+                    None if missing == Some(key.name.as_str()) => {
+                        return Some((
+                            format!("`{walked}` has no field `{}`", key.name),
+                            key.start,
+                        ));
+                    }
+                    None => break,
+                },
+                _ => break,
+            }
+            walked.push('.');
+            walked.push_str(&key.name);
+        }
+    }
+    None
 }
 
 /// The byte range inside the block of the innermost frame that lies in it.

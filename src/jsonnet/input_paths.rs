@@ -39,6 +39,39 @@ pub fn input_paths(code: &str) -> Vec<InputPath> {
     finder.found
 }
 
+/// Every key written as a name or a string literal in an index (`x.name`, `x['name']`), in
+/// order, for placing errors that jrsonnet gives no place.
+pub fn index_keys(code: &str) -> Vec<PathKey> {
+    struct Keys(Vec<PathKey>);
+    impl Visitor for Keys {
+        fn visit_expr(&mut self, expr: &Expr) {
+            if let Expr::Index { parts, .. } = expr {
+                for part in parts {
+                    if let Expr::Str(name) = &part.value {
+                        let key = PathKey {
+                            name: name.to_string(),
+                            start: part.span.1 as usize,
+                            end: part.span.2 as usize,
+                        };
+                        self.0.push(key);
+                    }
+                }
+            }
+            visit::visit_expr(self, expr);
+        }
+    }
+    let settings = ParserSettings {
+        source: Source::new_virtual("mapping block".into(), code.into()),
+    };
+    let Ok(expr) = jrsonnet_ir_parser::parse(code, &settings) else {
+        return Vec::new();
+    };
+    let mut keys = Keys(Vec::new());
+    keys.visit_expr(&expr);
+    keys.0.sort_by_key(|k| k.start);
+    keys.0
+}
+
 #[derive(Default)]
 struct Finder {
     /// Names in scope, innermost last: the `$.input` path each stands for, if it does.

@@ -36,7 +36,7 @@ impl LocalJsonnet {
         program: &LocalProgram,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, String> {
-        sandbox::call(&program.0, input, super::bounds::to_json).map_err(|e| e.to_string())
+        sandbox::call(&program.0, &input, super::bounds::to_json).map_err(|e| e.to_string())
     }
 
     /// As [`LocalJsonnet::call`], with the result appended to `out` as JSON text.
@@ -46,7 +46,7 @@ impl LocalJsonnet {
         input: serde_json::Value,
         out: &mut Vec<u8>,
     ) -> Result<(), String> {
-        sandbox::call(&program.0, input, |v| {
+        sandbox::call(&program.0, &input, |v| {
             serde_json::to_writer(out, v).map_err(|e| super::bounds::fail(e.to_string()))
         })
         .map_err(|e| e.to_string())

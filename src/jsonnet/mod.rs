@@ -41,7 +41,7 @@ mod sandbox;
 mod worker;
 
 #[cfg(feature = "jsonnet")]
-pub use input_paths::{InputPath, PathKey, input_paths};
+pub use input_paths::{InputPath, PathKey, index_keys, input_paths};
 #[cfg(feature = "jsonnet")]
 pub use local::LocalJsonnet;
 #[cfg(feature = "jsonnet")]
@@ -201,7 +201,9 @@ impl JsonnetBlock {
                 message,
                 traces,
                 line: Some(line),
-                file_line: self.first_line.map(|first| first + line - 1),
+                file_line: self
+                    .first_line
+                    .map(|first| first + line - 1 + engine_error::blank_first_line(&self.code)),
             },
             other => other,
         }

@@ -218,7 +218,7 @@ pub(super) fn evaluate(
         {
             return JsonnetError::Limit(limit.to_string());
         }
-        engine_error::describe(&error, &sandbox::wrapped(&block.code), traces)
+        engine_error::describe(&error, &sandbox::wrapped(&block.code), &input, traces)
     };
     let function = match prepared.get(&block.id) {
         Some(f) => f.clone(),
@@ -228,7 +228,7 @@ pub(super) fn evaluate(
             f
         }
     };
-    let value = sandbox::call(&function, input, bounds::to_json).map_err(failed)?;
+    let value = sandbox::call(&function, &input, bounds::to_json).map_err(failed)?;
     Ok(JsonnetOutput {
         value,
         traces: sandbox::take_traces(),

@@ -146,11 +146,11 @@ pub fn prepare(state: &State, code: &str) -> JResult<NativeFn<(Val, Val)>> {
 /// in the bloated heap.
 pub fn call<T>(
     function: &NativeFn<(Val, Val)>,
-    input: serde_json::Value,
+    input: &serde_json::Value,
     finish: impl FnOnce(&Val) -> JResult<T>,
 ) -> JResult<T> {
     reset_depth_limit();
-    let result = serde_json::from_value::<Val>(input)
+    let result = <Val as serde::Deserialize>::deserialize(input)
         .map_err(|e| ErrorKind::RuntimeError(format!("the input is not JSON: {e}").into()).into())
         .and_then(|input| function.call(input))
         .and_then(|value| finish(&value));
