@@ -100,7 +100,8 @@ impl WorkerProcesses {
         // A worker found dead when the request is written (killed from outside) is replaced once.
         for _ in 0..2 {
             let mut worker = self.take()?;
-            if worker.send(&request).is_err() {
+            let ended = !matches!(worker.child.try_wait(), Ok(None));
+            if ended || worker.send(&request).is_err() {
                 let _ = self.discard(worker);
                 continue;
             }

@@ -22,6 +22,7 @@ mod formatter;
 mod fuzz_regressions;
 mod golden;
 mod jsonnet;
+mod jsonnet_isolation;
 mod lint;
 mod live_cli;
 mod no_panic;
