@@ -155,8 +155,7 @@ impl WorkerProcesses {
 
     /// Kills and reaps `worker`, and says why it ended if it ended by itself.
     fn discard(&self, mut worker: Worker) -> JsonnetError {
-        let _ = worker.child.kill();
-        let status = worker.child.wait();
+        let status = worker.end();
         let mut stderr = String::new();
         if let Some(pipe) = worker.stderr.take() {
             let _ = pipe.take(STDERR_READ).read_to_string(&mut stderr);
@@ -204,16 +203,17 @@ impl WorkerProcesses {
                     }
                 }
             });
-        if reader.is_err() {
+        let Ok(reader) = reader else {
             let _ = child.kill();
             let _ = child.wait();
             return Err(JsonnetError::Unavailable);
-        }
+        };
         Ok(Worker {
             child,
             stdin,
             replies,
             stderr,
+            reader: Some(reader),
         })
     }
 }
@@ -241,8 +241,7 @@ impl Drop for WorkerProcesses {
     fn drop(&mut self) {
         if let Ok(slots) = self.slots.get_mut() {
             for mut worker in slots.idle.drain(..) {
-                let _ = worker.child.kill();
-                let _ = worker.child.wait();
+                let _ = worker.end();
             }
         }
     }
@@ -253,9 +252,20 @@ struct Worker {
     stdin: ChildStdin,
     replies: Receiver<String>,
     stderr: Option<ChildStderr>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Worker {
+    /// Kills and reaps the process, and waits for its reader thread, which its end ends.
+    fn end(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        let _ = self.child.kill();
+        let status = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        status
+    }
+
     fn send(&mut self, request: &str) -> std::io::Result<()> {
         self.stdin.write_all(request.as_bytes())?;
         self.stdin.write_all(b"\n")?;

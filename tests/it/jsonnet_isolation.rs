@@ -22,7 +22,8 @@ fn exists(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// This process's threads that read a worker's replies.
+/// This process's threads that read a worker's replies (only this module's one test starts
+/// worker processes in this process).
 fn reader_threads() -> usize {
     std::fs::read_dir("/proc/self/task")
         .map(|tasks| {
@@ -115,25 +116,16 @@ fn blocks_that_ended_the_process_or_kept_running_fail_alone() {
             .value,
         json!(42)
     );
-    let last = workers.idle_pids();
-    drop(workers);
-    assert!(
-        last.iter().all(|pid| !exists(*pid)),
-        "dropping the workers ends them"
-    );
-}
 
-#[test]
-fn a_worker_killed_from_outside_is_replaced() {
-    let workers = workers();
+    // A worker killed from outside while idle is replaced.
     let plus_one = block("$.input.n + 1");
     assert_eq!(
         workers.evaluate(&plus_one, json!({"n": 1})).unwrap().value,
         json!(2)
     );
     let pid = workers.idle_pids()[0];
-    let killed = Command::new("kill").args(["-9", &pid.to_string()]).status();
-    assert!(killed.is_ok_and(|s| s.success()));
+    let signalled = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    assert!(signalled.is_ok_and(|s| s.success()));
     // Dead, not yet reaped: a zombie whose threads have all ended, until the workers notice.
     let dead = || {
         let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -149,6 +141,13 @@ fn a_worker_killed_from_outside_is_replaced() {
         json!(3)
     );
     assert_ne!(workers.idle_pids(), [pid]);
+
+    let last = workers.idle_pids();
+    drop(workers);
+    assert!(
+        last.iter().all(|pid| !exists(*pid)),
+        "dropping the workers ends them"
+    );
 }
 
 #[test]
