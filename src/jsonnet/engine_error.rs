@@ -234,7 +234,8 @@ fn plain(error: &ErrorKind) -> String {
             format!("a function was called with `{name}`, which it has no parameter for")
         }
         E::AssertionFailed(message) => format!("an assertion failed: {message}"),
-        E::RuntimeError(message) => format!("the block raised an error: {message}"),
+        // The words of the block's own `error`, or of the sandbox's refusal.
+        E::RuntimeError(message) => message.to_string(),
         E::StackOverflow => format!(
             "stack overflow: calls nested deeper than {STACK_LIMIT} (a recursion that never ends?)"
         ),
@@ -253,5 +254,23 @@ fn plain(error: &ErrorKind) -> String {
             .next()
             .unwrap_or_default()
             .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_from_the_first_line_of_code() {
+        // `||| ⏎ code ⏎ |||`: the rest of the `|||` line is not line 1.
+        let code = "\n    local a = 1;\n    a.b\n  ";
+        assert_eq!(line_of(code, code.find("a.b").unwrap()), 2);
+        assert_eq!(line_of(code, 0), 1);
+        // `||| code |||` on one line: that line is line 1.
+        let inline = " $.input.x.y ";
+        assert_eq!(line_of(inline, 3), 1);
+        assert_eq!(blank_first_line(inline), 0);
+        assert_eq!(blank_first_line("  \r\n x"), 1);
     }
 }
