@@ -197,6 +197,42 @@ fn jsonnet(c: &mut Criterion) {
     });
 }
 
+/// One block on a `$.input` the size of a ticket with its account: in this process's worker
+/// threads, and in a worker process (the `fieldmap` binary's isolation), to show what the
+/// process boundary costs per block.
+fn jsonnet_isolation(c: &mut Criterion) {
+    use fieldmap::diagnostics::Span;
+    use fieldmap::jsonnet::{JsonnetBlock, WorkerProcesses};
+    let block = JsonnetBlock::compile(
+        "local a = $.input.Account; '%s: %s (%s)' % [$.input.TicketNumber, $.input.Title, a.AccountName]",
+        Span::default(),
+    )
+    .expect("compiles");
+    let fields: serde_json::Map<String, serde_json::Value> = (0..80)
+        .map(|i| (format!("Field{i}"), serde_json::json!(format!("value {i}"))))
+        .collect();
+    let mut input = serde_json::json!({
+        "TicketNumber": "T20250114.0042",
+        "Title": "Printer down",
+        "Account": fields.clone(),
+    });
+    input["Account"]["AccountName"] = serde_json::json!("Café Müller");
+    for (k, v) in fields {
+        input[k] = v;
+    }
+    c.bench_function("jsonnet/block-in-threads", |b| {
+        b.iter(|| block.evaluate(black_box(input.clone())).expect("evaluates"))
+    });
+    let workers = WorkerProcesses::new(env!("CARGO_BIN_EXE_fieldmap"));
+    c.bench_function("jsonnet/block-in-worker-process", |b| {
+        b.iter(|| {
+            workers
+                .evaluate(&block, black_box(input.clone()))
+                .expect("evaluates")
+        })
+    });
+}
+
 criterion_group!(
     benches,
     compile,
@@ -204,6 +240,7 @@ criterion_group!(
     evaluate,
     soap,
     whole_ticket,
-    jsonnet
+    jsonnet,
+    jsonnet_isolation
 );
 criterion_main!(benches);

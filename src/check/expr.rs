@@ -195,7 +195,8 @@ impl<'a> Checker<'a> {
                 reads,
                 code,
                 code_span,
-            } => self.jsonnet(reads, code, *code_span, e.span, scope),
+                code_line,
+            } => self.jsonnet(reads, code, (*code_span, *code_line), e.span, scope),
         }
     }
 

@@ -13,6 +13,7 @@ mod explain;
 mod fmt;
 mod inputs;
 mod jobs;
+mod jsonnet_worker;
 mod lint;
 mod live;
 mod logging;
@@ -79,6 +80,9 @@ enum Command {
     Jobs(jobs::Args),
     /// The whole loop in one process on the embedded defaults, verified: simulators, broker, timeline.
     Demo(demo::Args),
+    /// Evaluate Jsonnet blocks for another fieldmap process (internal).
+    #[command(name = "__jsonnet-worker", hide = true)]
+    JsonnetWorker,
 }
 
 pub fn main() -> ExitCode {
@@ -95,6 +99,9 @@ pub fn main() -> ExitCode {
         Command::Serve(_) => "info",
         _ => "warn",
     });
+    if !matches!(cli.command, Command::JsonnetWorker) {
+        jsonnet_worker::isolate_blocks();
+    }
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
@@ -110,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Dispatch(args) => dispatch::run(args),
         Command::Jobs(args) => jobs::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::JsonnetWorker => jsonnet_worker::run(),
     };
     ExitCode::from(if output::failed() { EXIT_USAGE } else { code })
 }

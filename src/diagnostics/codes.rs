@@ -118,6 +118,7 @@ codes! {
     JsonnetUnsupported = "FM0801", Error, "a Jsonnet block is used where it cannot run";
     JsonnetSyntax = "FM0802", Error, "a Jsonnet block does not parse";
     JsonnetPath = "FM0803", Error, "a Jsonnet block declares a path that is not a chain of related entities";
+    JsonnetInput = "FM0804", Error, "a Jsonnet block reads from `$.input` what is not there or not declared";
 
     UncoveredPicklistValues = "FM0901", Warning, "a table or match over a picklist leaves active values to its default";
     MissingPrepackagedField = "FM0902", Warning, "a work order field Field Nation's prepackaged integrations require is never set";

@@ -59,7 +59,7 @@ pub fn stopped() -> bool {
 /// How a bound's error message starts, so the pool reports it as a limit.
 pub const LIMIT_MARK: &str = "limit: ";
 
-fn fail(message: String) -> jrsonnet_evaluator::Error {
+pub fn fail(message: String) -> jrsonnet_evaluator::Error {
     ErrorKind::RuntimeError(message.into()).into()
 }
 
@@ -304,9 +304,9 @@ pub fn guarded_std(std: &ObjValue) -> ObjValue {
 /// A block's result as JSON, without jrsonnet's recursive serializer: nesting past
 /// [`MAX_DEPTH`], a string past [`MAX_STRING`] (checked before it is flattened) or a result past
 /// [`MAX_RESULT`] is an error, and the stop is checked at every value.
-pub fn to_json(value: &Val) -> Result<serde_json::Value, String> {
+pub fn to_json(value: &Val) -> JResult<serde_json::Value> {
     let mut budget = MAX_RESULT;
-    convert(value, 0, &mut budget).map_err(|e| e.to_string())
+    convert(value, 0, &mut budget)
 }
 
 fn spend(budget: &mut usize, bytes: usize) -> JResult<()> {

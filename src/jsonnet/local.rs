@@ -26,7 +26,9 @@ impl LocalJsonnet {
 
     /// Prepares `code` as a block: `$.input`, `$.util` and `std` in scope.
     pub fn prepare(&self, code: &str) -> Result<LocalProgram, String> {
-        sandbox::prepare(&self.state, code).map(LocalProgram)
+        sandbox::prepare(&self.state, code)
+            .map(LocalProgram)
+            .map_err(|e| e.to_string())
     }
 
     pub fn call(
@@ -34,7 +36,7 @@ impl LocalJsonnet {
         program: &LocalProgram,
         input: serde_json::Value,
     ) -> Result<serde_json::Value, String> {
-        sandbox::call(&program.0, input, super::bounds::to_json)
+        sandbox::call(&program.0, &input, super::bounds::to_json).map_err(|e| e.to_string())
     }
 
     /// As [`LocalJsonnet::call`], with the result appended to `out` as JSON text.
@@ -44,9 +46,10 @@ impl LocalJsonnet {
         input: serde_json::Value,
         out: &mut Vec<u8>,
     ) -> Result<(), String> {
-        sandbox::call(&program.0, input, |v| {
-            serde_json::to_writer(out, v).map_err(|e| e.to_string())
+        sandbox::call(&program.0, &input, |v| {
+            serde_json::to_writer(out, v).map_err(|e| super::bounds::fail(e.to_string()))
         })
+        .map_err(|e| e.to_string())
     }
 }
 

@@ -7,13 +7,24 @@
 //! access (imports resolve to the shipped library only), and bounds on time, call depth, result
 //! depth and the sizes of strings, arrays and the result (`bounds`, `docs/jsonnet.md`).
 //!
-//! jrsonnet's evaluator state is not `Send`, so blocks never run on the caller's thread: a small
-//! pool of worker threads each keeps its own state and its own cache of prepared blocks, and
-//! callers exchange plain JSON with them over channels. The compiled [`crate::Program`] holds only
-//! the block's text, so it stays `Send + Sync`.
+//! Blocks run in one of two places, and callers exchange plain JSON with either:
+//! - **worker processes** ([`WorkerProcesses`], chosen with [`use_worker_processes`]): each
+//!   limits its own memory and is killed at the time limit, so no block can take the caller's
+//!   process down or keep working after its time. The `fieldmap` binary runs every block this
+//!   way (`fieldmap __jsonnet-worker`);
+//! - **worker threads** in this process, the default for a library that has not chosen: a small
+//!   pool, each thread with its own jrsonnet state (which is not `Send`). Sizes, depth and time
+//!   are bounded there too, but a failed allocation aborts the process and a block stuck in one
+//!   step can only be abandoned (`docs/jsonnet.md`).
+//!
+//! The compiled [`crate::Program`] holds only the block's text, so it stays `Send + Sync`.
 
 #[cfg(feature = "jsonnet")]
 mod bounds;
+#[cfg(feature = "jsonnet")]
+mod engine_error;
+#[cfg(feature = "jsonnet")]
+mod input_paths;
 #[cfg(feature = "jsonnet")]
 mod local;
 #[cfg(feature = "jsonnet")]
@@ -21,10 +32,22 @@ mod natives;
 #[cfg(feature = "jsonnet")]
 mod pool;
 #[cfg(feature = "jsonnet")]
+mod processes;
+#[cfg(feature = "jsonnet")]
+mod protocol;
+#[cfg(feature = "jsonnet")]
 mod sandbox;
+#[cfg(feature = "jsonnet")]
+mod worker;
 
 #[cfg(feature = "jsonnet")]
+pub use input_paths::{InputPath, PathKey, index_keys, input_paths};
+#[cfg(feature = "jsonnet")]
 pub use local::LocalJsonnet;
+#[cfg(feature = "jsonnet")]
+pub use processes::{WorkerProcesses, use_worker_processes};
+#[cfg(feature = "jsonnet")]
+pub use worker::serve_worker;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,6 +69,11 @@ pub const MAX_STRING: usize = 16 * 1024 * 1024;
 pub const MAX_ARRAY: usize = 1_000_000;
 /// The largest result a block may give, counted as JSON text, in bytes.
 pub const MAX_RESULT: usize = 16 * 1024 * 1024;
+/// The memory a worker process may use for a block, besides its stack ([`PROCESS_STACK`]).
+pub const MEMORY_LIMIT: u64 = 512 * 1024 * 1024;
+/// The stack a block runs on: room for what jrsonnet walks recursively without its depth check
+/// (dropping a deeply nested value recurses once per level).
+pub const PROCESS_STACK: usize = 256 * 1024 * 1024;
 /// Workers still busy with a stopped block that the pool replaces before it refuses new
 /// blocks (only a block stuck inside one long native step can outlive its stop).
 pub const MAX_STUCK_WORKERS: usize = 4;
@@ -58,24 +86,33 @@ pub struct JsonnetBlock {
     pub code: String,
     /// Where the code sits in the mapping file.
     pub span: Span,
+    /// The line of the mapping file the code starts on, when known: errors name it.
+    pub first_line: Option<usize>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JsonnetOutput {
     pub value: serde_json::Value,
     /// What `std.trace` printed, in order.
     pub traces: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum JsonnetError {
-    #[error("Jsonnet error: {message}")]
+    /// The block failed: what went wrong in plain words, and where inside the block.
+    #[error("{}", runtime_message(message, *line, *file_line))]
     Runtime {
         message: String,
         traces: Vec<String>,
+        /// The line inside the block (from 1) where it failed, when the engine says.
+        line: Option<usize>,
+        /// The same line counted in the mapping file, when the block knows where it starts.
+        file_line: Option<usize>,
     },
     #[error("the Jsonnet block ran longer than {} ms and was stopped", TIME_LIMIT.as_millis())]
     Timeout,
+    #[error("the Jsonnet block ran out of memory (limit {} MiB) and was stopped", MEMORY_LIMIT / (1024 * 1024))]
+    OutOfMemory,
     #[error("the Jsonnet block went past a limit: {0}")]
     Limit(String),
     #[error("the Jsonnet workers are unavailable")]
@@ -85,6 +122,18 @@ pub enum JsonnetError {
     /// jrsonnet itself panicked on the block; the worker was replaced.
     #[error("the Jsonnet engine failed on this block: {0}")]
     Crashed(String),
+}
+
+fn runtime_message(message: &str, line: Option<usize>, file_line: Option<usize>) -> String {
+    match (line, file_line) {
+        (Some(line), Some(file)) => {
+            format!(
+                "the Jsonnet block failed on its line {line} (line {file} of the file): {message}"
+            )
+        }
+        (Some(line), None) => format!("the Jsonnet block failed on its line {line}: {message}"),
+        _ => format!("the Jsonnet block failed: {message}"),
+    }
 }
 
 /// A syntax error inside a block, with its byte range relative to the block's code.
@@ -100,12 +149,22 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 impl JsonnetBlock {
     /// Checks the block's syntax (and its use of names) now, so errors surface at compile time.
     pub fn compile(code: &str, span: Span) -> Result<Arc<JsonnetBlock>, SyntaxProblem> {
+        Self::compile_at(code, span, None)
+    }
+
+    /// As [`JsonnetBlock::compile`], for code that starts on `first_line` of its file.
+    pub fn compile_at(
+        code: &str,
+        span: Span,
+        first_line: Option<usize>,
+    ) -> Result<Arc<JsonnetBlock>, SyntaxProblem> {
         #[cfg(feature = "jsonnet")]
         sandbox::check_syntax(code)?;
         Ok(Arc::new(JsonnetBlock {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             code: code.to_string(),
             span,
+            first_line,
         }))
     }
 
@@ -115,11 +174,38 @@ impl JsonnetBlock {
         input: serde_json::Value,
     ) -> Result<JsonnetOutput, JsonnetError> {
         #[cfg(feature = "jsonnet")]
-        return pool::run(self.clone(), input, TIME_LIMIT);
+        return match processes::chosen() {
+            Some(workers) => workers.evaluate(self, input),
+            None => pool::run(self.clone(), input, TIME_LIMIT),
+        }
+        .map_err(|e| self.place(e));
         #[cfg(not(feature = "jsonnet"))]
         {
             let _ = input;
             Err(JsonnetError::Unavailable)
+        }
+    }
+}
+
+impl JsonnetBlock {
+    /// A failure's line inside the block, counted in the mapping file too.
+    #[cfg(feature = "jsonnet")]
+    fn place(&self, error: JsonnetError) -> JsonnetError {
+        match error {
+            JsonnetError::Runtime {
+                message,
+                traces,
+                line: Some(line),
+                file_line: None,
+            } => JsonnetError::Runtime {
+                message,
+                traces,
+                line: Some(line),
+                file_line: self
+                    .first_line
+                    .map(|first| first + line - 1 + engine_error::blank_first_line(&self.code)),
+            },
+            other => other,
         }
     }
 }

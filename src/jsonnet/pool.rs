@@ -23,7 +23,7 @@ use jrsonnet_evaluator::function::NativeFn;
 use jrsonnet_evaluator::{State, Val};
 
 use super::{JsonnetBlock, JsonnetError, JsonnetOutput, MAX_STUCK_WORKERS};
-use super::{bounds, sandbox};
+use super::{bounds, engine_error, sandbox};
 
 /// How long a caller waits, after its block's time is up, for the block to unwind.
 const GRACE: Duration = Duration::from_millis(500);
@@ -192,7 +192,7 @@ fn work(queue: &Arc<Mutex<Receiver<Job>>>) {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+pub(super) fn panic_message(payload: &(dyn Any + Send)) -> String {
     match (
         payload.downcast_ref::<&str>(),
         payload.downcast_ref::<String>(),
@@ -203,35 +203,32 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-fn evaluate(
+/// Evaluates `block` on this thread's state, preparing it on first use. The pool's workers and
+/// the worker processes share it.
+pub(super) fn evaluate(
     state: &State,
     prepared: &mut HashMap<u64, NativeFn<(Val, Val)>>,
     block: &JsonnetBlock,
     input: serde_json::Value,
 ) -> Result<JsonnetOutput, JsonnetError> {
-    // jrsonnet appends a stack trace, one line per frame; the first line says what failed.
-    let runtime = |message: String| {
-        let first = message.lines().next().unwrap_or_default().trim();
-        match first.split_once(bounds::LIMIT_MARK) {
-            Some((_, limit)) => {
-                sandbox::take_traces();
-                JsonnetError::Limit(limit.to_string())
-            }
-            None => JsonnetError::Runtime {
-                message: first.to_string(),
-                traces: sandbox::take_traces(),
-            },
+    let failed = |error: jrsonnet_evaluator::Error| {
+        let traces = sandbox::take_traces();
+        if let jrsonnet_evaluator::error::ErrorKind::RuntimeError(message) = error.error()
+            && let Some(limit) = message.strip_prefix(bounds::LIMIT_MARK)
+        {
+            return JsonnetError::Limit(limit.to_string());
         }
+        engine_error::describe(&error, &sandbox::wrapped(&block.code), &input, traces)
     };
     let function = match prepared.get(&block.id) {
         Some(f) => f.clone(),
         None => {
-            let f = sandbox::prepare(state, &block.code).map_err(runtime)?;
+            let f = sandbox::prepare(state, &block.code).map_err(failed)?;
             prepared.insert(block.id, f.clone());
             f
         }
     };
-    let value = sandbox::call(&function, input, bounds::to_json).map_err(runtime)?;
+    let value = sandbox::call(&function, &input, bounds::to_json).map_err(failed)?;
     Ok(JsonnetOutput {
         value,
         traces: sandbox::take_traces(),

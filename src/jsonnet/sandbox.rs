@@ -121,19 +121,21 @@ pub fn reset_depth_limit() {
     jrsonnet_evaluator::stack::set_stack_depth_limit(super::STACK_LIMIT);
 }
 
+/// The block's code as the engine sees it, for placing its errors.
+pub fn wrapped(code: &str) -> super::engine_error::Wrapped<'_> {
+    super::engine_error::Wrapped {
+        code,
+        prefix: PREFIX.len(),
+    }
+}
+
 /// The block as a Jsonnet function of its input.
-pub fn prepare(state: &State, code: &str) -> Result<NativeFn<(Val, Val)>, String> {
+pub fn prepare(state: &State, code: &str) -> JResult<NativeFn<(Val, Val)>> {
     let wrapped = format!("{PREFIX}{code}{SUFFIX}");
-    let prepared = state
-        .prepare_snippet("mapping block", wrapped)
-        .map_err(|e| e.to_string())?;
-    let value = state
-        .evaluate_prepared_snippet(&prepared)
-        .map_err(|e| e.to_string())?;
-    match value {
-        Val::Func(f) => NativeFn::<(Val, Val)>::try_from(f)
-            .map_err(|e: jrsonnet_evaluator::Error| e.to_string()),
-        _ => Err("the block did not compile to a function".into()),
+    let prepared = state.prepare_snippet("mapping block", wrapped)?;
+    match state.evaluate_prepared_snippet(&prepared)? {
+        Val::Func(f) => NativeFn::<(Val, Val)>::try_from(f),
+        _ => Err(ErrorKind::RuntimeError("the block did not compile to a function".into()).into()),
     }
 }
 
@@ -144,13 +146,13 @@ pub fn prepare(state: &State, code: &str) -> Result<NativeFn<(Val, Val)>, String
 /// in the bloated heap.
 pub fn call<T>(
     function: &NativeFn<(Val, Val)>,
-    input: serde_json::Value,
-    finish: impl FnOnce(&Val) -> Result<T, String>,
-) -> Result<T, String> {
+    input: &serde_json::Value,
+    finish: impl FnOnce(&Val) -> JResult<T>,
+) -> JResult<T> {
     reset_depth_limit();
-    let result = serde_json::from_value::<Val>(input)
-        .map_err(|e| e.to_string())
-        .and_then(|input| function.call(input).map_err(|e| e.to_string()))
+    let result = <Val as serde::Deserialize>::deserialize(input)
+        .map_err(|e| ErrorKind::RuntimeError(format!("the input is not JSON: {e}").into()).into())
+        .and_then(|input| function.call(input))
         .and_then(|value| finish(&value));
     jrsonnet_gcmodule::collect_thread_cycles();
     reset_depth_limit();

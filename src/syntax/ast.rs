@@ -255,6 +255,8 @@ pub enum ExprKind {
         reads: Vec<Path>,
         code: String,
         code_span: Span,
+        /// The line of the file the code starts on (from 1), for run-time errors.
+        code_line: usize,
     },
 }
 

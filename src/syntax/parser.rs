@@ -682,6 +682,7 @@ fn operand(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
             let mut reads = Vec::new();
             let mut code = String::new();
             let mut code_span = span;
+            let mut code_line = 1;
             for part in pair.into_inner() {
                 match part.as_rule() {
                     Rule::path => reads.push(path(part)?),
@@ -689,6 +690,7 @@ fn operand(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
                         let body = first_inner(part)?;
                         code = body.as_str().to_string();
                         code_span = body.as_span().into();
+                        code_line = body.line_col().0;
                     }
                 }
             }
@@ -696,6 +698,7 @@ fn operand(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
                 reads,
                 code,
                 code_span,
+                code_line,
             }
         }
         _ => return Err(unexpected(&pair)),

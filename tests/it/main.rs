@@ -23,6 +23,7 @@ mod fuzz_regressions;
 mod golden;
 mod imports;
 mod jsonnet;
+mod jsonnet_isolation;
 mod lint;
 mod live_cli;
 mod lookups;
