@@ -1,7 +1,7 @@
 //! `fieldmap dispatch [--config fieldmap.toml] <mapping> <id> [--now]`
 //!
 //! Enqueues the dispatch of one record into the configured store, as a webhook would (one
-//! open job per record and mapping). A running broker picks it up; `--now` runs it in this
+//! queued job per record and mapping). A running broker picks it up; `--now` runs it in this
 //! process instead and prints what became of it.
 
 use std::path::PathBuf;

@@ -15,8 +15,8 @@
 //! fifth of what sqlx with both backends adds to the build. The SQL is written once
 //! ([`sql`]); only the id column and the row lock differ.
 //!
-//! The life of a job: [`Store::enqueue`] (idempotent: one open job per kind and key) →
-//! [`Store::lease`] (a worker takes due jobs for a while) → [`Store::complete`] with its
+//! The life of a job: [`Store::enqueue`] (idempotent: one queued job per kind and key) →
+//! [`Store::lease`] (a worker takes due jobs for a while; one job of a lane at a time) → [`Store::complete`] with its
 //! [`Effect`]s in the same transaction, or [`Store::retry`] at a later time, or
 //! [`Store::dead_letter`]. Each of the three needs the [`Lease`] it was given: once a lease
 //! has run out and another worker took the job, the first can no longer finish it.
@@ -185,8 +185,9 @@ impl Store {
 
     // ---- jobs ----
 
-    /// Enqueues a job unless an open (queued or leased) job has its kind and key; then that
-    /// job is returned, unchanged, with `created: false`.
+    /// Enqueues a job unless a queued job has its kind and key; then that job is returned,
+    /// unchanged, with `created: false`. A leased job does not take the notice in (its worker
+    /// may have read the record already): a new job is queued, and runs after it in the lane.
     ///
     /// # Errors
     ///
@@ -235,7 +236,9 @@ impl Store {
 
     /// Takes up to `max` due jobs (of `kinds`, or of any kind when empty) for `worker`, for
     /// `lease_for`: queued jobs whose next run has come, and leased jobs whose lease ran out.
-    /// Earliest due first. Each counts as an attempt.
+    /// Earliest due first. Each counts as an attempt. Of a lane, only the job first in lane
+    /// order is taken, and none while another of the lane is leased: a lane's jobs run one
+    /// at a time, in order, across every broker sharing the store.
     ///
     /// # Errors
     ///
@@ -306,7 +309,8 @@ impl Store {
         )
     }
 
-    /// Gives a leased job back, to run again at `at`, with the error that stopped it.
+    /// Gives a leased job back, to run again at `at`, with the error that stopped it. A job of
+    /// its kind and key queued meanwhile (a notice that came while it ran) is merged into it.
     ///
     /// # Errors
     ///
@@ -371,7 +375,7 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Job`] when there is no such job or it is leased or done;
-    /// [`StoreError::Conflict`] when another open job has its kind and key.
+    /// [`StoreError::Conflict`] when another queued job has its kind and key.
     pub async fn requeue(&self, id: i64) -> Result<Job> {
         let now = self.now();
         on_backend!(self, |c| sqlite::requeue(c, now, id), |db| db

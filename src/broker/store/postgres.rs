@@ -184,12 +184,19 @@ impl Postgres {
     ) -> Result<Vec<Leased>> {
         let conn = self.pool.get().await?;
         let expires = now.saturating_add(lease_ms);
-        let rows = conn
-            .query(
-                &sql::lease(kinds, "FOR UPDATE SKIP LOCKED"),
-                &[&worker, &expires, &now, &i64::from(max)],
-            )
-            .await?;
+        let text = sql::lease(kinds, "FOR UPDATE SKIP LOCKED");
+        let params: &Params<'_> = &[&worker, &expires, &now, &i64::from(max)];
+        // Another broker leased a job of one of our lanes after our snapshot was taken: the
+        // lane's unique index refused ours. Asked again, the query sees that lease.
+        let mut tries = 0;
+        let rows = loop {
+            match conn.query(&text, params).await {
+                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) && tries < LEASE_TRIES => {
+                    tries += 1;
+                }
+                other => break other?,
+            }
+        };
         let mut leased = rows
             .iter()
             .map(|r| raw_job(r)?.into_leased())
@@ -250,30 +257,30 @@ impl Postgres {
     }
 
     pub(crate) async fn retry(&self, now: i64, lease: Lease, at: i64, error: &str) -> Result<()> {
-        self.failed(now, lease, error, sql::RETRY, &[&at, &error, &now])
-            .await
+        let mut conn = self.pool.get().await?;
+        let mut tries = 0;
+        loop {
+            let tx = conn.transaction().await?;
+            match retry_in(&tx, now, lease, at, error).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    return Ok(());
+                }
+                // A notice queued its job between the merge and the update: merge again.
+                Err(StoreError::Postgres(e))
+                    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) && tries < LEASE_TRIES =>
+                {
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     pub(crate) async fn dead_letter(&self, now: i64, lease: Lease, reason: &str) -> Result<()> {
-        self.failed(now, lease, reason, sql::DEAD_LETTER, &[&reason, &now])
-            .await
-    }
-
-    /// Ends an attempt that failed (`update` is the retry or the dead letter) and records its
-    /// error, in one transaction.
-    async fn failed(
-        &self,
-        now: i64,
-        lease: Lease,
-        error: &str,
-        update: &str,
-        params: &Params<'_>,
-    ) -> Result<()> {
         let mut conn = self.pool.get().await?;
         let tx = conn.transaction().await?;
-        held(&tx, update, lease, params).await?;
-        tx.execute(sql::RECORD_ERROR, &[&lease.job_id, &now, &error])
-            .await?;
+        failed_in(&tx, now, lease, reason, sql::DEAD_LETTER, &[&reason, &now]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -489,16 +496,25 @@ impl Postgres {
     }
 }
 
-/// Inserts the job unless an open one has its kind and key. Between a conflict and the
-/// look-up the open job may close (completed by a worker): then the insert is tried again.
+/// Inserts the job unless a queued one has its kind and key. Between a conflict and the
+/// look-up the queued job may be leased by a worker: then the insert is tried again.
 async fn enqueue_in(client: &impl GenericClient, now: i64, job: &NewJob) -> Result<Enqueued> {
     let next_run = job.run_at.map_or(now, |t| t.as_millisecond());
+    let lane_order = job.lane_order.map_or(now, |t| t.as_millisecond());
     let kind = job.kind.as_str();
     for _ in 0..ENQUEUE_TRIES {
         if let Some(row) = client
             .query_opt(
                 sql::INSERT_JOB,
-                &[&kind, &job.key, &job.payload, &next_run, &now],
+                &[
+                    &kind,
+                    &job.key,
+                    &job.payload,
+                    &next_run,
+                    &now,
+                    &job.lane,
+                    &lane_order,
+                ],
             )
             .await?
         {
@@ -507,7 +523,10 @@ async fn enqueue_in(client: &impl GenericClient, now: i64, job: &NewJob) -> Resu
                 created: true,
             });
         }
-        if let Some(row) = client.query_opt(sql::OPEN_JOB, &[&kind, &job.key]).await? {
+        if let Some(row) = client
+            .query_opt(sql::QUEUED_JOB, &[&kind, &job.key])
+            .await?
+        {
             return Ok(Enqueued {
                 job: raw_job(&row)?.into_job()?,
                 created: false,
@@ -515,13 +534,54 @@ async fn enqueue_in(client: &impl GenericClient, now: i64, job: &NewJob) -> Resu
         }
     }
     Err(StoreError::Conflict(format!(
-        "{kind} {}: the open job kept closing while it was enqueued again",
+        "{kind} {}: the queued job kept being leased while it was enqueued again",
         job.key
     )))
 }
 
-/// How many times [`enqueue_in`] tries before giving up on a key whose jobs keep closing.
+/// How many times a lease is asked again after losing a lane to another broker.
+const LEASE_TRIES: usize = 10;
+
+/// How many times [`enqueue_in`] tries before giving up on a key whose jobs keep being leased.
 const ENQUEUE_TRIES: usize = 100;
+
+/// Gives a leased job back to the queue, merging into it the queued job of its kind and key
+/// that a notice made while it ran.
+async fn retry_in(
+    client: &impl GenericClient,
+    now: i64,
+    lease: Lease,
+    at: i64,
+    error: &str,
+) -> Result<()> {
+    for row in client
+        .query(sql::MERGE_QUEUED_TWIN, &[&lease.job_id, &lease.token])
+        .await?
+    {
+        let twin: i64 = row.try_get(0)?;
+        client
+            .execute(sql::MOVE_ERRORS, &[&lease.job_id, &twin])
+            .await?;
+    }
+    failed_in(client, now, lease, error, sql::RETRY, &[&at, &error, &now]).await
+}
+
+/// Ends an attempt that failed (`update` is the retry or the dead letter) and records its
+/// error, in the caller's transaction.
+async fn failed_in(
+    client: &impl GenericClient,
+    now: i64,
+    lease: Lease,
+    error: &str,
+    update: &str,
+    params: &Params<'_>,
+) -> Result<()> {
+    held(client, update, lease, params).await?;
+    client
+        .execute(sql::RECORD_ERROR, &[&lease.job_id, &now, &error])
+        .await?;
+    Ok(())
+}
 
 async fn held(
     client: &impl GenericClient,

@@ -223,13 +223,25 @@ pub(crate) fn migrations(conn: &mut Connection) -> Result<Vec<(i64, String)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Inserts the job unless an open one has its kind and key; in the caller's transaction.
+/// Inserts the job unless a queued one has its kind and key; in the caller's transaction.
 fn enqueue_in(tx: &Connection, now: i64, job: &NewJob) -> Result<Enqueued> {
     let next_run = job.run_at.map_or(now, |t| t.as_millisecond());
+    let lane_order = job.lane_order.map_or(now, |t| t.as_millisecond());
     let kind = job.kind.as_str();
     let inserted = tx
         .prepare_cached(&q(sql::INSERT_JOB))?
-        .query_row((kind, &job.key, &job.payload, next_run, now), row_to_job)
+        .query_row(
+            (
+                kind,
+                &job.key,
+                &job.payload,
+                next_run,
+                now,
+                &job.lane,
+                lane_order,
+            ),
+            row_to_job,
+        )
         .optional()?;
     if let Some(raw) = inserted {
         return Ok(Enqueued {
@@ -238,7 +250,7 @@ fn enqueue_in(tx: &Connection, now: i64, job: &NewJob) -> Result<Enqueued> {
         });
     }
     let raw = tx
-        .prepare_cached(&q(sql::OPEN_JOB))?
+        .prepare_cached(&q(sql::QUEUED_JOB))?
         .query_row((kind, &job.key), row_to_job)?;
     Ok(Enqueued {
         job: raw.into_job()?,
@@ -478,6 +490,14 @@ pub(crate) fn retry(
     error: &str,
 ) -> Result<()> {
     let tx = immediate(conn)?;
+    let merged: Vec<i64> = tx
+        .prepare_cached(&q(sql::MERGE_QUEUED_TWIN))?
+        .query_map((lease.job_id, lease.token), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for twin in merged {
+        tx.prepare_cached(&q(sql::MOVE_ERRORS))?
+            .execute((lease.job_id, twin))?;
+    }
     held(&tx, sql::RETRY, lease, &[&at, &error, &now])?;
     tx.prepare_cached(&q(sql::RECORD_ERROR))?
         .execute((lease.job_id, now, error))?;
