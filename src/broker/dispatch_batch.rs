@@ -6,7 +6,7 @@
 //! have created the work order and died), and the correlation stored in the transaction that
 //! completes the job, with the `Writeback` job that runs the `on workorder.created` rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::tz::TimeZone;
 use tracing::Instrument;
@@ -31,26 +31,35 @@ impl Dispatcher {
         ctx: &EvalContext,
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
-        // By mapping, so that each mapping's records are fetched together.
-        let mut batches: BTreeMap<usize, Vec<(Leased, DispatchRequest)>> = BTreeMap::new();
+        let mut readable = Vec::with_capacity(jobs.len());
         for leased in jobs {
-            let (index, request) = match self.read_request(&leased.job.payload) {
-                Ok(read) => read,
+            match self.read_request(&leased.job.payload) {
+                Ok((index, request)) => readable.push((leased, index, request)),
                 Err(reason) => {
                     self.fail(&leased, Failure::Permanent(reason), report)
                         .await?;
-                    continue;
                 }
-            };
-            let known = self
-                .store
-                .correlation(&request.entity, request.id, &request.mapping)
-                .await?;
-            if let Some(correlation) = known {
-                let outcome = Outcome::AlreadyDispatched {
-                    work_order_id: correlation.work_order_id,
-                };
-                self.finish(&leased, outcome, Vec::new(), report).await?;
+            }
+        }
+        // The correlations first, all in one query: a record dispatched is not created again.
+        let records = readable
+            .iter()
+            .map(|(_, _, r)| (r.entity.clone(), r.id, r.mapping.clone()))
+            .collect();
+        let known: HashMap<(String, i64, String), i64> = self
+            .store
+            .correlations(records)
+            .await?
+            .into_iter()
+            .map(|c| ((c.source_entity, c.source_id, c.mapping), c.work_order_id))
+            .collect();
+        // By mapping, so that each mapping's records are fetched together.
+        let mut batches: BTreeMap<usize, Vec<(Leased, DispatchRequest)>> = BTreeMap::new();
+        for (leased, index, request) in readable {
+            let key = (request.entity.clone(), request.id, request.mapping.clone());
+            if let Some(&work_order_id) = known.get(&key) {
+                let outcome = Outcome::AlreadyDispatched { work_order_id };
+                self.finish(&leased, outcome, Vec::new(), report);
                 continue;
             }
             batches.entry(index).or_default().push((leased, request));
@@ -133,16 +142,14 @@ impl Dispatcher {
     ) -> Result<(), StoreError> {
         let fieldnation = calls.fieldnation(&self.fieldnation);
         let Some(record) = records.get(&request.entity, request.id) else {
-            return self
-                .finish(leased, Outcome::SourceMissing, Vec::new(), report)
-                .await;
+            self.finish(leased, Outcome::SourceMissing, Vec::new(), report);
+            return Ok(());
         };
         match self.triggered(index, mapping, record, ctx) {
             Ok(true) => {}
             Ok(false) => {
-                return self
-                    .finish(leased, Outcome::NotTriggered, Vec::new(), report)
-                    .await;
+                self.finish(leased, Outcome::NotTriggered, Vec::new(), report);
+                return Ok(());
             }
             Err(reason) => return self.fail(leased, Failure::Permanent(reason), report).await,
         }
@@ -210,7 +217,8 @@ impl Dispatcher {
                     work_order_id,
                     found_by_marker: created.found_by_marker,
                 };
-                self.finish(leased, outcome, effects, report).await
+                self.finish(leased, outcome, effects, report);
+                Ok(())
             }
             Err(error) => {
                 let source = self.config.mapping_source.as_deref();

@@ -75,7 +75,8 @@ impl Dispatcher {
         };
         let Some(correlation) = self.store.correlation_for_work_order(work_order_id).await? else {
             let outcome = Outcome::UnknownWorkOrder { work_order_id };
-            return self.finish(leased, outcome, Vec::new(), report).await;
+            self.finish(leased, outcome, Vec::new(), report);
+            return Ok(());
         };
         record_correlation(&correlation);
         // The broker's own `workorder.created` is not a Field Nation event: it never makes
@@ -87,7 +88,8 @@ impl Dispatcher {
                 .is_some_and(|last| event_at < last)
         {
             let outcome = Outcome::StaleEvent { work_order_id };
-            return self.finish(leased, outcome, Vec::new(), report).await;
+            self.finish(leased, outcome, Vec::new(), report);
+            return Ok(());
         }
         // No rule answers this event for this entity: nothing to read or write. Field
         // Nation's own delivery of `workorder.created` is one of these: the broker ran the
@@ -109,7 +111,8 @@ impl Dispatcher {
                 work_order_id,
                 event_at: (!writeback).then_some(event_at),
             };
-            return self.finish(leased, outcome, vec![effect], report).await;
+            self.finish(leased, outcome, vec![effect], report);
+            return Ok(());
         }
         if !self.hold_lease(leased, report).await? {
             return Ok(());
@@ -133,7 +136,8 @@ impl Dispatcher {
                 work_order_id,
                 event_at: (!writeback).then_some(event_at),
             };
-            return self.finish(leased, outcome, vec![effect], report).await;
+            self.finish(leased, outcome, vec![effect], report);
+            return Ok(());
         }
         let schemas = self.program.schemas();
         let updates: Vec<FieldChange> = changes
@@ -189,7 +193,8 @@ impl Dispatcher {
             updated,
             notes,
         };
-        self.finish(leased, outcome, vec![effect], report).await
+        self.finish(leased, outcome, vec![effect], report);
+        Ok(())
     }
 
     /// Reads the record fresh and asks the mapping's `on` rules what the event changes.

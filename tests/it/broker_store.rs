@@ -626,9 +626,21 @@ async fn the_correlation_is_written_with_the_completion_or_not_at_all(db: &Db) {
     assert_eq!(c.last_event_at, None);
     assert_eq!(
         store.correlation_for_work_order(501).await.unwrap(),
-        Some(c)
+        Some(c.clone())
     );
     assert_eq!(store.correlation("Ticket", 1, "other").await.unwrap(), None);
+    // Several at once: those that exist.
+    let key = |id: i64, mapping: &str| ("Ticket".to_string(), id, mapping.to_string());
+    let found = store
+        .correlations(vec![
+            key(2, "dispatch"),
+            key(1, "dispatch"),
+            key(1, "other"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(found, [c]);
+    assert!(store.correlations(vec![]).await.unwrap().is_empty());
 
     // An effect that fails (work order 501 is ticket 1's) leaves the job leased and writes
     // nothing, not even the effects before it.

@@ -434,6 +434,23 @@ impl Store {
         )
     }
 
+    /// The correlations of several records at once, each `(entity, id, mapping)`: those that
+    /// exist, in no particular order (one query for a batch of dispatch jobs).
+    ///
+    /// # Errors
+    ///
+    /// The database failed.
+    pub async fn correlations(
+        &self,
+        records: Vec<(String, i64, String)>,
+    ) -> Result<Vec<Correlation>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_backend!(self, |c| sqlite::correlations(c, &records), |db| db
+            .correlations(&records))
+    }
+
     /// The record a work order came from.
     ///
     /// # Errors

@@ -25,6 +25,18 @@ const MIGRATION_LOCK: i64 = 0x6669_656c_646d_6170; // "fieldmap"
 
 type Params<'a> = [&'a (dyn ToSql + Sync)];
 
+/// The audit trail's rows from one array per column (PostgreSQL's `UNNEST`).
+const INSERT_AUDIT_ROWS: &str = "INSERT INTO audit \
+     (at, api, operation, target, outcome, duration_ms, job_id) \
+     SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+     $6::BIGINT[], $7::BIGINT[])";
+
+/// The correlations of several records: `$1` entities, `$2` ids, `$3` mappings, as arrays.
+const CORRELATIONS: &str = "SELECT c.source_entity, c.source_id, c.mapping, c.work_order_id, \
+     c.created, c.last_synced, c.last_event_at FROM correlations c \
+     JOIN UNNEST($1::TEXT[], $2::BIGINT[], $3::TEXT[]) AS r (entity, id, mapping) \
+     ON c.source_entity = r.entity AND c.source_id = r.id AND c.mapping = r.mapping";
+
 pub(crate) struct Postgres {
     pub(crate) pool: Pool,
     /// The schema the store lives in, quoted, when it is not the connection's default.
@@ -398,6 +410,21 @@ impl Postgres {
             .transpose()
     }
 
+    pub(crate) async fn correlations(
+        &self,
+        records: &[(String, i64, String)],
+    ) -> Result<Vec<Correlation>> {
+        let entities: Vec<&str> = records.iter().map(|r| r.0.as_str()).collect();
+        let ids: Vec<i64> = records.iter().map(|r| r.1).collect();
+        let mappings: Vec<&str> = records.iter().map(|r| r.2.as_str()).collect();
+        let conn = self.pool.get().await?;
+        conn.query(CORRELATIONS, &[&entities, &ids, &mappings])
+            .await?
+            .iter()
+            .map(correlation_row)
+            .collect()
+    }
+
     pub(crate) async fn correlation_for_work_order(
         &self,
         work_order_id: i64,
@@ -431,26 +458,22 @@ impl Postgres {
         Ok(n > 0)
     }
 
+    /// One statement for the whole trail: a round trip per entry made the audit of a batch
+    /// (a few hundred calls) the slowest part of its run.
     pub(crate) async fn record_calls(&self, entries: &[AuditEntry]) -> Result<()> {
-        let mut conn = self.pool.get().await?;
-        let tx = conn.transaction().await?;
-        let stmt = tx.prepare(sql::INSERT_AUDIT).await?;
-        for e in entries {
-            tx.execute(
-                &stmt,
-                &[
-                    &e.at.as_millisecond(),
-                    &e.api,
-                    &e.operation,
-                    &e.target,
-                    &e.outcome,
-                    &e.duration_ms,
-                    &e.job_id,
-                ],
-            )
-            .await?;
-        }
-        tx.commit().await?;
+        let at: Vec<i64> = entries.iter().map(|e| e.at.as_millisecond()).collect();
+        let api: Vec<&str> = entries.iter().map(|e| e.api.as_str()).collect();
+        let operation: Vec<&str> = entries.iter().map(|e| e.operation.as_str()).collect();
+        let target: Vec<Option<&str>> = entries.iter().map(|e| e.target.as_deref()).collect();
+        let outcome: Vec<&str> = entries.iter().map(|e| e.outcome.as_str()).collect();
+        let duration: Vec<i64> = entries.iter().map(|e| e.duration_ms).collect();
+        let job: Vec<Option<i64>> = entries.iter().map(|e| e.job_id).collect();
+        let conn = self.pool.get().await?;
+        conn.execute(
+            INSERT_AUDIT_ROWS,
+            &[&at, &api, &operation, &target, &outcome, &duration, &job],
+        )
+        .await?;
         Ok(())
     }
 

@@ -638,6 +638,23 @@ pub(crate) fn correlation(
         .optional()?)
 }
 
+pub(crate) fn correlations(
+    conn: &mut Connection,
+    records: &[(String, i64, String)],
+) -> Result<Vec<Correlation>> {
+    let mut stmt = conn.prepare_cached(&q(sql::CORRELATION))?;
+    let mut found = Vec::new();
+    for (entity, id, mapping) in records {
+        if let Some(c) = stmt
+            .query_row((entity, id, mapping), row_to_correlation)
+            .optional()?
+        {
+            found.push(c);
+        }
+    }
+    Ok(found)
+}
+
 pub(crate) fn correlation_for_work_order(
     conn: &mut Connection,
     work_order_id: i64,
