@@ -18,6 +18,7 @@ use super::note_marker::{notes_created, with_marker};
 use super::store::{Effect, JobKind, Leased, StoreError};
 use super::telemetry::{job_span, record_correlation};
 use crate::autotask::load_query_response;
+use crate::autotask::soap::CollectedEntity;
 use crate::autotask_client::AutotaskClient;
 use crate::runtime::outbound::{AutotaskChanges, FieldChange};
 use crate::stdlib::context::EvalContext;
@@ -117,7 +118,7 @@ impl Dispatcher {
         if !self.hold_lease(leased, report).await? {
             return Ok(());
         }
-        let changes = match self
+        let (changes, read) = match self
             .event_changes(
                 client,
                 &correlation.source_entity,
@@ -153,7 +154,7 @@ impl Dispatcher {
                 notes: Vec::new(),
                 ..changes.clone()
             };
-            if let Err(error) = client.apply_changes(schemas, &fields_only).await {
+            if let Err(error) = client.update_as_read(schemas, &fields_only, &read).await {
                 return self.fail(leased, Failure::autotask(&error), report).await;
             }
         }
@@ -197,7 +198,8 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// Reads the record fresh and asks the mapping's `on` rules what the event changes.
+    /// Reads the record fresh and asks the mapping's `on` rules what the event changes: the
+    /// changes, and the record as read (the update is made on it, without reading it again).
     async fn event_changes(
         &self,
         client: &AutotaskClient,
@@ -205,11 +207,20 @@ impl Dispatcher {
         id: i64,
         delivery: &EventDelivery,
         ctx: &EvalContext,
-    ) -> Result<AutotaskChanges, Failure> {
+    ) -> Result<(AutotaskChanges, CollectedEntity), Failure> {
         let pages = client
             .query_by_ids(entity, &[id])
             .await
             .map_err(|e| Failure::autotask(&e))?;
+        let read = client
+            .collect_pages(&pages, Some(entity))
+            .map_err(|e| Failure::autotask(&e))?
+            .into_iter()
+            .find(|e| {
+                e.entity_type.eq_ignore_ascii_case(entity)
+                    && e.field("id").and_then(|v| v.trim().parse().ok()) == Some(id)
+            })
+            .ok_or_else(|| Failure::Permanent(format!("{entity} {id} no longer exists")))?;
         let mut records = RecordSet::new();
         for page in &pages {
             load_query_response(&page.xml, self.program.schemas(), &mut records)
@@ -218,9 +229,11 @@ impl Dispatcher {
         let record = records
             .get(entity, id)
             .ok_or_else(|| Failure::Permanent(format!("{entity} {id} no longer exists")))?;
-        self.program
+        let changes = self
+            .program
             .on_event(&delivery.body, record, ctx, None)
-            .map_err(|e| Failure::Permanent(format!("the event cannot be applied: {e}")))
+            .map_err(|e| Failure::Permanent(format!("the event cannot be applied: {e}")))?;
+        Ok((changes, read))
     }
 }
 

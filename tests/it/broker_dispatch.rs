@@ -1034,10 +1034,95 @@ async fn autotask_threshold_pauses_every_worker_then_both_succeed() -> TestResul
         assert!(!headroom.paused && headroom.pauses >= 1, "{headroom:?}");
         assert!(headroom.remaining < headroom.limit);
         assert_eq!(rig.fieldnation.work_order_count(), 2);
+        // The probe that waited out the threshold is in the audit trail of the job that met it.
+        let probes: Vec<_> = rig
+            .store()
+            .calls(None, 1000)
+            .await?
+            .into_iter()
+            .filter(|c| c.entry.operation.contains("Threshold"))
+            .collect();
+        assert!(!probes.is_empty(), "no probe in the audit trail");
+        assert!(
+            probes
+                .iter()
+                .all(|p| p.entry.job_id.is_some_and(|id| jobs.contains(&id))),
+            "{probes:?}"
+        );
         rig.finish().await;
         Ok(())
     })
     .await
+}
+
+/// Retried dispatch jobs look for what their earlier attempts created with one search of
+/// Field Nation's work orders for the batch, not one per job; the search is in each job's
+/// audit trail.
+#[tokio::test(flavor = "multi_thread")]
+async fn retried_jobs_of_a_batch_search_for_their_markers_once() -> TestResult {
+    limited(async {
+        let rig = Rig::start(0).await?;
+        let jobs = [
+            rig.enqueue_dispatch(TICKET).await?,
+            rig.enqueue_dispatch(9138).await?,
+        ];
+        rig.fieldnation
+            .inject_times(fn_sim::Endpoint::Create, fn_sim::Fault::Status(500), 2);
+        let first = rig.dispatcher.run_once(50).await?;
+        for job in jobs {
+            assert!(
+                matches!(first.outcome(job), Some(Outcome::Retried { .. })),
+                "{first:?}"
+            );
+        }
+        rig.clock.advance(Duration::from_secs(40));
+        let lists_before = list_requests(&rig);
+        let mut audited_before = Vec::new();
+        for job in jobs {
+            audited_before.push(audited_lists(&rig, job).await?);
+        }
+        let second = rig.dispatcher.run_once(50).await?;
+        for job in jobs {
+            assert!(
+                matches!(
+                    second.outcome(job),
+                    Some(Outcome::Dispatched {
+                        found_by_marker: false,
+                        ..
+                    })
+                ),
+                "{second:?}"
+            );
+        }
+        assert_eq!(list_requests(&rig) - lists_before, 1, "one search");
+        for (job, before) in jobs.into_iter().zip(audited_before) {
+            let listed = audited_lists(&rig, job).await? - before;
+            assert_eq!(listed, 1, "job {job}'s audit trail");
+        }
+        assert_eq!(rig.fieldnation.work_order_count(), 2);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+/// How many `list` calls job `job`'s audit trail holds.
+async fn audited_lists(rig: &Rig, job: i64) -> Result<usize, BoxError> {
+    Ok(rig
+        .store()
+        .calls(Some(job), 100)
+        .await?
+        .iter()
+        .filter(|c| c.entry.operation == "list")
+        .count())
+}
+
+fn list_requests(rig: &Rig) -> usize {
+    rig.fieldnation
+        .requests()
+        .iter()
+        .filter(|r| r.endpoint == "list")
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1089,8 +1174,8 @@ async fn every_call_of_a_job_is_in_its_audit_trail() -> TestResult {
         assert_eq!(
             event_calls,
             [
-                "autotask query Ticket -> ok",
-                // The read-modify-write: read, then write the whole ticket back.
+                // One read: the `on` rules are evaluated on it, and the whole ticket as
+                // read is written back with the changes.
                 "autotask query Ticket -> ok",
                 "autotask update Ticket -> ok",
                 "autotask create TicketNote -> ok",
