@@ -191,6 +191,24 @@ impl Dispatcher {
                 self.config.lease_for,
             )
             .await?;
+        self.run_leased(leased).await
+    }
+
+    /// Runs job `id` alone, if it can be leased now (it is due, no other worker holds it, and
+    /// it is first in its lane); an empty report otherwise (`fieldmap dispatch --now`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Dispatcher::run_once`].
+    pub async fn run_job(&self, id: i64) -> Result<RunReport, StoreError> {
+        let leased = self
+            .store
+            .lease_job(&self.config.worker, id, self.config.lease_for)
+            .await?;
+        self.run_leased(leased.into_iter().collect()).await
+    }
+
+    async fn run_leased(&self, leased: Vec<Leased>) -> Result<RunReport, StoreError> {
         let _renewing = LeaseKeeper::start(
             self.store.clone(),
             leased.iter().map(|l| l.lease).collect(),

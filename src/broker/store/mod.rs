@@ -261,6 +261,26 @@ impl Store {
         )
     }
 
+    /// Takes job `id` for `worker`, as [`Store::lease`] would take it: `None` when it is not
+    /// due, another worker holds it, or another job of its lane goes first.
+    ///
+    /// # Errors
+    ///
+    /// The database failed.
+    pub async fn lease_job(
+        &self,
+        worker: &str,
+        id: i64,
+        lease_for: Duration,
+    ) -> Result<Option<Leased>> {
+        let now = self.now();
+        let ms = duration_millis(lease_for);
+        let worker = worker.to_string();
+        on_backend!(self, |c| sqlite::lease_job(c, now, &worker, id, ms), |db| {
+            db.lease_job(now, &worker, id, ms)
+        })
+    }
+
     /// Holds a lease longer: it now runs out `lease_for` from now.
     ///
     /// # Errors

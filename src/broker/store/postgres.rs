@@ -217,6 +217,29 @@ impl Postgres {
         Ok(leased)
     }
 
+    pub(crate) async fn lease_job(
+        &self,
+        now: i64,
+        worker: &str,
+        id: i64,
+        lease_ms: i64,
+    ) -> Result<Option<Leased>> {
+        let conn = self.pool.get().await?;
+        let expires = now.saturating_add(lease_ms);
+        let text = sql::lease_job("FOR UPDATE SKIP LOCKED");
+        let params: &Params<'_> = &[&worker, &expires, &now, &1i64, &id];
+        let mut tries = 0;
+        let row = loop {
+            match conn.query_opt(&text, params).await {
+                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) && tries < LEASE_TRIES => {
+                    tries += 1;
+                }
+                other => break other?,
+            }
+        };
+        row.map(|r| raw_job(&r)?.into_leased()).transpose()
+    }
+
     /// Runs one of the lease-checked updates alone.
     async fn held_alone(&self, sql: &str, lease: Lease, params: &Params<'_>) -> Result<()> {
         let conn = self.pool.get().await?;

@@ -46,7 +46,8 @@ pub(crate) const GET_JOB: &str = concat!("SELECT ", job_columns!(), " FROM jobs 
 /// out is taken again before anything else in the lane) and, when queued, only when it is
 /// first in its lane: a lane's jobs run one at a time, in lane order, even when the first is
 /// waiting for a retry. Two transactions racing for one lane cannot both win: the unique
-/// index `jobs_leased_lane` refuses the second.
+/// index `jobs_leased_lane` refuses the second. (The subquery's `o.state IN (…)` lets SQLite
+/// use the partial index `jobs_lane`; without it, it scanned every queued job per candidate.)
 pub(crate) fn lease(kinds: &[JobKind], lock: &str) -> String {
     let kinds = if kinds.is_empty() {
         String::new()
@@ -54,13 +55,23 @@ pub(crate) fn lease(kinds: &[JobKind], lock: &str) -> String {
         let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
         format!(" AND j.kind IN ({})", names.join(", "))
     };
+    lease_where(&kinds, lock)
+}
+
+/// As [`lease`], one job only: `$5` its id (`$4` is 1).
+pub(crate) fn lease_job(lock: &str) -> String {
+    lease_where(" AND j.id = $5", lock)
+}
+
+fn lease_where(filter: &str, lock: &str) -> String {
     format!(
         "UPDATE jobs SET state = 'leased', lease_owner = $1, lease_token = lease_token + 1, \
          attempts = attempts + 1, lease_expires = $2, next_run = $2, updated = $3 \
          WHERE id IN (SELECT j.id FROM jobs j \
-         WHERE j.state IN ('queued', 'leased') AND j.next_run <= $3{kinds} \
+         WHERE j.state IN ('queued', 'leased') AND j.next_run <= $3{filter} \
          AND (j.lane IS NULL OR NOT EXISTS (SELECT 1 FROM jobs o \
-             WHERE o.lane = j.lane AND o.id <> j.id AND (o.state = 'leased' \
+             WHERE o.state IN ('queued', 'leased') AND o.lane = j.lane AND o.id <> j.id \
+             AND (o.state = 'leased' \
              OR (o.state = 'queued' AND j.state = 'queued' \
                  AND (o.lane_order < j.lane_order \
                       OR (o.lane_order = j.lane_order AND o.id < j.id)))))) \

@@ -371,6 +371,25 @@ pub(crate) fn lease(
     Ok(leased)
 }
 
+pub(crate) fn lease_job(
+    conn: &mut Connection,
+    now: i64,
+    worker: &str,
+    id: i64,
+    lease_ms: i64,
+) -> Result<Option<Leased>> {
+    let tx = immediate(conn)?;
+    let raw = tx
+        .prepare_cached(&q(&sql::lease_job("")))?
+        .query_row(
+            (worker, now.saturating_add(lease_ms), now, 1i64, id),
+            row_to_job,
+        )
+        .optional()?;
+    tx.commit()?;
+    raw.map(RawJob::into_leased).transpose()
+}
+
 /// Runs one of the lease-checked updates; [`StoreError::LeaseLost`] when it matched no row.
 fn held(tx: &Connection, sql: &str, lease: Lease, params: &[&dyn rusqlite::ToSql]) -> Result<()> {
     let mut all: Vec<&dyn rusqlite::ToSql> = vec![&lease.job_id, &lease.token];
