@@ -322,15 +322,13 @@ impl AutotaskClient {
     }
 
     /// Shuts the gate for every call of this client; the call that shut it starts the one
-    /// probe that opens it again.
+    /// probe that opens it again. The probe's calls go to that call's logs too (the job that
+    /// met the threshold has them in its audit trail).
     fn pause_for_threshold(&self) {
         if !self.inner.gate.close() {
             return;
         }
-        let client = AutotaskClient {
-            inner: self.inner.clone(),
-            scoped_logs: Vec::new(),
-        };
+        let client = self.clone();
         tokio::spawn(async move { client.probe_until_allowed().await });
     }
 

@@ -92,8 +92,13 @@ impl AutotaskClient {
         self.collect_pages(&pages, Some(entity))
     }
 
-    /// The entities of pages already checked by [`read_page`].
-    fn collect_pages(
+    /// The entities of pages a query answered ([`AutotaskClient::query_by_ids`] and the like),
+    /// as read from the wire.
+    ///
+    /// # Errors
+    ///
+    /// A page is not a query response.
+    pub fn collect_pages(
         &self,
         pages: &[QueryPage],
         entity: Option<&str>,

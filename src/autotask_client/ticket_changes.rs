@@ -4,7 +4,7 @@
 use super::client::AutotaskClient;
 use super::entity_xml::WireEntity;
 use super::error::ClientError;
-use super::read_modify_write::FieldEdit;
+use super::read_modify_write::{FieldEdit, prepare_update};
 use crate::autotask::soap::CollectedEntity;
 use crate::runtime::outbound::{AutotaskChanges, NewNote};
 use crate::schema::Schemas;
@@ -29,17 +29,8 @@ impl AutotaskClient {
         let mut applied = AppliedChanges::default();
         if !changes.updates.is_empty() {
             let schema = entity_schema(schemas, &changes.entity)?;
-            let edits: Vec<FieldEdit> = changes
-                .updates
-                .iter()
-                .map(|change| FieldEdit {
-                    name: change.field.clone(),
-                    udf: change.udf,
-                    value: Some(change.value.clone()),
-                })
-                .collect();
             applied.ticket = Some(
-                self.read_modify_write(schema, changes.record_id, &edits)
+                self.read_modify_write(schema, changes.record_id, &field_edits(changes))
                     .await?,
             );
         }
@@ -47,6 +38,28 @@ impl AutotaskClient {
             applied.note_ids = self.create_notes(schemas, &changes.notes).await?;
         }
         Ok(applied)
+    }
+
+    /// Updates the record's fields and UDFs as [`AutotaskClient::apply_changes`] does, on the
+    /// record as `read` by the caller moments ago (the read that decided the changes): one
+    /// call, the update, where `apply_changes` reads the record again first. The notes are
+    /// left to [`AutotaskClient::create_notes`].
+    pub async fn update_as_read(
+        &self,
+        schemas: &Schemas,
+        changes: &AutotaskChanges,
+        read: &CollectedEntity,
+    ) -> Result<CollectedEntity, ClientError> {
+        let schema = entity_schema(schemas, &changes.entity)?;
+        let update = prepare_update(read, schema, &field_edits(changes))?;
+        self.update(&[update])
+            .await?
+            .entities
+            .pop()
+            .ok_or_else(|| ClientError::NotFound {
+                entity: schema.name.clone(),
+                id: changes.record_id,
+            })
     }
 
     /// Creates the notes (TicketNotes, TaskNotes), 200 per call; returns their ids.
@@ -78,4 +91,17 @@ fn entity_schema<'s>(
     schemas.autotask.entity(name).ok_or_else(|| {
         ClientError::InvalidRequest(format!("the Autotask schema has no {name} entity"))
     })
+}
+
+/// The field and UDF changes as edits.
+fn field_edits(changes: &AutotaskChanges) -> Vec<FieldEdit> {
+    changes
+        .updates
+        .iter()
+        .map(|change| FieldEdit {
+            name: change.field.clone(),
+            udf: change.udf,
+            value: Some(change.value.clone()),
+        })
+        .collect()
 }

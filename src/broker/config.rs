@@ -27,6 +27,15 @@ pub struct BrokerConfig {
     pub secrets: SecretsConfig,
     /// Polling per mapping name.
     pub polling: Vec<PollingConfig>,
+    /// `[admin]`: the operations routes.
+    pub admin: AdminConfig,
+}
+
+/// `[admin]`.
+#[derive(Debug, Clone, Default)]
+pub struct AdminConfig {
+    /// The bearer token the `/jobs…` routes ask for; `None`: they ask for none.
+    pub token: Option<SecretRef>,
 }
 
 /// `[mappings]`.
@@ -259,9 +268,17 @@ struct RawConfig {
     secrets: Option<RawSecrets>,
     #[serde(default)]
     polling: Vec<RawPolling>,
+    #[serde(default)]
+    admin: Option<RawAdmin>,
     /// `fieldmap lint`'s levels share the file; the lint configuration reads them.
     #[serde(default, rename = "lint")]
     _lint: Option<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdmin {
+    token: Option<SecretRef>,
 }
 
 #[derive(Deserialize)]
@@ -651,7 +668,14 @@ impl BrokerConfig {
             });
         }
 
+        let admin = AdminConfig {
+            token: match raw.admin.and_then(|a| a.token) {
+                None => None,
+                Some(token) => Some(token.validated("admin.token", &invalid, &rebase)?),
+            },
+        };
         Ok(BrokerConfig {
+            admin,
             mappings,
             autotask,
             fieldnation,

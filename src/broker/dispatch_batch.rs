@@ -6,7 +6,7 @@
 //! have created the work order and died), and the correlation stored in the transaction that
 //! completes the job, with the `Writeback` job that runs the `on workorder.created` rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::tz::TimeZone;
 use tracing::Instrument;
@@ -18,7 +18,7 @@ use super::job_payload::{CREATED, DispatchRequest, EventDelivery};
 use super::problem_trace::trace_problems;
 use super::store::{Effect, Leased, NewCorrelation, StoreError};
 use super::telemetry::dispatch_span;
-use crate::fieldnation::client::{CreateOutcome, FieldNationClient, FnError, Marker, WorkOrder};
+use crate::fieldnation::client::{CreateOutcome, Marker, WorkOrder};
 use crate::ir::MappingProgram;
 use crate::runtime::issue::Issue;
 use crate::stdlib::context::EvalContext;
@@ -31,26 +31,35 @@ impl Dispatcher {
         ctx: &EvalContext,
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
-        // By mapping, so that each mapping's records are fetched together.
-        let mut batches: BTreeMap<usize, Vec<(Leased, DispatchRequest)>> = BTreeMap::new();
+        let mut readable = Vec::with_capacity(jobs.len());
         for leased in jobs {
-            let (index, request) = match self.read_request(&leased.job.payload) {
-                Ok(read) => read,
+            match self.read_request(&leased.job.payload) {
+                Ok((index, request)) => readable.push((leased, index, request)),
                 Err(reason) => {
                     self.fail(&leased, Failure::Permanent(reason), report)
                         .await?;
-                    continue;
                 }
-            };
-            let known = self
-                .store
-                .correlation(&request.entity, request.id, &request.mapping)
-                .await?;
-            if let Some(correlation) = known {
-                let outcome = Outcome::AlreadyDispatched {
-                    work_order_id: correlation.work_order_id,
-                };
-                self.finish(&leased, outcome, Vec::new(), report).await?;
+            }
+        }
+        // The correlations first, all in one query: a record dispatched is not created again.
+        let records = readable
+            .iter()
+            .map(|(_, _, r)| (r.entity.clone(), r.id, r.mapping.clone()))
+            .collect();
+        let known: HashMap<(String, i64, String), i64> = self
+            .store
+            .correlations(records)
+            .await?
+            .into_iter()
+            .map(|c| ((c.source_entity, c.source_id, c.mapping), c.work_order_id))
+            .collect();
+        // By mapping, so that each mapping's records are fetched together.
+        let mut batches: BTreeMap<usize, Vec<(Leased, DispatchRequest)>> = BTreeMap::new();
+        for (leased, index, request) in readable {
+            let key = (request.entity.clone(), request.id, request.mapping.clone());
+            if let Some(&work_order_id) = known.get(&key) {
+                let outcome = Outcome::AlreadyDispatched { work_order_id };
+                self.finish(&leased, outcome, Vec::new(), report);
                 continue;
             }
             batches.entry(index).or_default().push((leased, request));
@@ -82,13 +91,27 @@ impl Dispatcher {
                     continue;
                 }
             };
+            // Work orders created by earlier attempts of the batch's retried jobs: one search.
+            let retried: Vec<&(Leased, DispatchRequest)> = batch
+                .iter()
+                .filter(|(leased, _)| leased.job.attempts > 1)
+                .collect();
+            let search_calls = JobCalls::new();
+            let earlier = self
+                .created_by_earlier_attempts(&retried, &search_calls)
+                .await;
+            let retried_subjects: Vec<(i64, String)> = retried
+                .iter()
+                .map(|(leased, request)| (leased.job.id, subject(request)))
+                .collect();
+            trail.extend(search_calls.entries(&retried_subjects));
             for (leased, request) in &batch {
                 let calls = JobCalls::new();
                 let span = dispatch_span(&leased.job, &request.entity, request.id);
                 self.dispatch_one(
                     index,
                     mapping,
-                    &fetched.records,
+                    (&fetched.records, &earlier),
                     (leased, request),
                     &calls,
                     ctx,
@@ -125,7 +148,7 @@ impl Dispatcher {
         &self,
         index: usize,
         mapping: &MappingProgram,
-        records: &RecordSet,
+        (records, earlier): (&RecordSet, &EarlierCreates),
         (leased, request): (&Leased, &DispatchRequest),
         calls: &JobCalls,
         ctx: &EvalContext,
@@ -133,16 +156,14 @@ impl Dispatcher {
     ) -> Result<(), StoreError> {
         let fieldnation = calls.fieldnation(&self.fieldnation);
         let Some(record) = records.get(&request.entity, request.id) else {
-            return self
-                .finish(leased, Outcome::SourceMissing, Vec::new(), report)
-                .await;
+            self.finish(leased, Outcome::SourceMissing, Vec::new(), report);
+            return Ok(());
         };
         match self.triggered(index, mapping, record, ctx) {
             Ok(true) => {}
             Ok(false) => {
-                return self
-                    .finish(leased, Outcome::NotTriggered, Vec::new(), report)
-                    .await;
+                self.finish(leased, Outcome::NotTriggered, Vec::new(), report);
+                return Ok(());
             }
             Err(reason) => return self.fail(leased, Failure::Permanent(reason), report).await,
         }
@@ -171,16 +192,13 @@ impl Dispatcher {
             return Ok(());
         }
         let marker = Marker::for_record(self.config.marker_field, &request.entity, request.id);
-        let earlier = match self
-            .created_by_earlier_attempt(&fieldnation, leased, &marker)
-            .await
-        {
-            Ok(found) => found,
-            Err(error) => {
-                return self
-                    .fail(leased, Failure::fieldnation(&error, ""), report)
-                    .await;
+        let earlier = if leased.job.attempts > 1 {
+            match earlier {
+                Ok(found) => found.get(&marker.value).cloned(),
+                Err(failure) => return self.fail(leased, failure.clone(), report).await,
             }
+        } else {
+            None
         };
         let created = match earlier {
             Some(work_order) => Ok(CreateOutcome {
@@ -210,7 +228,8 @@ impl Dispatcher {
                     work_order_id,
                     found_by_marker: created.found_by_marker,
                 };
-                self.finish(leased, outcome, effects, report).await
+                self.finish(leased, outcome, effects, report);
+                Ok(())
             }
             Err(error) => {
                 let source = self.config.mapping_source.as_deref();
@@ -223,19 +242,28 @@ impl Dispatcher {
 
     /// A job leased before may have created its work order and then lost its worker (a crash,
     /// a lease that ran out) before the correlation was stored: on every attempt after the
-    /// first, the work order is looked up by its marker before anything is created.
-    async fn created_by_earlier_attempt(
+    /// first, the work order is looked up by its marker before anything is created. The
+    /// batch's retried jobs are looked up together, in one pass over the work orders created
+    /// since the day before the oldest of them was enqueued.
+    async fn created_by_earlier_attempts(
         &self,
-        fieldnation: &FieldNationClient,
-        leased: &Leased,
-        marker: &Marker,
-    ) -> Result<Option<WorkOrder>, FnError> {
-        if leased.job.attempts <= 1 {
-            return Ok(None);
-        }
-        let created = leased.job.created.to_zoned_datetime(TimeZone::UTC).date();
+        retried: &[&(Leased, DispatchRequest)],
+        calls: &JobCalls,
+    ) -> EarlierCreates {
+        let Some(oldest) = retried.iter().map(|(leased, _)| leased.job.created).min() else {
+            return Ok(HashMap::new());
+        };
+        let markers: Vec<Marker> = retried
+            .iter()
+            .map(|(_, r)| Marker::for_record(self.config.marker_field, &r.entity, r.id))
+            .collect();
+        let created = oldest.to_zoned_datetime(TimeZone::UTC).date();
         let since = created.yesterday().unwrap_or(created);
-        fieldnation.find_by_marker(marker, since).await
+        calls
+            .fieldnation(&self.fieldnation)
+            .find_by_markers(&markers, since)
+            .await
+            .map_err(|error| Failure::fieldnation(&error, ""))
     }
 
     /// Whether any trigger holds on the record (a mapping without triggers always applies).
@@ -280,6 +308,10 @@ impl Dispatcher {
             .join("\n")
     }
 }
+
+/// The work orders earlier attempts created, by marker value; or why they could not be
+/// looked up.
+type EarlierCreates = Result<HashMap<String, WorkOrder>, Failure>;
 
 /// What a dispatch job is about, in its audit entries: `Ticket:9137`.
 fn subject(request: &DispatchRequest) -> String {

@@ -6,10 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use super::failure::Failure;
 use super::metrics::Metrics;
 use super::retry_policy::RetryPolicy;
-use super::store::{AuditEntry, JobKind, Lease, Leased, Store, StoreError};
+use super::store::{AuditEntry, Effect, JobKind, Lease, Leased, Store, StoreError};
 use crate::autotask_client::Fetcher;
 use crate::fieldnation::client::FieldNationClient;
 use crate::ir::Program;
@@ -101,10 +103,22 @@ pub enum Outcome {
 }
 
 /// What one [`Dispatcher::run_once`] did, job by job.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct RunReport {
     /// `(job id, outcome)`, in the order the jobs finished.
     pub outcomes: Vec<(i64, Outcome)>,
+    /// Jobs done whose completion is written with the others of their part of the run.
+    completions: Vec<Completion>,
+}
+
+/// A job done, with its outcome, what its completion writes, and the span it ran in (its
+/// outcome is told in it).
+#[derive(Debug, Clone)]
+struct Completion {
+    leased: Leased,
+    outcome: Outcome,
+    effects: Vec<Effect>,
+    span: tracing::Span,
 }
 
 impl RunReport {
@@ -177,6 +191,24 @@ impl Dispatcher {
                 self.config.lease_for,
             )
             .await?;
+        self.run_leased(leased).await
+    }
+
+    /// Runs job `id` alone, if it can be leased now (it is due, no other worker holds it, and
+    /// it is first in its lane); an empty report otherwise (`fieldmap dispatch --now`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Dispatcher::run_once`].
+    pub async fn run_job(&self, id: i64) -> Result<RunReport, StoreError> {
+        let leased = self
+            .store
+            .lease_job(&self.config.worker, id, self.config.lease_for)
+            .await?;
+        self.run_leased(leased.into_iter().collect()).await
+    }
+
+    async fn run_leased(&self, leased: Vec<Leased>) -> Result<RunReport, StoreError> {
         let _renewing = LeaseKeeper::start(
             self.store.clone(),
             leased.iter().map(|l| l.lease).collect(),
@@ -188,7 +220,10 @@ impl Dispatcher {
         let mut report = RunReport::default();
         let ctx = EvalContext::current();
         self.dispatch_batch(dispatches, &ctx, &mut report).await?;
+        // Before the events: an event of a work order just created finds its correlation.
+        self.complete_done(&mut report).await?;
         self.sync_back(events, &ctx, &mut report).await?;
+        self.complete_done(&mut report).await?;
         Ok(report)
     }
 
@@ -198,29 +233,60 @@ impl Dispatcher {
         self.store.record_calls(trail).await
     }
 
-    /// Completes a job with no effects.
-    pub(super) async fn finish(
+    /// A job is done with `outcome`: its completion, with `effects`, is written with the
+    /// other jobs done in this part of the run ([`Dispatcher::complete_done`]).
+    pub(super) fn finish(
         &self,
         leased: &Leased,
         outcome: Outcome,
-        effects: Vec<super::store::Effect>,
+        effects: Vec<Effect>,
         report: &mut RunReport,
-    ) -> Result<(), StoreError> {
-        let outcome = match self.store.complete(leased.lease, effects).await {
-            Ok(()) => outcome,
-            Err(StoreError::LeaseLost { .. }) => Outcome::LeaseLost,
-            Err(StoreError::Conflict(reason)) => {
-                return self
-                    .give_up(
-                        leased,
-                        &format!("completing the job conflicts with the store: {reason}"),
-                        report,
-                    )
-                    .await;
+    ) {
+        report.completions.push(Completion {
+            leased: leased.clone(),
+            outcome,
+            effects,
+            span: tracing::Span::current(),
+        });
+    }
+
+    /// Completes the jobs done so far in one transaction (one round trip to the store, one
+    /// commit, where a transaction per job capped PostgreSQL's throughput). Each job is
+    /// completed or not on its own: one whose lease was lost is left to the worker that has
+    /// it; one whose effects conflict with the store becomes a dead letter.
+    pub(super) async fn complete_done(&self, report: &mut RunReport) -> Result<(), StoreError> {
+        let done = std::mem::take(&mut report.completions);
+        if done.is_empty() {
+            return Ok(());
+        }
+        let mut finished = Vec::with_capacity(done.len());
+        let mut items = Vec::with_capacity(done.len());
+        for Completion {
+            leased,
+            outcome,
+            effects,
+            span,
+        } in done
+        {
+            items.push((leased.lease, effects));
+            finished.push((leased, outcome, span));
+        }
+        let results = self.store.complete_many(items).await?;
+        for ((leased, outcome, span), result) in finished.into_iter().zip(results) {
+            match result {
+                Ok(()) => span.in_scope(|| self.report(&leased.job, outcome, report)),
+                Err(StoreError::LeaseLost { .. }) => {
+                    span.in_scope(|| self.report(&leased.job, Outcome::LeaseLost, report));
+                }
+                Err(StoreError::Conflict(reason)) => {
+                    let reason = format!("completing the job conflicts with the store: {reason}");
+                    self.give_up(&leased, &reason, report)
+                        .instrument(span)
+                        .await?;
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
-        };
-        self.report(&leased.job, outcome, report);
+        }
         Ok(())
     }
 

@@ -34,9 +34,11 @@ impl DispatchRequest {
         format!("{}:{} {}", self.entity, self.id, self.mapping)
     }
 
-    /// The job to enqueue, due now.
+    /// The job to enqueue, due now, in the record's lane (`Ticket:9137`): one dispatch of a
+    /// record runs at a time, in the order they came.
     pub fn job(&self) -> NewJob {
         NewJob::new(JobKind::Dispatch, self.key(), to_text(self))
+            .in_lane(format!("{}:{}", self.entity, self.id), None)
     }
 
     /// Reads a job's payload.
@@ -72,7 +74,20 @@ impl EventDelivery {
 
     /// The job to enqueue (keyed by the delivery id), due now.
     pub fn job(&self) -> NewJob {
-        NewJob::new(JobKind::Event, self.delivery_id.clone(), to_text(self))
+        self.in_lane(NewJob::new(
+            JobKind::Event,
+            self.delivery_id.clone(),
+            to_text(self),
+        ))
+    }
+
+    /// `job` in its work order's lane (`workorder:1234`), at Field Nation's time of the event:
+    /// one event of a work order is applied at a time, oldest first.
+    fn in_lane(&self, job: NewJob) -> NewJob {
+        match self.work_order_id() {
+            Some(id) => job.in_lane(format!("workorder:{id}"), self.timestamp()),
+            None => job,
+        }
     }
 
     /// The `workorder.created` event the broker makes itself after a dispatch: the created
@@ -92,7 +107,11 @@ impl EventDelivery {
 
     /// The `Writeback` job that applies a [`EventDelivery::created`] event, due now.
     pub fn writeback_job(&self) -> NewJob {
-        NewJob::new(JobKind::Writeback, self.delivery_id.clone(), to_text(self))
+        self.in_lane(NewJob::new(
+            JobKind::Writeback,
+            self.delivery_id.clone(),
+            to_text(self),
+        ))
     }
 
     /// Reads a job's payload.
@@ -156,6 +175,7 @@ mod tests {
         let request = DispatchRequest::new("Dispatch", "Ticket", 9137);
         let job = request.job();
         assert_eq!(job.key, "Ticket:9137 Dispatch");
+        assert_eq!(job.lane.as_deref(), Some("Ticket:9137"));
         assert_eq!(DispatchRequest::parse(&job.payload), Ok(request));
         assert!(DispatchRequest::parse("{}").is_err());
 
@@ -166,6 +186,8 @@ mod tests {
         let delivery = EventDelivery::new("d-1", body);
         let job = delivery.job();
         assert_eq!((job.kind, job.key.as_str()), (JobKind::Event, "d-1"));
+        assert_eq!(job.lane.as_deref(), Some("workorder:7"));
+        assert_eq!(job.lane_order, delivery.timestamp());
         let read = EventDelivery::parse(&job.payload);
         assert_eq!(read.as_ref().ok(), Some(&delivery));
         assert_eq!(delivery.work_order_id(), Some(7));
@@ -179,6 +201,7 @@ mod tests {
         // The broker's `workorder.created` and Field Nation's share one note marker.
         let ours = EventDelivery::created(7, serde_json::json!({"id": 7}), Timestamp::UNIX_EPOCH);
         assert_eq!(ours.writeback_job().kind, JobKind::Writeback);
+        assert_eq!(ours.writeback_job().lane.as_deref(), Some("workorder:7"));
         assert_eq!(ours.work_order_id(), Some(7));
         assert_eq!(ours.name(), Some(CREATED));
         let theirs = EventDelivery::new("fn-delivery-9", ours.body.clone());

@@ -4,7 +4,7 @@
 //! trigger holds for gets a dispatch job, and the watermark moves to the latest change seen.
 //!
 //! The watermark is compared with `>=`: a record changed in the same second as the last one
-//! seen is asked for again rather than missed. Asking twice is harmless: one open job per
+//! seen is asked for again rather than missed. Asking twice is harmless: one queued job per
 //! record and mapping, and the dispatcher never creates a second work order for a record.
 
 use jiff::Timestamp;

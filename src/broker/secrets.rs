@@ -23,6 +23,8 @@ pub struct SecretValues {
     pub hook_token: Secret,
     pub hook_signature: Option<Secret>,
     pub fieldnation_webhook: Secret,
+    /// The bearer token of the jobs routes, when `[admin] token` is set.
+    pub admin_token: Option<Secret>,
 }
 
 /// Why a secret could not be read. Names where it was looked for, never its value.
@@ -49,6 +51,7 @@ struct Refs {
     hook_token: SecretRef,
     hook_signature: Option<SecretRef>,
     fieldnation_webhook: SecretRef,
+    admin_token: Option<SecretRef>,
 }
 
 #[derive(Debug)]
@@ -73,6 +76,7 @@ impl Secrets {
             hook_token: config.intake.autotask.token.clone(),
             hook_signature: config.intake.autotask.signature_secret.clone(),
             fieldnation_webhook: config.intake.fieldnation.secret.clone(),
+            admin_token: config.admin.token.clone(),
         };
         let current = Arc::new(refs.read()?);
         Ok(Secrets {
@@ -141,6 +145,7 @@ impl Refs {
             hook_token: read("intake.autotask.token", &self.hook_token)?,
             hook_signature: optional("intake.autotask.signature_secret", &self.hook_signature)?,
             fieldnation_webhook: read("intake.fieldnation.secret", &self.fieldnation_webhook)?,
+            admin_token: optional("admin.token", &self.admin_token)?,
         })
     }
 }

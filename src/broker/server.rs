@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-use super::admin::{self, AdminState, Readiness};
+use super::admin::{self, AdminState, Readiness, TokenSource};
 use super::config::BrokerConfig;
 use super::dispatcher::{Dispatcher, DispatcherConfig};
 use super::intake::Intake;
@@ -388,11 +388,15 @@ impl Server {
             shared.config.intake.clone(),
             wake.clone(),
         );
+        let secrets = shared.secrets.clone();
         let operations = AdminState::new(
             shared.store.clone(),
             shared.metrics.clone(),
             shared.readiness.clone(),
-        );
+        )
+        .with_token(TokenSource::new(move || {
+            secrets.current().admin_token.clone()
+        }));
         let mut router = intake.router().merge(admin::router(operations));
         for extra in self.extra {
             router = router.merge(extra);

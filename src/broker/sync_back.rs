@@ -18,6 +18,7 @@ use super::note_marker::{notes_created, with_marker};
 use super::store::{Effect, JobKind, Leased, StoreError};
 use super::telemetry::{job_span, record_correlation};
 use crate::autotask::load_query_response;
+use crate::autotask::soap::CollectedEntity;
 use crate::autotask_client::AutotaskClient;
 use crate::runtime::outbound::{AutotaskChanges, FieldChange};
 use crate::stdlib::context::EvalContext;
@@ -75,7 +76,8 @@ impl Dispatcher {
         };
         let Some(correlation) = self.store.correlation_for_work_order(work_order_id).await? else {
             let outcome = Outcome::UnknownWorkOrder { work_order_id };
-            return self.finish(leased, outcome, Vec::new(), report).await;
+            self.finish(leased, outcome, Vec::new(), report);
+            return Ok(());
         };
         record_correlation(&correlation);
         // The broker's own `workorder.created` is not a Field Nation event: it never makes
@@ -87,7 +89,8 @@ impl Dispatcher {
                 .is_some_and(|last| event_at < last)
         {
             let outcome = Outcome::StaleEvent { work_order_id };
-            return self.finish(leased, outcome, Vec::new(), report).await;
+            self.finish(leased, outcome, Vec::new(), report);
+            return Ok(());
         }
         // No rule answers this event for this entity: nothing to read or write. Field
         // Nation's own delivery of `workorder.created` is one of these: the broker ran the
@@ -109,12 +112,13 @@ impl Dispatcher {
                 work_order_id,
                 event_at: (!writeback).then_some(event_at),
             };
-            return self.finish(leased, outcome, vec![effect], report).await;
+            self.finish(leased, outcome, vec![effect], report);
+            return Ok(());
         }
         if !self.hold_lease(leased, report).await? {
             return Ok(());
         }
-        let changes = match self
+        let (changes, read) = match self
             .event_changes(
                 client,
                 &correlation.source_entity,
@@ -133,7 +137,8 @@ impl Dispatcher {
                 work_order_id,
                 event_at: (!writeback).then_some(event_at),
             };
-            return self.finish(leased, outcome, vec![effect], report).await;
+            self.finish(leased, outcome, vec![effect], report);
+            return Ok(());
         }
         let schemas = self.program.schemas();
         let updates: Vec<FieldChange> = changes
@@ -149,7 +154,7 @@ impl Dispatcher {
                 notes: Vec::new(),
                 ..changes.clone()
             };
-            if let Err(error) = client.apply_changes(schemas, &fields_only).await {
+            if let Err(error) = client.update_as_read(schemas, &fields_only, &read).await {
                 return self.fail(leased, Failure::autotask(&error), report).await;
             }
         }
@@ -189,10 +194,12 @@ impl Dispatcher {
             updated,
             notes,
         };
-        self.finish(leased, outcome, vec![effect], report).await
+        self.finish(leased, outcome, vec![effect], report);
+        Ok(())
     }
 
-    /// Reads the record fresh and asks the mapping's `on` rules what the event changes.
+    /// Reads the record fresh and asks the mapping's `on` rules what the event changes: the
+    /// changes, and the record as read (the update is made on it, without reading it again).
     async fn event_changes(
         &self,
         client: &AutotaskClient,
@@ -200,11 +207,20 @@ impl Dispatcher {
         id: i64,
         delivery: &EventDelivery,
         ctx: &EvalContext,
-    ) -> Result<AutotaskChanges, Failure> {
+    ) -> Result<(AutotaskChanges, CollectedEntity), Failure> {
         let pages = client
             .query_by_ids(entity, &[id])
             .await
             .map_err(|e| Failure::autotask(&e))?;
+        let read = client
+            .collect_pages(&pages, Some(entity))
+            .map_err(|e| Failure::autotask(&e))?
+            .into_iter()
+            .find(|e| {
+                e.entity_type.eq_ignore_ascii_case(entity)
+                    && e.field("id").and_then(|v| v.trim().parse().ok()) == Some(id)
+            })
+            .ok_or_else(|| Failure::Permanent(format!("{entity} {id} no longer exists")))?;
         let mut records = RecordSet::new();
         for page in &pages {
             load_query_response(&page.xml, self.program.schemas(), &mut records)
@@ -213,9 +229,11 @@ impl Dispatcher {
         let record = records
             .get(entity, id)
             .ok_or_else(|| Failure::Permanent(format!("{entity} {id} no longer exists")))?;
-        self.program
+        let changes = self
+            .program
             .on_event(&delivery.body, record, ctx, None)
-            .map_err(|e| Failure::Permanent(format!("the event cannot be applied: {e}")))
+            .map_err(|e| Failure::Permanent(format!("the event cannot be applied: {e}")))?;
+        Ok((changes, read))
     }
 }
 

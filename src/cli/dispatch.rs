@@ -1,7 +1,7 @@
 //! `fieldmap dispatch [--config fieldmap.toml] <mapping> <id> [--now]`
 //!
 //! Enqueues the dispatch of one record into the configured store, as a webhook would (one
-//! open job per record and mapping). A running broker picks it up; `--now` runs it in this
+//! queued job per record and mapping). A running broker picks it up; `--now` runs it in this
 //! process instead and prints what became of it.
 
 use std::path::PathBuf;
@@ -56,9 +56,10 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         }
         let secrets = Secrets::load(&config)?;
         let (dispatcher, _) = build_dispatcher(&config, &mappings, &store, &secrets.current())?;
-        // The job may wait behind others, or be held by a running broker: a few rounds.
+        // Only this job runs. It may wait for its lane, or be held by a running broker: a few
+        // rounds.
         for _ in 0..20 {
-            let report = dispatcher.run_once(config.workers.batch_size).await?;
+            let report = dispatcher.run_job(job).await?;
             if let Some(outcome) = report.outcome(job) {
                 outln!("job {job}: {outcome:?}");
                 let failed = matches!(

@@ -5,7 +5,7 @@
 //!
 //! Exit status: 0 done; 1 no such job; 2 usage, or the store cannot be opened or fails;
 //! 3 the job is in a state the action does not apply to (retrying a done or leased job,
-//! dropping a leased one) or another open job has its kind and key.
+//! dropping a leased one) or another queued job has its kind and key.
 
 use fieldmap::broker::admin::{JobDetail, job_json};
 use fieldmap::broker::store::{Job, JobFilter, JobKind, JobState, Store, StoreError};

@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, HashSet};
 use std::process::Command;
 use std::time::Duration;
 
-use fieldmap::broker::admin::{AdminState, Readiness, router};
+use fieldmap::broker::admin::{AdminState, Readiness, TokenSource, router};
 use fieldmap::broker::metrics::Metrics;
 use fieldmap::broker::store::{AuditEntry, Effect, JobState, NewCorrelation, Store};
 use fieldmap::broker::{DispatchRequest, EventDelivery};
+use fieldmap::redaction::Secret;
 use serde_json::{Value, json};
 
 use crate::broker_store::Db;
@@ -773,11 +774,16 @@ async fn job_errors_on_sqlite() -> TestResult {
 async fn a_store_of_the_first_migration_is_migrated_on_open() -> TestResult {
     let db = Db::sqlite().await;
     let file = db.url.trim_start_matches("sqlite:").to_owned();
-    rusqlite::Connection::open(&file)?
-        .execute_batch("DROP TABLE job_errors; DELETE FROM schema_migrations WHERE version > 1;")?;
+    rusqlite::Connection::open(&file)?.execute_batch(
+        "DROP TABLE job_errors; DROP INDEX jobs_queued_key; DROP INDEX jobs_leased_lane; \
+             DROP INDEX jobs_lane; ALTER TABLE jobs DROP COLUMN lane; \
+             ALTER TABLE jobs DROP COLUMN lane_order; CREATE UNIQUE INDEX jobs_open_key \
+             ON jobs (kind, key) WHERE state IN ('queued', 'leased'); \
+             DELETE FROM schema_migrations WHERE version > 1;",
+    )?;
     let reopened = Store::open(&db.url).await?;
     let versions: Vec<i64> = reopened.migrations().await?.iter().map(|m| m.0).collect();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     assert!(reopened.job_errors(1).await?.is_empty());
     drop(reopened);
     db.finish().await;
@@ -788,6 +794,74 @@ async fn a_store_of_the_first_migration_is_migrated_on_open() -> TestResult {
 async fn job_errors_on_postgres() -> TestResult {
     let db = Db::postgres().await;
     every_failed_attempt_keeps_its_error(&db).await?;
+    db.finish().await;
+    Ok(())
+}
+
+/// With a token, the jobs routes ask for it (read at each request, so a rotated one counts at
+/// once); health, readiness and metrics stay open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_routes_ask_for_the_token_when_one_is_set() -> TestResult {
+    use std::sync::{Arc, Mutex};
+    let db = Db::sqlite().await;
+    let seeded = seed(&db).await?;
+    let token = Arc::new(Mutex::new(Some("operator-token-1".to_owned())));
+    let current = token.clone();
+    let state = AdminState::new(db.store.clone(), Metrics::new(), Readiness::ready()).with_token(
+        TokenSource::new(move || current.lock().unwrap().clone().map(Secret::new)),
+    );
+    let base = serve(state).await?;
+    let client = reqwest::Client::new();
+    let send = |method: reqwest::Method, path: &str, bearer: Option<&str>| {
+        let mut request = client
+            .request(method, format!("{base}{path}"))
+            .timeout(Duration::from_secs(10));
+        if let Some(bearer) = bearer {
+            request = request.header("Authorization", format!("Bearer {bearer}"));
+        }
+        async move { request.send().await.map(|r| r.status().as_u16()) }
+    };
+    let retry = format!("/jobs/{}/retry", seeded.dead);
+    let show = format!("/jobs/{}", seeded.done);
+    for (method, path) in [
+        (reqwest::Method::GET, "/jobs"),
+        (reqwest::Method::GET, show.as_str()),
+        (reqwest::Method::POST, retry.as_str()),
+        (reqwest::Method::DELETE, show.as_str()),
+    ] {
+        assert_eq!(
+            send(method.clone(), path, None).await?,
+            401,
+            "{method} {path}"
+        );
+        assert_eq!(
+            send(method.clone(), path, Some("operator-token-2")).await?,
+            401,
+            "{method} {path}"
+        );
+    }
+    let refused = get(&format!("{base}/jobs")).await?;
+    assert_eq!(refused.content_type, "application/problem+json");
+    assert_eq!(
+        db.store.job(seeded.dead).await?.map(|j| j.state),
+        Some(JobState::Dead),
+        "a refused retry changed nothing"
+    );
+    for open in ["/healthz", "/readyz", "/metrics"] {
+        assert_eq!(send(reqwest::Method::GET, open, None).await?, 200, "{open}");
+    }
+    let bearer = Some("operator-token-1");
+    assert_eq!(send(reqwest::Method::GET, "/jobs", bearer).await?, 200);
+    assert_eq!(send(reqwest::Method::POST, &retry, bearer).await?, 200);
+
+    // Rotated: the old token is refused, the new one taken.
+    *token.lock().unwrap() = Some("operator-token-2".to_owned());
+    assert_eq!(send(reqwest::Method::GET, "/jobs", bearer).await?, 401);
+    let rotated = Some("operator-token-2");
+    assert_eq!(send(reqwest::Method::GET, "/jobs", rotated).await?, 200);
+    // None configured any more: open.
+    *token.lock().unwrap() = None;
+    assert_eq!(send(reqwest::Method::GET, "/jobs", None).await?, 200);
     db.finish().await;
     Ok(())
 }

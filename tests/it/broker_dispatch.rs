@@ -67,6 +67,8 @@ struct Rig {
     client: AutotaskClient,
     program: Arc<Program>,
     dispatcher: Dispatcher,
+    /// What a second worker on the same store is made of.
+    parts: (Arc<Fetcher>, FieldNationClient, DispatcherConfig),
     clock: Clock,
     /// The SQLite file; `None` on PostgreSQL, where the schema is dropped instead.
     file: Option<PathBuf>,
@@ -151,17 +153,19 @@ impl Rig {
             let url = format!("sqlite:{}", file.display());
             (Store::open_with(&url, options).await?, Some(file))
         };
+        let config = DispatcherConfig {
+            worker: "test".into(),
+            marker_field: MARKER_FIELD,
+            mapping_source: Some(source),
+            ..DispatcherConfig::default()
+        };
+        let fetcher = Arc::new(fetcher);
         let dispatcher = Dispatcher::new(
             program.clone(),
             store,
-            Arc::new(fetcher),
-            fn_client,
-            DispatcherConfig {
-                worker: "test".into(),
-                marker_field: MARKER_FIELD,
-                mapping_source: Some(source),
-                ..DispatcherConfig::default()
-            },
+            fetcher.clone(),
+            fn_client.clone(),
+            config.clone(),
         );
         Ok(Rig {
             autotask,
@@ -169,6 +173,7 @@ impl Rig {
             client,
             program,
             dispatcher,
+            parts: (fetcher, fn_client, config),
             clock,
             file,
         })
@@ -176,6 +181,22 @@ impl Rig {
 
     fn store(&self) -> &Store {
         self.dispatcher.store()
+    }
+
+    /// Another worker on the same store and simulators, named `name`.
+    fn worker(&self, name: &str) -> Dispatcher {
+        let (fetcher, fn_client, config) = &self.parts;
+        let config = DispatcherConfig {
+            worker: name.into(),
+            ..config.clone()
+        };
+        Dispatcher::new(
+            self.program.clone(),
+            self.store().clone(),
+            fetcher.clone(),
+            fn_client.clone(),
+            config,
+        )
     }
 
     async fn enqueue_dispatch(&self, id: i64) -> Result<i64, BoxError> {
@@ -186,6 +207,12 @@ impl Rig {
     async fn enqueue_event(&self, delivery: &str, body: Value) -> Result<i64, BoxError> {
         let job = EventDelivery::new(delivery, body).job();
         Ok(self.store().enqueue(job).await?.job.id)
+    }
+
+    /// Runs due jobs until none is left.
+    async fn run_all(&self) -> Result<(), BoxError> {
+        while !self.dispatcher.run_once(50).await?.is_empty() {}
+        Ok(())
     }
 
     /// Runs the due jobs: the outcome of job `id`.
@@ -722,7 +749,7 @@ async fn events_come_back_to_the_ticket_once_and_in_order() -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn events_leased_together_apply_in_timestamp_order() -> TestResult {
+async fn events_of_one_work_order_apply_one_at_a_time_in_timestamp_order() -> TestResult {
     limited(async {
         let rig = Rig::start(2).await?;
         let work_order_id = dispatched(&rig).await?;
@@ -739,11 +766,14 @@ async fn events_leased_together_apply_in_timestamp_order() -> TestResult {
                 event(ASSIGNED, work_order_id, "2026-01-14T17:05:12-06:00")?,
             )
             .await?;
+        // One lane per work order: the older event first, alone; the approval after it.
         let report = rig.dispatcher.run_once(50).await?;
         assert!(matches!(
             report.outcome(assigned),
             Some(Outcome::EventApplied { .. })
         ));
+        assert_eq!(report.len(), 1, "{report:?}");
+        let report = rig.dispatcher.run_once(50).await?;
         assert!(matches!(
             report.outcome(approved),
             Some(Outcome::EventApplied { notes: 1, .. })
@@ -753,6 +783,117 @@ async fn events_leased_together_apply_in_timestamp_order() -> TestResult {
         Ok(())
     })
     .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_webhook_during_a_running_dispatch_is_evaluated_after_it() -> TestResult {
+    limited(webhook_during_dispatch(false)).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_webhook_during_a_running_dispatch_is_evaluated_after_it_on_postgres() -> TestResult {
+    limited(webhook_during_dispatch(true)).await
+}
+
+/// A webhook that arrives while the record's dispatch job runs (the worker may have read the
+/// record before the change it announces) is not merged into that job: it queues another,
+/// which runs after the first has finished, on the record as it is then.
+async fn webhook_during_dispatch(postgres: bool) -> TestResult {
+    let rig = Rig::start_on(postgres, 2).await?;
+    let first = rig.enqueue_dispatch(TICKET).await?;
+    // The create is slow, so that the webhook comes while the job runs.
+    rig.fieldnation.inject(
+        fn_sim::Endpoint::Create,
+        fn_sim::Fault::Latency(Duration::from_millis(500)),
+    );
+    let running = {
+        let worker = rig.worker("a");
+        tokio::spawn(async move { worker.run_once(50).await })
+    };
+    while rig.store().job(first).await?.map(|j| j.state) != Some(JobState::Leased) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let webhook = DispatchRequest::new(MAPPING, "Ticket", TICKET).job();
+    let second = rig.store().enqueue(webhook).await?;
+    assert!(second.created, "a new job, not merged into the running one");
+    assert_ne!(second.job.id, first);
+    // Another worker leaves it alone while the first job runs (its lane is busy).
+    let meanwhile = rig.worker("b").run_once(50).await?;
+    assert_eq!(meanwhile.outcome(second.job.id), None, "{meanwhile:?}");
+
+    let report = running.await??;
+    let work_order_id = match report.outcome(first) {
+        Some(Outcome::Dispatched { work_order_id, .. }) => *work_order_id,
+        other => return Err(format!("first job: {other:?}").into()),
+    };
+    // The second evaluation, on the fresh record, finds the work order.
+    assert_eq!(
+        rig.run(second.job.id).await?,
+        Outcome::AlreadyDispatched { work_order_id }
+    );
+    assert_eq!(rig.fieldnation.work_order_count(), 1);
+    rig.finish().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_apply_a_work_orders_events_in_timestamp_order() -> TestResult {
+    limited(events_on_two_workers(false)).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_apply_a_work_orders_events_in_timestamp_order_on_postgres() -> TestResult {
+    limited(events_on_two_workers(true)).await
+}
+
+/// Two events of one work order, delivered newest first, given to two workers at once, one
+/// job each: the older is applied first and the newer after it, never both at once (where
+/// both would pass the "older than the last applied" check and the older could land last).
+async fn events_on_two_workers(postgres: bool) -> TestResult {
+    let rig = Rig::start_on(postgres, 2).await?;
+    let work_order_id = dispatched(&rig).await?;
+    rig.run_all().await?; // the write-back of `workorder.created`, if any
+    let approved = rig
+        .enqueue_event(
+            "d-2",
+            event(APPROVED, work_order_id, "2026-01-16T09:15:00-06:00")?,
+        )
+        .await?;
+    let assigned = rig
+        .enqueue_event(
+            "d-1",
+            event(ASSIGNED, work_order_id, "2026-01-14T17:05:12-06:00")?,
+        )
+        .await?;
+    let (a, b) = (rig.worker("a"), rig.worker("b"));
+    let (first_a, first_b) = tokio::join!(a.run_once(1), b.run_once(1));
+    let (first_a, first_b) = (first_a?, first_b?);
+    let ran: Vec<i64> = first_a
+        .outcomes
+        .iter()
+        .chain(&first_b.outcomes)
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(ran, [assigned], "only the older event, on one worker");
+    let (second_a, second_b) = tokio::join!(a.run_once(1), b.run_once(1));
+    let outcomes: Vec<(i64, Outcome)> = first_a
+        .outcomes
+        .into_iter()
+        .chain(first_b.outcomes)
+        .chain(second_a?.outcomes)
+        .chain(second_b?.outcomes)
+        .collect();
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    for (id, outcome) in &outcomes {
+        assert!(
+            matches!(outcome, Outcome::EventApplied { .. }),
+            "job {id}: {outcome:?}"
+        );
+    }
+    assert_eq!(outcomes[1].0, approved);
+    assert_eq!(rig.ticket(TICKET).await?.field("Status"), Some(COMPLETE));
+    rig.finish().await;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -902,10 +1043,95 @@ async fn autotask_threshold_pauses_every_worker_then_both_succeed() -> TestResul
         assert!(!headroom.paused && headroom.pauses >= 1, "{headroom:?}");
         assert!(headroom.remaining < headroom.limit);
         assert_eq!(rig.fieldnation.work_order_count(), 2);
+        // The probe that waited out the threshold is in the audit trail of the job that met it.
+        let probes: Vec<_> = rig
+            .store()
+            .calls(None, 1000)
+            .await?
+            .into_iter()
+            .filter(|c| c.entry.operation.contains("Threshold"))
+            .collect();
+        assert!(!probes.is_empty(), "no probe in the audit trail");
+        assert!(
+            probes
+                .iter()
+                .all(|p| p.entry.job_id.is_some_and(|id| jobs.contains(&id))),
+            "{probes:?}"
+        );
         rig.finish().await;
         Ok(())
     })
     .await
+}
+
+/// Retried dispatch jobs look for what their earlier attempts created with one search of
+/// Field Nation's work orders for the batch, not one per job; the search is in each job's
+/// audit trail.
+#[tokio::test(flavor = "multi_thread")]
+async fn retried_jobs_of_a_batch_search_for_their_markers_once() -> TestResult {
+    limited(async {
+        let rig = Rig::start(0).await?;
+        let jobs = [
+            rig.enqueue_dispatch(TICKET).await?,
+            rig.enqueue_dispatch(9138).await?,
+        ];
+        rig.fieldnation
+            .inject_times(fn_sim::Endpoint::Create, fn_sim::Fault::Status(500), 2);
+        let first = rig.dispatcher.run_once(50).await?;
+        for job in jobs {
+            assert!(
+                matches!(first.outcome(job), Some(Outcome::Retried { .. })),
+                "{first:?}"
+            );
+        }
+        rig.clock.advance(Duration::from_secs(40));
+        let lists_before = list_requests(&rig);
+        let mut audited_before = Vec::new();
+        for job in jobs {
+            audited_before.push(audited_lists(&rig, job).await?);
+        }
+        let second = rig.dispatcher.run_once(50).await?;
+        for job in jobs {
+            assert!(
+                matches!(
+                    second.outcome(job),
+                    Some(Outcome::Dispatched {
+                        found_by_marker: false,
+                        ..
+                    })
+                ),
+                "{second:?}"
+            );
+        }
+        assert_eq!(list_requests(&rig) - lists_before, 1, "one search");
+        for (job, before) in jobs.into_iter().zip(audited_before) {
+            let listed = audited_lists(&rig, job).await? - before;
+            assert_eq!(listed, 1, "job {job}'s audit trail");
+        }
+        assert_eq!(rig.fieldnation.work_order_count(), 2);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+/// How many `list` calls job `job`'s audit trail holds.
+async fn audited_lists(rig: &Rig, job: i64) -> Result<usize, BoxError> {
+    Ok(rig
+        .store()
+        .calls(Some(job), 100)
+        .await?
+        .iter()
+        .filter(|c| c.entry.operation == "list")
+        .count())
+}
+
+fn list_requests(rig: &Rig) -> usize {
+    rig.fieldnation
+        .requests()
+        .iter()
+        .filter(|r| r.endpoint == "list")
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -957,8 +1183,8 @@ async fn every_call_of_a_job_is_in_its_audit_trail() -> TestResult {
         assert_eq!(
             event_calls,
             [
-                "autotask query Ticket -> ok",
-                // The read-modify-write: read, then write the whole ticket back.
+                // One read: the `on` rules are evaluated on it, and the whole ticket as
+                // read is written back with the changes.
                 "autotask query Ticket -> ok",
                 "autotask update Ticket -> ok",
                 "autotask create TicketNote -> ok",

@@ -182,6 +182,9 @@ on_both!(
     migrations_applied_twice_change_nothing,
     concurrent_workers_take_each_job_once,
     a_restarted_broker_takes_a_gone_processes_leases_at_once_on_sqlite_only,
+    a_lane_runs_one_job_at_a_time_in_order,
+    a_retry_takes_in_the_notice_that_came_while_it_ran,
+    concurrent_workers_keep_each_lane_in_order,
 );
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -219,22 +222,26 @@ async fn enqueue_is_idempotent_per_open_job(db: &Db) {
     assert_ne!(writeback.job.id, first.job.id);
     assert!(store.enqueue(dispatch(9138)).await.unwrap().created);
 
-    // Still open while leased.
+    // A notice for a leased job is not merged into it (the worker may have read the record
+    // already): it queues another job, and later notices merge into that one.
     let leased = store
         .lease("w1", &[JobKind::Dispatch], 1, MINUTE)
         .await
         .unwrap();
     assert_eq!(leased[0].job.id, first.job.id);
     let third = store.enqueue(dispatch(9137)).await.unwrap();
-    assert!(!third.created);
-    assert_eq!(third.job.id, first.job.id);
-    assert_eq!(third.job.state, JobState::Leased);
+    assert!(third.created);
+    assert_ne!(third.job.id, first.job.id);
+    assert_eq!(third.job.state, JobState::Queued);
+    let fourth = store.enqueue(dispatch(9137)).await.unwrap();
+    assert!(!fourth.created);
+    assert_eq!(fourth.job.id, third.job.id);
 
     // Once done, the record may be dispatched again (a new job; the correlation guards it).
     store.complete(leased[0].lease, vec![]).await.unwrap();
-    let fourth = store.enqueue(dispatch(9137)).await.unwrap();
-    assert!(fourth.created);
-    assert_ne!(fourth.job.id, first.job.id);
+    let after = store.enqueue(dispatch(9137)).await.unwrap();
+    assert!(!after.created, "the queued one is still there");
+    assert_eq!(after.job.id, third.job.id);
 }
 
 async fn concurrent_identical_enqueues_make_one_job(db: &Db) {
@@ -657,9 +664,21 @@ async fn the_correlation_is_written_with_the_completion_or_not_at_all(db: &Db) {
     assert_eq!(c.last_event_at, None);
     assert_eq!(
         store.correlation_for_work_order(501).await.unwrap(),
-        Some(c)
+        Some(c.clone())
     );
     assert_eq!(store.correlation("Ticket", 1, "other").await.unwrap(), None);
+    // Several at once: those that exist.
+    let key = |id: i64, mapping: &str| ("Ticket".to_string(), id, mapping.to_string());
+    let found = store
+        .correlations(vec![
+            key(2, "dispatch"),
+            key(1, "dispatch"),
+            key(1, "other"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(found, [c]);
+    assert!(store.correlations(vec![]).await.unwrap().is_empty());
 
     // An effect that fails (work order 501 is ticket 1's) leaves the job leased and writes
     // nothing, not even the effects before it.
@@ -1095,6 +1114,194 @@ async fn concurrent_workers_take_each_job_once(db: &Db) {
     if db.store.backend() == "postgres" {
         assert!(busy > 1, "the workers shared the queue");
     }
+}
+
+fn in_lane(kind: JobKind, key: &str, lane: &str, order: Option<&str>) -> NewJob {
+    NewJob::new(kind, key, "{}").in_lane(lane, order.map(|o| o.parse().unwrap()))
+}
+
+fn keys(leased: &[fieldmap::broker::store::Leased]) -> Vec<&str> {
+    leased.iter().map(|l| l.job.key.as_str()).collect()
+}
+
+async fn a_lane_runs_one_job_at_a_time_in_order(db: &Db) {
+    let store = &db.store;
+    let event = |key: &str, at: &str| in_lane(JobKind::Event, key, "workorder:7", Some(at));
+    // Enqueued newest first: the lane runs them by Field Nation's time.
+    store
+        .enqueue(event("done", "2026-03-02T10:30:00Z"))
+        .await
+        .unwrap();
+    store
+        .enqueue(event("assigned", "2026-03-02T10:00:00Z"))
+        .await
+        .unwrap();
+    store.enqueue(dispatch(1)).await.unwrap(); // no lane
+    store
+        .enqueue(in_lane(JobKind::Dispatch, "T:2 a", "Ticket:2", None))
+        .await
+        .unwrap();
+    store
+        .enqueue(in_lane(JobKind::Dispatch, "T:2 b", "Ticket:2", None))
+        .await
+        .unwrap();
+
+    let first = store.lease("w1", &[], 10, 10 * MINUTE).await.unwrap();
+    let mut taken = keys(&first);
+    taken.sort_unstable();
+    assert_eq!(taken, ["T:2 a", "Ticket:1", "assigned"], "one a lane");
+    let lease_of = |key: &str| first.iter().find(|l| l.job.key == key).unwrap().lease;
+    assert!(store.lease("w2", &[], 10, MINUTE).await.unwrap().is_empty());
+
+    // A late event older than the leased one waits for it too.
+    store
+        .enqueue(event("published", "2026-03-02T09:00:00Z"))
+        .await
+        .unwrap();
+    assert!(store.lease("w2", &[], 10, MINUTE).await.unwrap().is_empty());
+
+    // The leased job finishes: the lane's next, by lane order, is taken.
+    store.complete(lease_of("assigned"), vec![]).await.unwrap();
+    let next = store.lease("w2", &[], 10, MINUTE).await.unwrap();
+    assert_eq!(keys(&next), ["published"]);
+    store.complete(next[0].lease, vec![]).await.unwrap();
+
+    // A lane's first job waiting for its retry holds the lane: nothing overtakes it.
+    store
+        .retry(lease_of("T:2 a"), db.clock().now() + MINUTE / 2, "HTTP 503")
+        .await
+        .unwrap();
+    let next = store.lease("w2", &[], 10, 10 * MINUTE).await.unwrap();
+    assert_eq!(keys(&next), ["done"]);
+    db.clock().advance(MINUTE / 2 - Duration::from_millis(1));
+    assert!(store.lease("w2", &[], 10, MINUTE).await.unwrap().is_empty());
+    db.clock().advance(Duration::from_millis(1));
+    let retried = store.lease("w2", &[], 10, MINUTE).await.unwrap();
+    assert_eq!(keys(&retried), ["T:2 a"]);
+
+    // A lease that ran out is taken again before anything else in its lane; a dead letter
+    // frees the lane.
+    db.clock().advance(10 * MINUTE);
+    let again = store.lease("w3", &[], 10, MINUTE).await.unwrap();
+    let mut again_keys = keys(&again);
+    again_keys.sort_unstable();
+    assert_eq!(again_keys, ["T:2 a", "Ticket:1", "done"]);
+    let t2a = again.iter().find(|l| l.job.key == "T:2 a").unwrap();
+    assert_eq!(t2a.job.attempts, 3);
+    store.dead_letter(t2a.lease, "gave up").await.unwrap();
+    assert_eq!(
+        keys(&store.lease("w3", &[], 10, MINUTE).await.unwrap()),
+        ["T:2 b"]
+    );
+}
+
+async fn a_retry_takes_in_the_notice_that_came_while_it_ran(db: &Db) {
+    let store = &db.store;
+    let job = || in_lane(JobKind::Dispatch, "Ticket:5 d", "Ticket:5", None);
+    let first = store.enqueue(job()).await.unwrap().job;
+    let leased = store.lease("w", &[], 10, MINUTE).await.unwrap();
+    assert_eq!(leased[0].job.id, first.id);
+    let twin = store.enqueue(job()).await.unwrap();
+    assert!(twin.created);
+    // The twin waits behind the running job.
+    assert!(store.lease("w2", &[], 10, MINUTE).await.unwrap().is_empty());
+
+    // The running job fails and goes back to the queue: the twin is merged into it, as a
+    // notice arriving after the retry would have been.
+    let at = db.clock().now() + MINUTE;
+    store.retry(leased[0].lease, at, "HTTP 503").await.unwrap();
+    assert_eq!(store.job(twin.job.id).await.unwrap(), None);
+    let kept = store.job(first.id).await.unwrap().unwrap();
+    assert_eq!((kept.state, kept.next_run), (JobState::Queued, at));
+    assert!(!store.enqueue(job()).await.unwrap().created);
+
+    // Completed instead, the running job leaves the twin to run next.
+    db.clock().advance(MINUTE);
+    let leased = store.lease("w", &[], 10, MINUTE).await.unwrap();
+    assert_eq!(leased[0].job.id, first.id);
+    let twin = store.enqueue(job()).await.unwrap().job;
+    store.complete(leased[0].lease, vec![]).await.unwrap();
+    let next = store.lease("w", &[], 10, MINUTE).await.unwrap();
+    assert_eq!(next[0].job.id, twin.id);
+    // A dead letter leaves it too.
+    let third = store.enqueue(job()).await.unwrap().job;
+    store.dead_letter(next[0].lease, "no").await.unwrap();
+    let last = store.lease("w", &[], 10, MINUTE).await.unwrap();
+    assert_eq!(last[0].job.id, third.id);
+}
+
+/// Four workers (on PostgreSQL each a store of its own, as if four brokers) lease from
+/// twenty lanes at once: no lane ever has two jobs running, and each lane's jobs finish in
+/// lane order.
+async fn concurrent_workers_keep_each_lane_in_order(db: &Db) {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    const LANES: usize = 20;
+    const PER_LANE: usize = 15;
+    for n in 0..PER_LANE {
+        for lane in 0..LANES {
+            // Lane order runs against arrival: the last enqueued runs first.
+            let at = start() - jiff::SignedDuration::from_secs(n as i64);
+            store_event(&db.store, lane, n, at).await;
+        }
+    }
+    let running: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let finished: Arc<Mutex<HashMap<String, Vec<Timestamp>>>> = Arc::default();
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let store = if w == 0 {
+            db.store.clone()
+        } else {
+            db.reopen().await
+        };
+        let (running, finished) = (running.clone(), finished.clone());
+        workers.push(tokio::spawn(async move {
+            let name = format!("worker-{w}");
+            let mut idle = 0;
+            while idle < 20 {
+                let leased = store.lease(&name, &[], 8, MINUTE).await.unwrap();
+                if leased.is_empty() {
+                    idle += 1;
+                    tokio::task::yield_now().await;
+                    continue;
+                }
+                idle = 0;
+                for l in &leased {
+                    let lane = l.job.payload.clone();
+                    let mut running = running.lock().unwrap();
+                    let n = running.entry(lane.clone()).or_default();
+                    *n += 1;
+                    assert_eq!(*n, 1, "two jobs of {lane} running at once");
+                }
+                tokio::task::yield_now().await;
+                for l in &leased {
+                    let lane = l.job.payload.clone();
+                    *running.lock().unwrap().get_mut(&lane).unwrap() -= 1;
+                    let at: Timestamp = l.job.key.split('@').nth(1).unwrap().parse().unwrap();
+                    finished.lock().unwrap().entry(lane).or_default().push(at);
+                    store.complete(l.lease, vec![]).await.unwrap();
+                }
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let finished = finished.lock().unwrap();
+    assert_eq!(finished.len(), LANES);
+    for (lane, times) in finished.iter() {
+        assert_eq!(times.len(), PER_LANE, "{lane}");
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{lane}: {times:?}");
+    }
+}
+
+/// An event job of lane `lane`, the `n`th, at `at`; its payload names its lane and its key
+/// carries its time, for [`concurrent_workers_keep_each_lane_in_order`].
+async fn store_event(store: &Store, lane: usize, n: usize, at: Timestamp) {
+    let lane = format!("workorder:{lane}");
+    let job = NewJob::new(JobKind::Event, format!("{lane}#{n}@{at}"), lane.clone())
+        .in_lane(lane, Some(at));
+    assert!(store.enqueue(job).await.unwrap().created);
 }
 
 #[tokio::test]

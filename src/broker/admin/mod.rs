@@ -11,9 +11,12 @@
 //! | `GET /readyz` | 200 when ready; 503 with the reasons |
 //! | `GET /metrics` | the Prometheus text format |
 //!
-//! Errors are RFC 9457 problem details (`application/problem+json`). The routes carry no
-//! authentication of their own: serve them on an address only operators reach.
+//! Errors are RFC 9457 problem details (`application/problem+json`). With a token
+//! ([`AdminState::with_token`], `[admin] token` in `fieldmap.toml`) the `/jobs…` routes ask
+//! for `Authorization: Bearer <token>` ([`auth`]); without one they carry no authentication:
+//! serve them on an address only operators reach.
 
+pub mod auth;
 mod health;
 mod jobs;
 mod problem;
@@ -21,11 +24,13 @@ mod readiness;
 mod view;
 
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 
 use super::metrics::Metrics;
 use super::store::Store;
 
+pub use auth::TokenSource;
 pub use jobs::{MAX_LIMIT, parse_filter};
 pub use readiness::Readiness;
 pub use view::{CALLS_SHOWN, JobDetail, call_json, correlation_json, job_json};
@@ -39,6 +44,8 @@ pub struct AdminState {
     pub metrics: Metrics,
     /// The flag `/readyz` reports.
     pub readiness: Readiness,
+    /// The token the jobs routes ask for; `None`: they ask for none.
+    pub token: Option<TokenSource>,
 }
 
 impl AdminState {
@@ -48,16 +55,28 @@ impl AdminState {
             store,
             metrics,
             readiness,
+            token: None,
         }
+    }
+
+    /// The same state, with the jobs routes asking for the bearer token `token` gives (read
+    /// at each request; `None` from it lets every request through).
+    #[must_use]
+    pub fn with_token(mut self, token: TokenSource) -> AdminState {
+        self.token = Some(token);
+        self
     }
 }
 
 /// The operations routes, ready to merge into the server's router.
 pub fn router(state: AdminState) -> Router {
-    Router::new()
+    let jobs = Router::new()
         .route("/jobs", get(jobs::list))
         .route("/jobs/{id}", get(jobs::show).delete(jobs::drop))
         .route("/jobs/{id}/retry", post(jobs::retry))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_token));
+    Router::new()
+        .merge(jobs)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

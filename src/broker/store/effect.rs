@@ -23,7 +23,7 @@ pub enum Effect {
     },
     /// Mark something done once (a note for one event): see `Store::mark_applied`.
     Applied(String),
-    /// Enqueue a follow-up job (idempotently: an open job of that kind and key is kept).
+    /// Enqueue a follow-up job (idempotently: a queued job of that kind and key is kept).
     Enqueue(NewJob),
     /// Move a mapping's polling watermark.
     Watermark {

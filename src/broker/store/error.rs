@@ -21,7 +21,7 @@ pub enum StoreError {
         /// The job's id.
         job_id: i64,
     },
-    /// The write would break a uniqueness rule (an open job for the same kind and key, a second
+    /// The write would break a uniqueness rule (a queued job for the same kind and key, a second
     /// correlation for one record or one work order). Nothing was written.
     #[error("conflict: {0}")]
     Conflict(String),

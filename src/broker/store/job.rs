@@ -52,8 +52,9 @@ impl FromStr for JobKind {
     }
 }
 
-/// Where a job is in its life. `Queued` and `Leased` jobs are *open*: at most one open job
-/// exists per kind and key.
+/// Where a job is in its life. `Queued` and `Leased` jobs are *open*. At most one queued job
+/// exists per kind and key (a notice for a queued job merges into it); a notice for a leased
+/// job queues another, which its lane runs after the leased one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobState {
     /// Waiting for its next run.
@@ -117,6 +118,12 @@ pub struct NewJob {
     pub payload: String,
     /// When it may first run; `None`: now.
     pub run_at: Option<Timestamp>,
+    /// The lane it runs in: jobs of one lane (the events of one work order, the dispatches of
+    /// one record) are never leased at once, and run in lane order. `None`: no lane.
+    pub lane: Option<String>,
+    /// Its place in its lane (Field Nation's time of an event); `None`: when it is enqueued.
+    /// Ties go by arrival.
+    pub lane_order: Option<Timestamp>,
 }
 
 impl NewJob {
@@ -127,7 +134,17 @@ impl NewJob {
             key: key.into(),
             payload: payload.into(),
             run_at: None,
+            lane: None,
+            lane_order: None,
         }
+    }
+
+    /// The same job in `lane`, at `order` in it (`None`: by arrival).
+    #[must_use]
+    pub fn in_lane(mut self, lane: impl Into<String>, order: Option<Timestamp>) -> NewJob {
+        self.lane = Some(lane.into());
+        self.lane_order = order;
+        self
     }
 
     /// The same job, first due at `at`.
@@ -201,7 +218,7 @@ pub struct Leased {
 /// What an enqueue did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enqueued {
-    /// The open job for that kind and key: the new one, or the one that was already there.
+    /// The queued job for that kind and key: the new one, or the one that was already there.
     pub job: Job,
     /// Whether this call created it.
     pub created: bool,

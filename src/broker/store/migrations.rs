@@ -88,6 +88,18 @@ const JOB_ERRORS: &str = "CREATE TABLE job_errors (
 );
 CREATE INDEX job_errors_job ON job_errors (job_id, at)";
 
+/// Lanes: jobs that must not run at once (the events of one work order, the dispatches of one
+/// record) share a lane and run one at a time, in lane order. The database holds the rule
+/// itself (one leased job per lane), so two brokers leasing at the same moment cannot break
+/// it. A notice for a leased job no longer merges into it (its change would be lost): one
+/// *queued* job per kind and key. Jobs enqueued before this migration have no lane.
+const LANES: &str = "ALTER TABLE jobs ADD COLUMN lane TEXT;
+ALTER TABLE jobs ADD COLUMN lane_order BIGINT NOT NULL DEFAULT 0;
+DROP INDEX jobs_open_key;
+CREATE UNIQUE INDEX jobs_queued_key ON jobs (kind, key) WHERE state = 'queued';
+CREATE UNIQUE INDEX jobs_leased_lane ON jobs (lane) WHERE state = 'leased';
+CREATE INDEX jobs_lane ON jobs (lane, lane_order, id) WHERE state IN ('queued', 'leased')";
+
 pub(crate) const SQLITE: &[Migration] = &[
     Migration {
         version: 1,
@@ -98,6 +110,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         version: 2,
         name: "every failed attempt's error",
         sql: JOB_ERRORS,
+    },
+    Migration {
+        version: 3,
+        name: "lanes; one queued job per kind and key",
+        sql: LANES,
     },
 ];
 
@@ -111,6 +128,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "every failed attempt's error",
         sql: JOB_ERRORS,
+    },
+    Migration {
+        version: 3,
+        name: "lanes; one queued job per kind and key",
+        sql: LANES,
     },
 ];
 

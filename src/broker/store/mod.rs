@@ -15,8 +15,8 @@
 //! fifth of what sqlx with both backends adds to the build. The SQL is written once
 //! ([`sql`]); only the id column and the row lock differ.
 //!
-//! The life of a job: [`Store::enqueue`] (idempotent: one open job per kind and key) →
-//! [`Store::lease`] (a worker takes due jobs for a while) → [`Store::complete`] with its
+//! The life of a job: [`Store::enqueue`] (idempotent: one queued job per kind and key) →
+//! [`Store::lease`] (a worker takes due jobs for a while; one job of a lane at a time) → [`Store::complete`] with its
 //! [`Effect`]s in the same transaction, or [`Store::retry`] at a later time, or
 //! [`Store::dead_letter`]. Each of the three needs the [`Lease`] it was given: once a lease
 //! has run out and another worker took the job, the first can no longer finish it.
@@ -187,8 +187,9 @@ impl Store {
 
     // ---- jobs ----
 
-    /// Enqueues a job unless an open (queued or leased) job has its kind and key; then that
-    /// job is returned, unchanged, with `created: false`.
+    /// Enqueues a job unless a queued job has its kind and key; then that job is returned,
+    /// unchanged, with `created: false`. A leased job does not take the notice in (its worker
+    /// may have read the record already): a new job is queued, and runs after it in the lane.
     ///
     /// # Errors
     ///
@@ -262,7 +263,9 @@ impl Store {
 
     /// Takes up to `max` due jobs (of `kinds`, or of any kind when empty) for `worker`, for
     /// `lease_for`: queued jobs whose next run has come, and leased jobs whose lease ran out.
-    /// Earliest due first. Each counts as an attempt.
+    /// Earliest due first. Each counts as an attempt. Of a lane, only the job first in lane
+    /// order is taken, and none while another of the lane is leased: a lane's jobs run one
+    /// at a time, in order, across every broker sharing the store.
     ///
     /// # Errors
     ///
@@ -283,6 +286,26 @@ impl Store {
             |c| sqlite::lease(c, now, &worker, &kinds, max, ms),
             |db| db.lease(now, &worker, &kinds, max, ms)
         )
+    }
+
+    /// Takes job `id` for `worker`, as [`Store::lease`] would take it: `None` when it is not
+    /// due, another worker holds it, or another job of its lane goes first.
+    ///
+    /// # Errors
+    ///
+    /// The database failed.
+    pub async fn lease_job(
+        &self,
+        worker: &str,
+        id: i64,
+        lease_for: Duration,
+    ) -> Result<Option<Leased>> {
+        let now = self.now();
+        let ms = duration_millis(lease_for);
+        let worker = worker.to_string();
+        on_backend!(self, |c| sqlite::lease_job(c, now, &worker, id, ms), |db| {
+            db.lease_job(now, &worker, id, ms)
+        })
     }
 
     /// Holds a lease longer: it now runs out `lease_for` from now.
@@ -333,7 +356,8 @@ impl Store {
         )
     }
 
-    /// Gives a leased job back, to run again at `at`, with the error that stopped it.
+    /// Gives a leased job back, to run again at `at`, with the error that stopped it. A job of
+    /// its kind and key queued meanwhile (a notice that came while it ran) is merged into it.
     ///
     /// # Errors
     ///
@@ -398,7 +422,7 @@ impl Store {
     /// # Errors
     ///
     /// [`StoreError::Job`] when there is no such job or it is leased or done;
-    /// [`StoreError::Conflict`] when another open job has its kind and key.
+    /// [`StoreError::Conflict`] when another queued job has its kind and key.
     pub async fn requeue(&self, id: i64) -> Result<Job> {
         let now = self.now();
         on_backend!(self, |c| sqlite::requeue(c, now, id), |db| db
@@ -455,6 +479,23 @@ impl Store {
             |c| sqlite::correlation(c, &entity, source_id, &mapping),
             |db| db.correlation(&entity, source_id, &mapping)
         )
+    }
+
+    /// The correlations of several records at once, each `(entity, id, mapping)`: those that
+    /// exist, in no particular order (one query for a batch of dispatch jobs).
+    ///
+    /// # Errors
+    ///
+    /// The database failed.
+    pub async fn correlations(
+        &self,
+        records: Vec<(String, i64, String)>,
+    ) -> Result<Vec<Correlation>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_backend!(self, |c| sqlite::correlations(c, &records), |db| db
+            .correlations(&records))
     }
 
     /// The record a work order came from.

@@ -25,6 +25,18 @@ const MIGRATION_LOCK: i64 = 0x6669_656c_646d_6170; // "fieldmap"
 
 type Params<'a> = [&'a (dyn ToSql + Sync)];
 
+/// The audit trail's rows from one array per column (PostgreSQL's `UNNEST`).
+const INSERT_AUDIT_ROWS: &str = "INSERT INTO audit \
+     (at, api, operation, target, outcome, duration_ms, job_id) \
+     SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+     $6::BIGINT[], $7::BIGINT[])";
+
+/// The correlations of several records: `$1` entities, `$2` ids, `$3` mappings, as arrays.
+const CORRELATIONS: &str = "SELECT c.source_entity, c.source_id, c.mapping, c.work_order_id, \
+     c.created, c.last_synced, c.last_event_at FROM correlations c \
+     JOIN UNNEST($1::TEXT[], $2::BIGINT[], $3::TEXT[]) AS r (entity, id, mapping) \
+     ON c.source_entity = r.entity AND c.source_id = r.id AND c.mapping = r.mapping";
+
 pub(crate) struct Postgres {
     pub(crate) pool: Pool,
     /// The schema the store lives in, quoted, when it is not the connection's default.
@@ -184,18 +196,48 @@ impl Postgres {
     ) -> Result<Vec<Leased>> {
         let conn = self.pool.get().await?;
         let expires = now.saturating_add(lease_ms);
-        let rows = conn
-            .query(
-                &sql::lease(kinds, "FOR UPDATE SKIP LOCKED"),
-                &[&worker, &expires, &now, &i64::from(max)],
-            )
-            .await?;
+        let text = sql::lease(kinds, "FOR UPDATE SKIP LOCKED");
+        let params: &Params<'_> = &[&worker, &expires, &now, &i64::from(max)];
+        // Another broker leased a job of one of our lanes after our snapshot was taken: the
+        // lane's unique index refused ours. Asked again, the query sees that lease.
+        let mut tries = 0;
+        let rows = loop {
+            match conn.query(&text, params).await {
+                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) && tries < LEASE_TRIES => {
+                    tries += 1;
+                }
+                other => break other?,
+            }
+        };
         let mut leased = rows
             .iter()
             .map(|r| raw_job(r)?.into_leased())
             .collect::<Result<Vec<_>>>()?;
         leased.sort_by_key(|l| (l.job.next_run, l.job.id));
         Ok(leased)
+    }
+
+    pub(crate) async fn lease_job(
+        &self,
+        now: i64,
+        worker: &str,
+        id: i64,
+        lease_ms: i64,
+    ) -> Result<Option<Leased>> {
+        let conn = self.pool.get().await?;
+        let expires = now.saturating_add(lease_ms);
+        let text = sql::lease_job("FOR UPDATE SKIP LOCKED");
+        let params: &Params<'_> = &[&worker, &expires, &now, &1i64, &id];
+        let mut tries = 0;
+        let row = loop {
+            match conn.query_opt(&text, params).await {
+                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) && tries < LEASE_TRIES => {
+                    tries += 1;
+                }
+                other => break other?,
+            }
+        };
+        row.map(|r| raw_job(&r)?.into_leased()).transpose()
     }
 
     /// Runs one of the lease-checked updates alone.
@@ -250,30 +292,30 @@ impl Postgres {
     }
 
     pub(crate) async fn retry(&self, now: i64, lease: Lease, at: i64, error: &str) -> Result<()> {
-        self.failed(now, lease, error, sql::RETRY, &[&at, &error, &now])
-            .await
+        let mut conn = self.pool.get().await?;
+        let mut tries = 0;
+        loop {
+            let tx = conn.transaction().await?;
+            match retry_in(&tx, now, lease, at, error).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    return Ok(());
+                }
+                // A notice queued its job between the merge and the update: merge again.
+                Err(StoreError::Postgres(e))
+                    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) && tries < LEASE_TRIES =>
+                {
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     pub(crate) async fn dead_letter(&self, now: i64, lease: Lease, reason: &str) -> Result<()> {
-        self.failed(now, lease, reason, sql::DEAD_LETTER, &[&reason, &now])
-            .await
-    }
-
-    /// Ends an attempt that failed (`update` is the retry or the dead letter) and records its
-    /// error, in one transaction.
-    async fn failed(
-        &self,
-        now: i64,
-        lease: Lease,
-        error: &str,
-        update: &str,
-        params: &Params<'_>,
-    ) -> Result<()> {
         let mut conn = self.pool.get().await?;
         let tx = conn.transaction().await?;
-        held(&tx, update, lease, params).await?;
-        tx.execute(sql::RECORD_ERROR, &[&lease.job_id, &now, &error])
-            .await?;
+        failed_in(&tx, now, lease, reason, sql::DEAD_LETTER, &[&reason, &now]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -391,6 +433,21 @@ impl Postgres {
             .transpose()
     }
 
+    pub(crate) async fn correlations(
+        &self,
+        records: &[(String, i64, String)],
+    ) -> Result<Vec<Correlation>> {
+        let entities: Vec<&str> = records.iter().map(|r| r.0.as_str()).collect();
+        let ids: Vec<i64> = records.iter().map(|r| r.1).collect();
+        let mappings: Vec<&str> = records.iter().map(|r| r.2.as_str()).collect();
+        let conn = self.pool.get().await?;
+        conn.query(CORRELATIONS, &[&entities, &ids, &mappings])
+            .await?
+            .iter()
+            .map(correlation_row)
+            .collect()
+    }
+
     pub(crate) async fn correlation_for_work_order(
         &self,
         work_order_id: i64,
@@ -424,26 +481,22 @@ impl Postgres {
         Ok(n > 0)
     }
 
+    /// One statement for the whole trail: a round trip per entry made the audit of a batch
+    /// (a few hundred calls) the slowest part of its run.
     pub(crate) async fn record_calls(&self, entries: &[AuditEntry]) -> Result<()> {
-        let mut conn = self.pool.get().await?;
-        let tx = conn.transaction().await?;
-        let stmt = tx.prepare(sql::INSERT_AUDIT).await?;
-        for e in entries {
-            tx.execute(
-                &stmt,
-                &[
-                    &e.at.as_millisecond(),
-                    &e.api,
-                    &e.operation,
-                    &e.target,
-                    &e.outcome,
-                    &e.duration_ms,
-                    &e.job_id,
-                ],
-            )
-            .await?;
-        }
-        tx.commit().await?;
+        let at: Vec<i64> = entries.iter().map(|e| e.at.as_millisecond()).collect();
+        let api: Vec<&str> = entries.iter().map(|e| e.api.as_str()).collect();
+        let operation: Vec<&str> = entries.iter().map(|e| e.operation.as_str()).collect();
+        let target: Vec<Option<&str>> = entries.iter().map(|e| e.target.as_deref()).collect();
+        let outcome: Vec<&str> = entries.iter().map(|e| e.outcome.as_str()).collect();
+        let duration: Vec<i64> = entries.iter().map(|e| e.duration_ms).collect();
+        let job: Vec<Option<i64>> = entries.iter().map(|e| e.job_id).collect();
+        let conn = self.pool.get().await?;
+        conn.execute(
+            INSERT_AUDIT_ROWS,
+            &[&at, &api, &operation, &target, &outcome, &duration, &job],
+        )
+        .await?;
         Ok(())
     }
 
@@ -489,16 +542,25 @@ impl Postgres {
     }
 }
 
-/// Inserts the job unless an open one has its kind and key. Between a conflict and the
-/// look-up the open job may close (completed by a worker): then the insert is tried again.
+/// Inserts the job unless a queued one has its kind and key. Between a conflict and the
+/// look-up the queued job may be leased by a worker: then the insert is tried again.
 async fn enqueue_in(client: &impl GenericClient, now: i64, job: &NewJob) -> Result<Enqueued> {
     let next_run = job.run_at.map_or(now, |t| t.as_millisecond());
+    let lane_order = job.lane_order.map_or(now, |t| t.as_millisecond());
     let kind = job.kind.as_str();
     for _ in 0..ENQUEUE_TRIES {
         if let Some(row) = client
             .query_opt(
                 sql::INSERT_JOB,
-                &[&kind, &job.key, &job.payload, &next_run, &now],
+                &[
+                    &kind,
+                    &job.key,
+                    &job.payload,
+                    &next_run,
+                    &now,
+                    &job.lane,
+                    &lane_order,
+                ],
             )
             .await?
         {
@@ -507,7 +569,10 @@ async fn enqueue_in(client: &impl GenericClient, now: i64, job: &NewJob) -> Resu
                 created: true,
             });
         }
-        if let Some(row) = client.query_opt(sql::OPEN_JOB, &[&kind, &job.key]).await? {
+        if let Some(row) = client
+            .query_opt(sql::QUEUED_JOB, &[&kind, &job.key])
+            .await?
+        {
             return Ok(Enqueued {
                 job: raw_job(&row)?.into_job()?,
                 created: false,
@@ -515,13 +580,54 @@ async fn enqueue_in(client: &impl GenericClient, now: i64, job: &NewJob) -> Resu
         }
     }
     Err(StoreError::Conflict(format!(
-        "{kind} {}: the open job kept closing while it was enqueued again",
+        "{kind} {}: the queued job kept being leased while it was enqueued again",
         job.key
     )))
 }
 
-/// How many times [`enqueue_in`] tries before giving up on a key whose jobs keep closing.
+/// How many times a lease is asked again after losing a lane to another broker.
+const LEASE_TRIES: usize = 10;
+
+/// How many times [`enqueue_in`] tries before giving up on a key whose jobs keep being leased.
 const ENQUEUE_TRIES: usize = 100;
+
+/// Gives a leased job back to the queue, merging into it the queued job of its kind and key
+/// that a notice made while it ran.
+async fn retry_in(
+    client: &impl GenericClient,
+    now: i64,
+    lease: Lease,
+    at: i64,
+    error: &str,
+) -> Result<()> {
+    for row in client
+        .query(sql::MERGE_QUEUED_TWIN, &[&lease.job_id, &lease.token])
+        .await?
+    {
+        let twin: i64 = row.try_get(0)?;
+        client
+            .execute(sql::MOVE_ERRORS, &[&lease.job_id, &twin])
+            .await?;
+    }
+    failed_in(client, now, lease, error, sql::RETRY, &[&at, &error, &now]).await
+}
+
+/// Ends an attempt that failed (`update` is the retry or the dead letter) and records its
+/// error, in the caller's transaction.
+async fn failed_in(
+    client: &impl GenericClient,
+    now: i64,
+    lease: Lease,
+    error: &str,
+    update: &str,
+    params: &Params<'_>,
+) -> Result<()> {
+    held(client, update, lease, params).await?;
+    client
+        .execute(sql::RECORD_ERROR, &[&lease.job_id, &now, &error])
+        .await?;
+    Ok(())
+}
 
 async fn held(
     client: &impl GenericClient,

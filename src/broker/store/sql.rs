@@ -19,19 +19,20 @@ macro_rules! correlation_columns {
     };
 }
 
-/// `$1` kind, `$2` key, `$3` payload, `$4` next run, `$5` now. Returns the row if inserted.
+/// `$1` kind, `$2` key, `$3` payload, `$4` next run, `$5` now, `$6` lane, `$7` lane order.
+/// Returns the row if inserted; nothing when a queued job has the kind and key.
 pub(crate) const INSERT_JOB: &str = concat!(
-    "INSERT INTO jobs (kind, key, payload, state, next_run, created, updated) \
-     VALUES ($1, $2, $3, 'queued', $4, $5, $5) \
-     ON CONFLICT (kind, key) WHERE state IN ('queued', 'leased') DO NOTHING RETURNING ",
+    "INSERT INTO jobs (kind, key, payload, state, next_run, created, updated, lane, lane_order) \
+     VALUES ($1, $2, $3, 'queued', $4, $5, $5, $6, $7) \
+     ON CONFLICT (kind, key) WHERE state = 'queued' DO NOTHING RETURNING ",
     job_columns!()
 );
 
-/// `$1` kind, `$2` key.
-pub(crate) const OPEN_JOB: &str = concat!(
+/// The queued job a notice merges into: `$1` kind, `$2` key.
+pub(crate) const QUEUED_JOB: &str = concat!(
     "SELECT ",
     job_columns!(),
-    " FROM jobs WHERE kind = $1 AND key = $2 AND state IN ('queued', 'leased')"
+    " FROM jobs WHERE kind = $1 AND key = $2 AND state = 'queued'"
 );
 
 /// `$1` id.
@@ -40,18 +41,41 @@ pub(crate) const GET_JOB: &str = concat!("SELECT ", job_columns!(), " FROM jobs 
 /// Takes due jobs: `$1` worker, `$2` lease expiry, `$3` now, `$4` how many. `lock` is what
 /// follows the inner SELECT (`FOR UPDATE SKIP LOCKED` on PostgreSQL). A leased job's
 /// `next_run` is its lease's expiry, so "due" is one comparison for both states.
+///
+/// A job in a lane is taken only when no other job of its lane is leased (a lease that ran
+/// out is taken again before anything else in the lane) and, when queued, only when it is
+/// first in its lane: a lane's jobs run one at a time, in lane order, even when the first is
+/// waiting for a retry. Two transactions racing for one lane cannot both win: the unique
+/// index `jobs_leased_lane` refuses the second. (The subquery's `o.state IN (…)` lets SQLite
+/// use the partial index `jobs_lane`; without it, it scanned every queued job per candidate.)
 pub(crate) fn lease(kinds: &[JobKind], lock: &str) -> String {
     let kinds = if kinds.is_empty() {
         String::new()
     } else {
         let names: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
-        format!(" AND kind IN ({})", names.join(", "))
+        format!(" AND j.kind IN ({})", names.join(", "))
     };
+    lease_where(&kinds, lock)
+}
+
+/// As [`lease`], one job only: `$5` its id (`$4` is 1).
+pub(crate) fn lease_job(lock: &str) -> String {
+    lease_where(" AND j.id = $5", lock)
+}
+
+fn lease_where(filter: &str, lock: &str) -> String {
     format!(
         "UPDATE jobs SET state = 'leased', lease_owner = $1, lease_token = lease_token + 1, \
          attempts = attempts + 1, lease_expires = $2, next_run = $2, updated = $3 \
-         WHERE id IN (SELECT id FROM jobs WHERE state IN ('queued', 'leased') AND next_run <= $3{kinds} \
-         ORDER BY next_run, id LIMIT $4 {lock}) RETURNING {}",
+         WHERE id IN (SELECT j.id FROM jobs j \
+         WHERE j.state IN ('queued', 'leased') AND j.next_run <= $3{filter} \
+         AND (j.lane IS NULL OR NOT EXISTS (SELECT 1 FROM jobs o \
+             WHERE o.state IN ('queued', 'leased') AND o.lane = j.lane AND o.id <> j.id \
+             AND (o.state = 'leased' \
+             OR (o.state = 'queued' AND j.state = 'queued' \
+                 AND (o.lane_order < j.lane_order \
+                      OR (o.lane_order = j.lane_order AND o.id < j.id)))))) \
+         ORDER BY j.next_run, j.id LIMIT $4 {lock}) RETURNING {}",
         job_columns!()
     )
 }
@@ -63,6 +87,16 @@ pub(crate) const RELEASE_LEASES: &str = "UPDATE jobs SET lease_expires = $1, nex
 /// `$1` id, `$2` token, `$3` now.
 pub(crate) const COMPLETE: &str = "UPDATE jobs SET state = 'done', lease_owner = NULL, \
      lease_expires = NULL, updated = $3 WHERE id = $1 AND lease_token = $2 AND state = 'leased'";
+
+/// Before a retry: the queued job a notice made while this one ran is merged into it, as the
+/// notice would have been had it come after the retry (both fetch the record fresh). Returns
+/// the merged job's id. `$1` id, `$2` token.
+pub(crate) const MERGE_QUEUED_TWIN: &str = "DELETE FROM jobs WHERE state = 'queued' AND id <> $1 \
+     AND EXISTS (SELECT 1 FROM jobs h WHERE h.id = $1 AND h.lease_token = $2 \
+     AND h.state = 'leased' AND h.kind = jobs.kind AND h.key = jobs.key) RETURNING id";
+
+/// The merged job's errors go to the job it was merged into: `$1` into, `$2` from.
+pub(crate) const MOVE_ERRORS: &str = "UPDATE job_errors SET job_id = $1 WHERE job_id = $2";
 
 /// `$1` id, `$2` token, `$3` next run, `$4` error, `$5` now.
 pub(crate) const RETRY: &str = "UPDATE jobs SET state = 'queued', lease_owner = NULL, \

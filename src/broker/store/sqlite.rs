@@ -223,13 +223,25 @@ pub(crate) fn migrations(conn: &mut Connection) -> Result<Vec<(i64, String)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Inserts the job unless an open one has its kind and key; in the caller's transaction.
+/// Inserts the job unless a queued one has its kind and key; in the caller's transaction.
 fn enqueue_in(tx: &Connection, now: i64, job: &NewJob) -> Result<Enqueued> {
     let next_run = job.run_at.map_or(now, |t| t.as_millisecond());
+    let lane_order = job.lane_order.map_or(now, |t| t.as_millisecond());
     let kind = job.kind.as_str();
     let inserted = tx
         .prepare_cached(&q(sql::INSERT_JOB))?
-        .query_row((kind, &job.key, &job.payload, next_run, now), row_to_job)
+        .query_row(
+            (
+                kind,
+                &job.key,
+                &job.payload,
+                next_run,
+                now,
+                &job.lane,
+                lane_order,
+            ),
+            row_to_job,
+        )
         .optional()?;
     if let Some(raw) = inserted {
         return Ok(Enqueued {
@@ -238,7 +250,7 @@ fn enqueue_in(tx: &Connection, now: i64, job: &NewJob) -> Result<Enqueued> {
         });
     }
     let raw = tx
-        .prepare_cached(&q(sql::OPEN_JOB))?
+        .prepare_cached(&q(sql::QUEUED_JOB))?
         .query_row((kind, &job.key), row_to_job)?;
     Ok(Enqueued {
         job: raw.into_job()?,
@@ -357,6 +369,25 @@ pub(crate) fn lease(
     tx.commit()?;
     leased.sort_by_key(|l| (l.job.next_run, l.job.id));
     Ok(leased)
+}
+
+pub(crate) fn lease_job(
+    conn: &mut Connection,
+    now: i64,
+    worker: &str,
+    id: i64,
+    lease_ms: i64,
+) -> Result<Option<Leased>> {
+    let tx = immediate(conn)?;
+    let raw = tx
+        .prepare_cached(&q(&sql::lease_job("")))?
+        .query_row(
+            (worker, now.saturating_add(lease_ms), now, 1i64, id),
+            row_to_job,
+        )
+        .optional()?;
+    tx.commit()?;
+    raw.map(RawJob::into_leased).transpose()
 }
 
 /// Runs one of the lease-checked updates; [`StoreError::LeaseLost`] when it matched no row.
@@ -478,6 +509,14 @@ pub(crate) fn retry(
     error: &str,
 ) -> Result<()> {
     let tx = immediate(conn)?;
+    let merged: Vec<i64> = tx
+        .prepare_cached(&q(sql::MERGE_QUEUED_TWIN))?
+        .query_map((lease.job_id, lease.token), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for twin in merged {
+        tx.prepare_cached(&q(sql::MOVE_ERRORS))?
+            .execute((lease.job_id, twin))?;
+    }
     held(&tx, sql::RETRY, lease, &[&at, &error, &now])?;
     tx.prepare_cached(&q(sql::RECORD_ERROR))?
         .execute((lease.job_id, now, error))?;
@@ -616,6 +655,23 @@ pub(crate) fn correlation(
         .prepare_cached(&q(sql::CORRELATION))?
         .query_row((entity, id, mapping), row_to_correlation)
         .optional()?)
+}
+
+pub(crate) fn correlations(
+    conn: &mut Connection,
+    records: &[(String, i64, String)],
+) -> Result<Vec<Correlation>> {
+    let mut stmt = conn.prepare_cached(&q(sql::CORRELATION))?;
+    let mut found = Vec::new();
+    for (entity, id, mapping) in records {
+        if let Some(c) = stmt
+            .query_row((entity, id, mapping), row_to_correlation)
+            .optional()?
+        {
+            found.push(c);
+        }
+    }
+    Ok(found)
 }
 
 pub(crate) fn correlation_for_work_order(

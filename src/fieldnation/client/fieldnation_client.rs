@@ -1,6 +1,7 @@
 //! The client: every operation goes through one loop that adds the access token, retries what
 //! may succeed on a second try, refreshes the token once on a 401, and logs each request.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -228,11 +229,35 @@ impl FieldNationClient {
         marker: &Marker,
         since: jiff::civil::Date,
     ) -> Result<Option<WorkOrder>, FnError> {
+        let mut found = self
+            .find_by_markers(std::slice::from_ref(marker), since)
+            .await?;
+        Ok(found.remove(&marker.value))
+    }
+
+    /// As [`FieldNationClient::find_by_marker`] for several markers in one pass over the
+    /// list (a batch of retried dispatches searches once, not once per job): the work orders
+    /// found, by marker value. The search stops once every marker is found.
+    pub async fn find_by_markers(
+        &self,
+        markers: &[Marker],
+        since: jiff::civil::Date,
+    ) -> Result<HashMap<String, WorkOrder>, FnError> {
+        let mut found = HashMap::new();
+        if markers.is_empty() {
+            return Ok(found);
+        }
         let today = jiff::Timestamp::now()
             .to_zoned_datetime(jiff::tz::TimeZone::UTC)
             .date();
         let until = today.tomorrow().unwrap_or(today);
         let created = format!("{since},{until}");
+        let on = |work_order: &Value, found: &HashMap<String, WorkOrder>| {
+            markers
+                .iter()
+                .find(|m| !found.contains_key(&m.value) && m.is_on(work_order))
+                .map(|m| m.value.clone())
+        };
         let mut page = 1u32;
         loop {
             let query = [
@@ -247,19 +272,20 @@ impl FieldNationClient {
                 .cloned()
                 .unwrap_or_default();
             for row in &rows {
+                let Some(id) = row.get("id").and_then(number_as_id) else {
+                    continue;
+                };
                 if Marker::row_lacks_custom_fields(row) {
-                    let Some(id) = row.get("id").and_then(number_as_id) else {
-                        continue;
-                    };
                     let full = self.get_work_order(id).await?;
-                    if marker.is_on(&full.json) {
-                        return Ok(Some(full));
+                    if let Some(value) = on(&full.json, &found) {
+                        found.insert(value, full);
                     }
-                } else if marker.is_on(row)
-                    && let Some(id) = row.get("id").and_then(number_as_id)
-                {
+                } else if let Some(value) = on(row, &found) {
                     // A list row may leave sections out: the caller gets the whole work order.
-                    return self.get_work_order(id).await.map(Some);
+                    found.insert(value, self.get_work_order(id).await?);
+                }
+                if found.len() == markers.len() {
+                    return Ok(found);
                 }
             }
             let pages = page_count(&listing);
@@ -267,7 +293,7 @@ impl FieldNationClient {
                 || u64::from(page) >= pages
                 || page >= self.inner.config.max_search_pages
             {
-                return Ok(None);
+                return Ok(found);
             }
             page += 1;
         }
