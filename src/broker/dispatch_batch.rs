@@ -20,9 +20,9 @@ use super::store::{Effect, Leased, NewCorrelation, StoreError};
 use super::telemetry::dispatch_span;
 use crate::fieldnation::client::{CreateOutcome, Marker, WorkOrder};
 use crate::ir::MappingProgram;
-use crate::runtime::issue::Issue;
+use crate::runtime::issue::{Issue, IssueKind};
 use crate::stdlib::context::EvalContext;
-use crate::value::record::{Record, RecordSet};
+use crate::value::record::RecordSet;
 
 impl Dispatcher {
     pub(super) async fn dispatch_batch(
@@ -155,18 +155,12 @@ impl Dispatcher {
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
         let fieldnation = calls.fieldnation(&self.fieldnation);
-        let Some(record) = records.get(&request.entity, request.id) else {
+        if records.get(&request.entity, request.id).is_none() {
             self.finish(leased, Outcome::SourceMissing, Vec::new(), report);
             return Ok(());
-        };
-        match self.triggered(index, mapping, record, ctx) {
-            Ok(true) => {}
-            Ok(false) => {
-                self.finish(leased, Outcome::NotTriggered, Vec::new(), report);
-                return Ok(());
-            }
-            Err(reason) => return self.fail(leased, Failure::Permanent(reason), report).await,
         }
+        // The trigger is judged by the evaluation, on the fresh record and the related records
+        // fetched with it (a trigger may read `Account.State`), before any rule's issue counts.
         let mut body = Vec::new();
         let evaluation = match self
             .program
@@ -178,6 +172,26 @@ impl Dispatcher {
                 return self.fail(leased, Failure::Permanent(reason), report).await;
             }
         };
+        let trigger_failures: Vec<Issue> = evaluation
+            .issues
+            .iter()
+            .filter(|i| matches!(i.kind, IssueKind::TriggerFailed { .. }))
+            .cloned()
+            .collect();
+        if !trigger_failures.is_empty() {
+            let reason = format!(
+                "a trigger of mapping {:?} cannot be evaluated on {} {}:\n{}",
+                mapping.name(),
+                request.entity,
+                request.id,
+                self.describe_issues(&trigger_failures)
+            );
+            return self.fail(leased, Failure::Permanent(reason), report).await;
+        }
+        if !evaluation.triggered {
+            self.finish(leased, Outcome::NotTriggered, Vec::new(), report);
+            return Ok(());
+        }
         if evaluation.has_errors() {
             let reason = format!(
                 "mapping {:?} found errors in {} {}; no work order was sent:\n{}",
@@ -264,32 +278,6 @@ impl Dispatcher {
             .find_by_markers(&markers, since)
             .await
             .map_err(|error| Failure::fieldnation(&error, ""))
-    }
-
-    /// Whether any trigger holds on the record (a mapping without triggers always applies).
-    fn triggered(
-        &self,
-        index: usize,
-        mapping: &MappingProgram,
-        record: &Record,
-        ctx: &EvalContext,
-    ) -> Result<bool, String> {
-        if mapping.triggers().is_empty() {
-            return Ok(true);
-        }
-        for trigger in 0..mapping.triggers().len() {
-            match self.program.trigger_holds(index, trigger, record, ctx) {
-                Some(Ok(true)) => return Ok(true),
-                Some(Ok(false)) | None => {}
-                Some(Err(reason)) => {
-                    return Err(format!(
-                        "trigger {} cannot be evaluated: {reason}",
-                        trigger + 1
-                    ));
-                }
-            }
-        }
-        Ok(false)
     }
 
     /// The issues, one a line, with the line of the rule each came from.

@@ -471,6 +471,42 @@ async fn a_job_whose_trigger_no_longer_holds_creates_nothing() -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_reads_the_related_records_fetched_with_the_ticket() -> TestResult {
+    limited(async {
+        // Ticket 9137's account is in Minneapolis: a trigger on the account's city holds for
+        // it, and the same trigger naming another city does not.
+        for (city, dispatches) in [("Minneapolis", true), ("Duluth", false)] {
+            let source: Arc<str> = DISPATCH_TICKET
+                .replacen(
+                    "trigger when Status == \"Dispatch to Field\"",
+                    &format!(
+                        "trigger when Status == \"Dispatch to Field\" and Account.City == \"{city}\""
+                    ),
+                    1,
+                )
+                .into();
+            assert!(source.contains(city), "the trigger was not rewritten");
+            let rig = Rig::with_mapping(source, 2, false).await?;
+            let job = rig.enqueue_dispatch(TICKET).await?;
+            let outcome = rig.run(job).await?;
+            if dispatches {
+                assert!(
+                    matches!(outcome, Outcome::Dispatched { .. }),
+                    "{city}: {outcome:?}"
+                );
+                assert_eq!(rig.fieldnation.work_order_count(), 1);
+            } else {
+                assert_eq!(outcome, Outcome::NotTriggered, "{city}");
+                assert_eq!(rig.fieldnation.work_order_count(), 0);
+            }
+            rig.finish().await;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_server_error_then_success_is_one_work_order_after_a_retry() -> TestResult {
     limited(error_then_success(false, fn_sim::Fault::Status(500), "500")).await
 }
