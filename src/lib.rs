@@ -67,6 +67,8 @@ pub use check::{
 };
 pub use diagnostics::{Diagnostic, Severity, Span};
 pub use ir::{FetchPlan, MappingProgram, Program, Trigger};
+#[cfg(feature = "jsonnet")]
+pub use jsonnet::{WorkerProcesses, serve_worker, use_worker_processes};
 pub use runtime::body::BodyEvaluation;
 pub use runtime::coverage::Coverage;
 pub use runtime::evaluate::{EvalError, Evaluation, Provenance};

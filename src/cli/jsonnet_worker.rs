@@ -5,7 +5,7 @@
 use super::{EXIT_OK, EXIT_USAGE};
 
 pub fn run() -> u8 {
-    match fieldmap::jsonnet::serve_worker() {
+    match fieldmap::serve_worker() {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("error: Jsonnet worker: {e}");
@@ -18,9 +18,7 @@ pub fn run() -> u8 {
 pub fn isolate_blocks() {
     match std::env::current_exe() {
         Ok(program) => {
-            let _ = fieldmap::jsonnet::use_worker_processes(
-                fieldmap::jsonnet::WorkerProcesses::new(program),
-            );
+            let _ = fieldmap::use_worker_processes(fieldmap::WorkerProcesses::new(program));
         }
         Err(e) => tracing::warn!(
             "Jsonnet blocks run in this process: the path of this program is unknown ({e})"
