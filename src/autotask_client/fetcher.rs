@@ -227,24 +227,13 @@ impl Fetcher {
             if plan.depth(index) != depth || relation.lookup.is_some() {
                 continue;
             }
-            let (holder_entity, holder_ids) = match relation.through {
-                None => (plan.source.entity.as_str(), sources.clone()),
-                Some(parent) => match (plan.related.get(parent), relation_ids.get(parent)) {
-                    (Some(parent_fetch), Some(ids)) => {
-                        (parent_fetch.fetch.entity.as_str(), ids.clone())
-                    }
-                    _ => continue,
-                },
-            };
-            let Some(slot) = self
-                .schemas
-                .autotask
-                .entity(holder_entity)
-                .and_then(|schema| schema.field_slot(&relation.via_field))
+            let Some((holder_entity, holder_ids, slot)) =
+                self.holders(plan, index, sources, relation_ids)
             else {
                 continue;
             };
-            for holder_id in holder_ids {
+            // Owned: `relation_ids` is written below.
+            for holder_id in holder_ids.clone() {
                 if let Some(record) = records.get(holder_entity, holder_id)
                     && let Value::Int(related) = record.field(slot)
                     && *related > 0
@@ -262,6 +251,31 @@ impl Fetcher {
         wanted
     }
 
+    /// The records that hold relation `index`'s key: their entity, their ids (the source
+    /// records, or the level above), and the slot of the key field in them.
+    fn holders<'p, 'a>(
+        &self,
+        plan: &'p FetchPlan,
+        index: usize,
+        sources: &'a BTreeSet<i64>,
+        relation_ids: &'a [BTreeSet<i64>],
+    ) -> Option<(&'p str, &'a BTreeSet<i64>, usize)> {
+        let relation = plan.related.get(index)?;
+        let (entity, ids) = match relation.through {
+            None => (plan.source.entity.as_str(), sources),
+            Some(parent) => (
+                plan.related.get(parent)?.fetch.entity.as_str(),
+                relation_ids.get(parent)?,
+            ),
+        };
+        let slot = self
+            .schemas
+            .autotask
+            .entity(entity)?
+            .field_slot(&relation.via_field)?;
+        Some((entity, ids, slot))
+    }
+
     /// The key values each lookup at one depth matches, as the wire carries them, read from
     /// the records that hold them (the source records, or a related level above).
     fn lookup_keys(
@@ -277,18 +291,8 @@ impl Fetcher {
             if plan.depth(index) != depth || relation.lookup.is_none() {
                 continue;
             }
-            let (holder_entity, holder_ids) = match relation.through {
-                None => (plan.source.entity.as_str(), sources),
-                Some(parent) => match (plan.related.get(parent), relation_ids.get(parent)) {
-                    (Some(parent_fetch), Some(ids)) => (parent_fetch.fetch.entity.as_str(), ids),
-                    _ => continue,
-                },
-            };
-            let Some(slot) = self
-                .schemas
-                .autotask
-                .entity(holder_entity)
-                .and_then(|schema| schema.field_slot(&relation.via_field))
+            let Some((holder_entity, holder_ids, slot)) =
+                self.holders(plan, index, sources, relation_ids)
             else {
                 continue;
             };
