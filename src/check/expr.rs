@@ -25,7 +25,7 @@ impl Typed {
         Typed { expr, ty }
     }
 
-    fn error() -> Self {
+    pub(super) fn error() -> Self {
         Typed::new(Expr::null(), Type::Any)
     }
 }

@@ -1,4 +1,4 @@
-//! `import "tables.fmap"`: the tables of other files, read and parsed before the importing
+//! `import "tables.fmap"`: the tables and helpers of other files, read and parsed before the importing
 //! file is checked. A path is relative to the folder of the file that names it; a file imported
 //! twice (by two files, or along two paths) is read once. Every problem with an imported file is
 //! a diagnostic at the `import` line of the file being checked, since that is the file whose
@@ -163,7 +163,7 @@ impl Loader {
             let what = match item {
                 Item::Mapping(m) => format!("a mapping ({:?})", m.name.value),
                 Item::OnEvent(on) => format!("an outbound rule (`on {}`)", on.event.name),
-                Item::Table(_) | Item::Import(_) => continue,
+                Item::Table(_) | Item::Helper(_) | Item::Import(_) => continue,
             };
             let span = match item {
                 Item::Mapping(m) => m.span,
@@ -175,10 +175,10 @@ impl Loader {
                 Diagnostic::new(
                     Code::ImportContents,
                     at,
-                    format!("`{shown}` holds {what} on line {line}: an imported file holds tables only"),
+                    format!("`{shown}` holds {what} on line {line}: an imported file holds tables and helpers only"),
                 )
                 .with_label("imported here")
-                .with_help("check that file on its own, or move its tables into a file of their own to import"),
+                .with_help("check that file on its own, or move its tables and helpers into a file of their own to import"),
             );
         }
         stack.push(canonical.clone());

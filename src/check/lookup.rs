@@ -231,31 +231,7 @@ impl<'a> Checker<'a> {
     }
 
     fn lookup_entity(&mut self, name: &ast::Ident) -> Option<&'a Entity> {
-        match self.schemas.autotask.entity(&name.name) {
-            Some(entity) if entity.can_query => Some(entity),
-            Some(entity) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::UnknownLookupEntity,
-                        name.span,
-                        format!("Autotask cannot query {}", entity.name),
-                    )
-                    .with_label("not queryable"),
-                );
-                None
-            }
-            None => {
-                let names: Vec<&str> = self.schemas.autotask.entity_names().collect();
-                self.unknown(
-                    Code::UnknownLookupEntity,
-                    name.span,
-                    format!("unknown Autotask entity `{}`", name.name),
-                    &name.name,
-                    names,
-                );
-                None
-            }
-        }
+        self.queryable_entity(name, Code::UnknownLookupEntity)
     }
 
     /// The one comparison whose value reads the record: its position, and the record and

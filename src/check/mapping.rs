@@ -169,31 +169,7 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        match self.schemas.autotask.entity(&q.name.name) {
-            Some(entity) if entity.can_query => Some(entity),
-            Some(entity) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::UnknownSource,
-                        q.name.span,
-                        format!("Autotask cannot query {}", entity.name),
-                    )
-                    .with_label("not queryable"),
-                );
-                None
-            }
-            None => {
-                let names: Vec<&str> = self.schemas.autotask.entity_names().collect();
-                self.unknown(
-                    Code::UnknownSource,
-                    q.name.span,
-                    format!("unknown Autotask entity `{}`", q.name.name),
-                    &q.name.name,
-                    names,
-                );
-                None
-            }
-        }
+        self.queryable_entity(&q.name, Code::UnknownSource)
     }
 
     fn target_object(&mut self, m: &Mapping) {
@@ -239,10 +215,24 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        let hidden = if source.field(name).is_some() {
-            Some(format!("a field of {}", source.name))
-        } else if source.field(&format!("{name}ID")).is_some() {
-            Some(format!("a related entity of {}", source.name))
+        if let Some(place) = self.helper_named(source, name) {
+            let d = Diagnostic::new(
+                Code::DuplicateName,
+                l.name.span,
+                format!("`{name}` is a helper of {}; a `let` cannot hide it", source.name),
+            )
+            .with_label("already a helper")
+            .with_help(format!("read the helper as `{name}`, or give this value another name"));
+            self.report(match place {
+                super::helper::HelperPlace::Here(span) => d.with_context(span, "the helper"),
+                super::helper::HelperPlace::Imported(file) => {
+                    d.with_note(format!("the helper is declared in `{file}`"))
+                }
+            });
+            return;
+        }
+        let hidden = if let Some(what) = super::helper::hidden_name(source, name) {
+            Some(format!("{what} of {}", source.name))
         } else if scope.relations.iter().any(|(r, _)| &r.name == name) {
             Some("a lookup".to_string())
         } else {

@@ -8,6 +8,7 @@ mod event_words;
 mod expr;
 mod fieldnation_ids;
 mod fold;
+mod helper;
 mod imports;
 mod jsonnet;
 mod lookup;
@@ -67,9 +68,15 @@ pub fn check_importing(file: &ast::File, schemas: Arc<Schemas>, imports: &Import
         checker.declare_library(library);
     }
     checker.declare_tables(file);
+    checker.declare_helpers(file);
     let runs = |item: &ast::Item| matches!(item, ast::Item::Mapping(_) | ast::Item::OnEvent(_));
-    let library = |item: &ast::Item| matches!(item, ast::Item::Table(_) | ast::Item::Import(_));
-    // A file of tables is made to be imported; one with nothing at all is a mistake.
+    let library = |item: &ast::Item| {
+        matches!(
+            item,
+            ast::Item::Table(_) | ast::Item::Helper(_) | ast::Item::Import(_)
+        )
+    };
+    // A file of tables and helpers is made to be imported; one with nothing at all is a mistake.
     if !file.items.iter().any(runs) && !file.items.iter().any(library) {
         // Often an empty or truncated save, or a file of tables meant for another name.
         checker.report(
@@ -103,12 +110,13 @@ pub fn check_importing(file: &ast::File, schemas: Arc<Schemas>, imports: &Import
                 }
             }
             ast::Item::OnEvent(on) => outbound.push(checker.on_event(on)),
-            ast::Item::Table(_) | ast::Item::Import(_) => {}
+            ast::Item::Table(_) | ast::Item::Helper(_) | ast::Item::Import(_) => {}
         }
     }
-    // A file of tables only is made to be imported: its tables are used elsewhere.
+    // A file of tables and helpers only is made to be imported: they are used elsewhere.
     if file.items.iter().any(runs) {
         checker.unused_tables();
+        checker.unused_helpers();
     }
     let diagnostics = checker.diagnostics;
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -132,7 +140,9 @@ struct Checker<'a> {
     lints: Vec<Diagnostic>,
     picklists: PicklistRegistry,
     tables: HashMap<String, DeclaredTable<'a>>,
-    /// The imported file whose tables are being declared.
+    /// Helpers, in the order they are declared (imported files first).
+    helpers: Vec<helper::DeclaredHelper<'a>>,
+    /// The imported file whose tables and helpers are being declared.
     importing: Option<&'a imports::Library>,
 }
 
@@ -156,6 +166,7 @@ impl<'a> Checker<'a> {
             lints: Vec::new(),
             picklists: PicklistRegistry::default(),
             tables: HashMap::new(),
+            helpers: Vec::new(),
             importing: None,
         }
     }
@@ -168,7 +179,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Declares the tables of an imported file. Its errors point into that file, so they
+    /// Declares the tables and helpers of an imported file. Its errors point into that file, so they
     /// become one diagnostic at the import, listing them; its warnings and lint findings
     /// belong to checking that file itself.
     fn declare_library(&mut self, library: &'a imports::Library) {
@@ -176,6 +187,7 @@ impl<'a> Checker<'a> {
         let lints_before = self.lints.len();
         self.importing = Some(library);
         self.declare_tables(&library.file);
+        self.declare_helpers(&library.file);
         self.importing = None;
         self.lints.truncate(lints_before);
         let found: Vec<Diagnostic> = self.diagnostics.drain(before..).collect();
@@ -226,6 +238,76 @@ impl<'a> Checker<'a> {
                 .with_label("declared here")
                 .with_help(format!("use it as `value | {name}`, or delete it")),
             );
+        }
+    }
+
+    /// The Autotask entity a mapping, helper or lookup names; an unknown or unqueryable one is
+    /// reported with `code`.
+    fn queryable_entity(
+        &mut self,
+        name: &ast::Ident,
+        code: Code,
+    ) -> Option<&'a crate::schema::Entity> {
+        match self.schemas.autotask.entity(&name.name) {
+            Some(entity) if entity.can_query => Some(entity),
+            Some(entity) => {
+                self.report(
+                    Diagnostic::new(code, name.span, format!("Autotask cannot query {}", entity.name))
+                        .with_label("not queryable"),
+                );
+                None
+            }
+            None => {
+                let names: Vec<&str> = self.schemas.autotask.entity_names().collect();
+                self.unknown(
+                    code,
+                    name.span,
+                    format!("unknown Autotask entity `{}`", name.name),
+                    &name.name,
+                    names,
+                );
+                None
+            }
+        }
+    }
+
+    /// A table or helper (`what`, a `noun`) declared where the same name already is: in this
+    /// file, by an import, or by two imports.
+    fn redeclared(
+        &self,
+        what: &str,
+        noun: &str,
+        again: crate::diagnostics::Span,
+        first: crate::diagnostics::Span,
+        first_imported: Option<&imports::Library>,
+    ) -> Diagnostic {
+        match (self.importing, first_imported) {
+            (None, None) => Diagnostic::new(
+                Code::DuplicateName,
+                again,
+                format!("{what} is declared twice"),
+            )
+            .with_label("declared again here")
+            .with_context(first, "first declared here"),
+            (None, Some(library)) => Diagnostic::new(
+                Code::DuplicateName,
+                again,
+                format!("{what} is already declared by `{}`", library.shown),
+            )
+            .with_label("declared again here")
+            .with_context(library.import_span, "imported here")
+            .with_help(format!("rename this {noun}, or use the imported one")),
+            (Some(library), first_library) => {
+                let first = first_library
+                    .map_or_else(|| "this file".to_string(), |f| format!("`{}`", f.shown));
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    library.import_span,
+                    format!("`{}` declares {what}, which {first} declares too", library.shown),
+                )
+                .with_label("imported here")
+                .with_help(format!("a name means one {noun}: rename one of them"))
+            }
         }
     }
 

@@ -140,6 +140,11 @@ impl<'a> Checker<'a> {
             scope.reads.extend(reads);
             return (expr, ty);
         }
+        if let [PathSegment::Field(name)] = path.segments.as_slice()
+            && let Some(helper) = self.use_helper(&name.name, scope)
+        {
+            return (helper.expr, helper.ty);
+        }
         match path.segments.as_slice() {
             [single] => self.resolve_on_entity(source, None, single, scope),
             [PathSegment::Field(rel), rest @ ..] => {
@@ -313,12 +318,30 @@ impl<'a> Checker<'a> {
                         );
                         return (Expr::null(), Type::Any);
                     }
+                    if related.is_none()
+                        && let Some(owner) = self.helper_owner_other_than(entity, &ident.name)
+                    {
+                        self.report(
+                            Diagnostic::new(
+                                Code::UnknownField,
+                                ident.span,
+                                format!("unknown field `{}` on {}", ident.name, entity.name),
+                            )
+                            .with_label(format!("a helper of {owner}, not of {}", entity.name))
+                            .with_help(format!(
+                                "declare `let {} for {} = …` to use it here",
+                                ident.name, entity.name
+                            )),
+                        );
+                        return (Expr::null(), Type::Any);
+                    }
+                    let helpers = self.helper_names(entity);
                     let candidates: Vec<&str> = entity
                         .fields
                         .iter()
                         .map(|f| f.name.as_str())
                         .chain(if related.is_none() {
-                            entity.relation_names().collect()
+                            entity.relation_names().chain(helpers).collect()
                         } else {
                             Vec::new()
                         })

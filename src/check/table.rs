@@ -22,38 +22,8 @@ impl<'a> Checker<'a> {
                 continue;
             };
             if let Some(first) = self.tables.get(&decl.name.name) {
-                let name = &decl.name.name;
-                let d = match (self.importing, first.imported) {
-                    (None, None) => Diagnostic::new(
-                        Code::DuplicateName,
-                        decl.name.span,
-                        format!("table `{name}` is declared twice"),
-                    )
-                    .with_label("declared again here")
-                    .with_context(first.decl.name.span, "first declared here"),
-                    (None, Some(library)) => Diagnostic::new(
-                        Code::DuplicateName,
-                        decl.name.span,
-                        format!("table `{name}` is already declared by `{}`", library.shown),
-                    )
-                    .with_label("declared again here")
-                    .with_context(library.import_span, "imported here")
-                    .with_help("rename this table, or use the imported one"),
-                    (Some(library), first_library) => {
-                        let first = first_library
-                            .map_or_else(|| "this file".to_string(), |f| format!("`{}`", f.shown));
-                        Diagnostic::new(
-                            Code::DuplicateName,
-                            library.import_span,
-                            format!(
-                                "`{}` declares table `{name}`, which {first} declares too",
-                                library.shown
-                            ),
-                        )
-                        .with_label("imported here")
-                        .with_help("a name means one table: rename one of them")
-                    }
-                };
+                let what = format!("table `{}`", decl.name.name);
+                let d = self.redeclared(&what, "table", decl.name.span, first.decl.name.span, first.imported);
                 self.report(d);
                 continue;
             }

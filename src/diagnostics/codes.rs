@@ -81,7 +81,7 @@ codes! {
     LookupKey = "FM0222", Error, "a lookup must match one field with one value of the record";
     ImportFailed = "FM0223", Error, "an imported file cannot be read or has errors";
     ImportCycle = "FM0224", Error, "files import each other in a cycle";
-    ImportContents = "FM0225", Error, "an imported file holds something other than tables and imports";
+    ImportContents = "FM0225", Error, "an imported file holds something other than tables, helpers and imports";
 
     TypeMismatch = "FM0301", Error, "a value has the wrong type";
     WrongArity = "FM0302", Error, "a function is called with the wrong number of arguments";

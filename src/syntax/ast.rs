@@ -13,6 +13,7 @@ pub struct File {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Import(Import),
+    Helper(Helper),
     Mapping(Mapping),
     Table(Table),
     OnEvent(OnEvent),
@@ -22,6 +23,17 @@ pub enum Item {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Import {
     pub path: StringLit,
+    pub span: Span,
+}
+
+/// `let site_zone for Ticket = Account.State | us_state_zone`: a named value of an Autotask
+/// entity, checked once against that entity and read by name in every mapping whose source it
+/// is, in this file and in the files that import it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Helper {
+    pub name: Ident,
+    pub entity: Ident,
+    pub value: Expr,
     pub span: Span,
 }
 

@@ -67,6 +67,7 @@ impl<'s> Formatter<'s> {
                 Item::Import(i) => self
                     .out
                     .push_str(&format!("import {}", string_literal(&i.path.value))),
+                Item::Helper(h) => self.helper(h),
                 Item::Mapping(m) => self.mapping(m),
                 Item::Table(t) => self.table(t),
                 Item::OnEvent(on) => self.on_event(on),
@@ -78,6 +79,21 @@ impl<'s> Formatter<'s> {
         while self.out.ends_with("\n\n") {
             self.out.pop();
         }
+    }
+
+    /// `let site_zone for Ticket = …`, or its text as written when a comment sits inside.
+    fn helper(&mut self, h: &Helper) {
+        let line = if self.has_comment_inside(h.span) {
+            self.verbatim(h.span)
+        } else {
+            Line {
+                span: h.span,
+                head: format!("let {} for {}", h.name.name, h.entity.name),
+                tail: Some(("=", expr_block(&h.value, 0))),
+                verbatim: false,
+            }
+        };
+        self.write_line(&line, 0, 0);
     }
 
     /// Writes the comments that stand before `at`, each on its own line. Between items a blank
@@ -425,6 +441,7 @@ impl<'s> Formatter<'s> {
 fn item_span(item: &Item) -> Span {
     match item {
         Item::Import(i) => i.span,
+        Item::Helper(h) => h.span,
         Item::Mapping(m) => m.span,
         Item::Table(t) => t.span,
         Item::OnEvent(o) => o.span,

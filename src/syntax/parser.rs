@@ -53,6 +53,7 @@ fn parse_items(source: &str, ends_file: bool) -> Result<File, Diagnostic> {
                 let path = plain_string(next(&mut inner, span)?)?;
                 items.push(Item::Import(Import { path, span }));
             }
+            Rule::helper => items.push(Item::Helper(helper(pair)?)),
             Rule::mapping => items.push(Item::Mapping(mapping(pair)?)),
             Rule::table => items.push(Item::Table(table(pair)?)),
             Rule::on_event => items.push(Item::OnEvent(on_event(pair)?)),
@@ -186,6 +187,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::target_decl => "`target fieldnation.WorkOrder`",
         Rule::trigger => "`trigger when …`",
         Rule::let_binding => "`let name = …`",
+        Rule::helper => "`let name for Entity = …`",
         Rule::lookup_decl => "`lookup Name = Entity where …`",
         Rule::kw_where => "`where`",
         Rule::import => "`import \"file.fmap\"`",
@@ -270,6 +272,23 @@ fn qualified_name(pair: Pair<Rule>) -> Result<QualifiedName, Diagnostic> {
         qualifier,
         name,
         span,
+    })
+}
+
+fn helper(pair: Pair<Rule>) -> Result<Helper, Diagnostic> {
+    let span: Span = pair.as_span().into();
+    let mut parts = pair.into_inner();
+    next(&mut parts, span)?; // `let`
+    let name = ident(next(&mut parts, span)?);
+    next(&mut parts, span)?; // `for`
+    let entity = ident(next(&mut parts, span)?);
+    next(&mut parts, span)?; // `=`
+    let value = expr(next(&mut parts, span)?)?;
+    Ok(Helper {
+        name,
+        entity,
+        span: Span::new(span.start, value.span.end),
+        value,
     })
 }
 

@@ -23,7 +23,7 @@ pub(super) fn item_starts(source: &str) -> Vec<usize> {
 }
 
 /// Whether the text begins like an item: `mapping "`, `table name:`, `on event.name`,
-/// `import "`. Each keyword must be followed by what only an item has after it, so a
+/// `import "`, `let name for`. Each keyword must be followed by what only an item has after it, so a
 /// statement or a continued expression is never taken for one.
 fn begins_item(text: &str) -> bool {
     let after = |keyword: &str| {
@@ -39,6 +39,17 @@ fn begins_item(text: &str) -> bool {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len());
         return name_end > 0 && rest[name_end..].trim_start().starts_with(':');
+    }
+    // A helper; a mapping's own `let name =` has no `for`.
+    if let Some(rest) = after("let") {
+        let name_end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        return name_end > 0
+            && rest[name_end..]
+                .trim_start()
+                .strip_prefix("for")
+                .is_some_and(|after| after.starts_with([' ', '\t']));
     }
     if let Some(rest) = after("on") {
         let name_end = rest
@@ -68,9 +79,13 @@ mod tests {
     fn cuts_only_where_a_line_of_code_begins_an_item() {
         let source = "// header\nmapping \"a\" {\n  title = \"x\n on workorder.created {\"\n}\n\
                       table t: string -> int {\n  _ => 1\n}\n  on workorder.status.assigned when x {\n}\n\
-                      /*\nmapping \"hidden\" {\n*/\nontology = 1\n";
+                      /*\nmapping \"hidden\" {\n*/\nontology = 1\nlet zone for Ticket = 1\n\
+                      mapping \"b\" {\n  let zone = 1\n  let format = 2\n}\n";
         let starts = item_starts(source);
         let words: Vec<&str> = starts.iter().map(|s| &source[*s..*s + 5]).collect();
-        assert_eq!(words, ["// he", "mappi", "table", "on wo"]);
+        assert_eq!(
+            words,
+            ["// he", "mappi", "table", "on wo", "let z", "mappi"]
+        );
     }
 }

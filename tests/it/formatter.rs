@@ -307,3 +307,21 @@ fn let_bindings_and_if_align_and_format_idempotently() {
         "{once}"
     );
 }
+
+#[test]
+fn helpers_format_on_one_line_each_and_keep_their_comments() {
+    let once = formats_safely(
+        "// Shared.\nlet   site_zone  for Ticket=Account.State|state_zone\n\
+         let window for Ticket = hours( EstimatedHours ?? 4 ) // the estimate\n\
+         let call_zone for ServiceCall = /* where */ Account.State | state_zone\n\
+         table state_zone: string -> zone {\n  _ => \"America/Chicago\"\n}\n",
+    );
+    assert!(
+        once.starts_with(
+            "// Shared.\nlet site_zone for Ticket = Account.State | state_zone\n\n\
+             let window for Ticket = hours(EstimatedHours ?? 4)  // the estimate\n\n\
+             let call_zone for ServiceCall = /* where */ Account.State | state_zone\n"
+        ),
+        "{once}"
+    );
+}

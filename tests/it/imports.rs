@@ -186,3 +186,77 @@ fn the_broker_compiles_configured_mappings_that_share_an_import() {
     assert!(error.contains("FM0209"), "{error}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+const SHARED_HELPERS: &str = r#"// The site's clock, for tickets and service calls.
+table state_zone: string -> zone {
+  "MN", "WI" => "America/Chicago"
+  _          => "America/New_York"
+}
+
+let site_zone for Ticket = Account.State | state_zone
+let site_zone for ServiceCall = AccountPhysicalLocation.State ?? Account.State | state_zone
+"#;
+
+#[test]
+fn a_helper_is_checked_once_where_it_is_declared_and_read_by_every_importing_mapping() {
+    let root = project("helpers");
+    std::fs::write(root.join("shared/sites.fmap"), SHARED_HELPERS)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for file in ["tickets/dispatch.fmap", "calls/dispatch.fmap"] {
+        let path = root.join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let text = text.replace("(Account.State | site_zone)", "(site_zone)");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let dir = text(&root);
+    let (code, out, err) = fieldmap(&["check", &dir]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    // Each mapping fetches the records its helper reads: the call its physical location too.
+    let (code, out, err) = fieldmap(&["explain", &text(&root.join("calls/dispatch.fmap"))]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("AccountPhysicalLocation  AccountPhysicalLocation through ServiceCall.AccountPhysicalLocationID"), "{out}");
+    assert!(out.contains("state_zone"), "{out}");
+
+    // A mistake in the helper: the shared file shows it in place, each importing file once, at
+    // its import, however many rules read the helper.
+    std::fs::write(
+        root.join("shared/sites.fmap"),
+        SHARED_HELPERS.replace(
+            "Account.State | state_zone\n",
+            "Account.Stat | state_zone\n",
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, out, err) = fieldmap(&["check", &text(&root.join("shared/sites.fmap"))]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("unknown field `Stat` on Account"), "{err}");
+    assert!(err.contains("sites.fmap:7:"), "{err}");
+    let (code, out, err) = fieldmap(&["check", &text(&root.join("tickets/dispatch.fmap"))]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(err.matches("FM0223").count(), 1, "{err}");
+    assert!(
+        err.contains("line 7, column 36: FM0203 unknown field `Stat` on Account"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("FM0203\n"),
+        "reported again at the use: {err}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn the_shipped_mappings_compile_together_in_the_broker() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = include_str!("../../fieldmap.example.toml").replace(
+        r#"files = ["mappings/dispatch-service-ticket.fmap", "mappings/status-sync.fmap"]"#,
+        r#"files = ["mappings/dispatch-service-ticket.fmap", "mappings/dispatch-service-call.fmap",
+                   "mappings/dispatch-project-task.fmap", "mappings/dispatch-with-parent-account.fmap",
+                   "mappings/status-sync.fmap"]"#,
+    );
+    let config =
+        BrokerConfig::parse(&example, "fieldmap.toml", root).unwrap_or_else(|e| panic!("{e}"));
+    let mappings = compile_mappings(&config).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(mappings.program.mappings().len(), 4);
+}
