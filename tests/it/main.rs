@@ -27,6 +27,7 @@ mod jsonnet_isolation;
 mod lint;
 mod live_cli;
 mod lookups;
+mod new_admin;
 mod no_panic;
 mod simulator;
 mod test_runner;
