@@ -87,8 +87,8 @@ pub fn compile_mappings(config: &BrokerConfig) -> Result<Mappings, ServeError> {
                 false,
             )));
         }
-        // Each file's imports are relative to its own folder; one imported by several is
-        // read once.
+        // Each file's imports are relative to its own folder, and its tables and helpers are
+        // its own: the joined text is checked file by file into one program.
         files.push((all.len(), path.clone()));
         all.push_str(&text);
         all.push('\n');

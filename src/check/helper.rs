@@ -25,9 +25,9 @@ pub(super) struct DeclaredHelper<'a> {
 }
 
 impl<'a> Checker<'a> {
-    /// Checks the helpers of `file`, in order: a helper may read the ones declared before it.
-    pub(super) fn declare_helpers(&mut self, file: &'a ast::File) {
-        for item in &file.items {
+    /// Checks the helpers of a file, in order: a helper may read the ones declared before it.
+    pub(super) fn declare_helpers(&mut self, items: impl IntoIterator<Item = &'a ast::Item>) {
+        for item in items {
             if let ast::Item::Helper(helper) = item {
                 self.declare_helper(helper);
             }

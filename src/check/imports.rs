@@ -37,6 +37,35 @@ impl Imports {
         Imports { files }
     }
 
+    /// The items of `file` by the file each comes from, in order: one unit for one file, one
+    /// per file for joined files (a file with no items has none).
+    pub(super) fn units<'f>(&self, file: &'f ast::File) -> Vec<Unit<'f>> {
+        let mut units: Vec<Unit<'f>> = Vec::new();
+        for item in &file.items {
+            let start = item.span().start;
+            let offset = self
+                .files
+                .iter()
+                .rev()
+                .find(|(offset, _)| *offset <= start)
+                .map_or(0, |(offset, _)| *offset);
+            match units.last_mut() {
+                Some(unit) if unit.offset == offset => unit.items.push(item),
+                _ => units.push(Unit {
+                    offset,
+                    items: vec![item],
+                }),
+            }
+        }
+        if units.is_empty() {
+            units.push(Unit {
+                offset: 0,
+                items: Vec::new(),
+            });
+        }
+        units
+    }
+
     /// The file whose text holds byte `offset`.
     fn file_at(&self, offset: usize) -> Option<&Path> {
         self.files
@@ -53,6 +82,13 @@ impl Imports {
     }
 }
 
+/// The items of one file of the text being checked.
+pub(super) struct Unit<'f> {
+    /// Where the file's text begins.
+    pub offset: usize,
+    pub items: Vec<&'f ast::Item>,
+}
+
 /// An imported file, read and parsed.
 pub(super) struct Library {
     /// How the diagnostics name it: the path as the import wrote it, with the chain of imports
@@ -64,15 +100,15 @@ pub(super) struct Library {
     pub import_span: Span,
 }
 
-/// Reads every file `root` imports, and the files those import. Problems come back as
+/// Reads every file the `root` items import, and the files those import. Problems come back as
 /// diagnostics at the import in `root` that led to them.
-pub(super) fn load(root: &ast::File, imports: &Imports) -> (Vec<Library>, Vec<Diagnostic>) {
+pub(super) fn load(root: &[&ast::Item], imports: &Imports) -> (Vec<Library>, Vec<Diagnostic>) {
     let mut loader = Loader {
         libraries: Vec::new(),
         diagnostics: Vec::new(),
         seen: HashSet::new(),
     };
-    for item in &root.items {
+    for item in root {
         let Item::Import(import) = item else {
             continue;
         };

@@ -57,66 +57,31 @@ pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
     check_importing(file, schemas, &Imports::none())
 }
 
-/// As [`check`], with the imports found from the file(s) `imports` names.
+/// As [`check`], with the imports found from the file(s) `imports` names. Files joined into one
+/// text are checked one by one, each with its own tables, helpers and imports, into one program:
+/// a name one file declares means nothing in another.
 pub fn check_importing(file: &ast::File, schemas: Arc<Schemas>, imports: &Imports) -> Checked {
-    let (libraries, import_problems) = imports::load(file, imports);
+    let units = imports.units(file);
+    let loaded: Vec<_> = units
+        .iter()
+        .map(|unit| imports::load(&unit.items, imports))
+        .collect();
     let mut checker = Checker::new(schemas.as_ref());
-    for problem in import_problems {
-        checker.report(problem);
-    }
-    for library in &libraries {
-        checker.declare_library(library);
-    }
-    checker.declare_tables(file);
-    checker.declare_helpers(file);
-    let runs = |item: &ast::Item| matches!(item, ast::Item::Mapping(_) | ast::Item::OnEvent(_));
-    let library = |item: &ast::Item| {
-        matches!(
-            item,
-            ast::Item::Table(_) | ast::Item::Helper(_) | ast::Item::Import(_)
-        )
-    };
-    // A file of tables and helpers is made to be imported; one with nothing at all is a mistake.
-    if !file.items.iter().any(runs) && !file.items.iter().any(library) {
-        // Often an empty or truncated save, or a file of tables meant for another name.
-        checker.report(
-            Diagnostic::new(
-                Code::NothingToRun,
-                crate::diagnostics::Span::new(0, 0),
-                "this file holds no `mapping`, no `on` rule and no table: there is nothing to run",
-            )
-            .with_help("add a `mapping \"…\" { … }` or an `on workorder.… { … }` block"),
-        );
-    }
     let mut mappings = Vec::new();
     let mut outbound = Vec::new();
     let mut names: HashMap<&str, crate::diagnostics::Span> = HashMap::new();
-    for item in &file.items {
-        match item {
-            ast::Item::Mapping(m) => {
-                if let Some(first) = names.insert(&m.name.value, m.name.span) {
-                    checker.report(
-                        Diagnostic::new(
-                            Code::DuplicateName,
-                            m.name.span,
-                            format!("a mapping named {:?} is already declared", m.name.value),
-                        )
-                        .with_label("declared again here")
-                        .with_context(first, "first declared here"),
-                    );
-                }
-                if let Some(program) = checker.mapping(m) {
-                    mappings.push(program);
-                }
-            }
-            ast::Item::OnEvent(on) => outbound.push(checker.on_event(on)),
-            ast::Item::Table(_) | ast::Item::Helper(_) | ast::Item::Import(_) => {}
+    for (unit, (libraries, problems)) in units.iter().zip(&loaded) {
+        checker.tables.clear();
+        checker.helpers.clear();
+        for problem in problems {
+            checker.report(problem.clone());
         }
-    }
-    // A file of tables and helpers only is made to be imported: they are used elsewhere.
-    if file.items.iter().any(runs) {
-        checker.unused_tables();
-        checker.unused_helpers();
+        for library in libraries {
+            checker.declare_library(library);
+        }
+        checker.declare_tables(unit.items.iter().copied());
+        checker.declare_helpers(unit.items.iter().copied());
+        checker.check_unit(unit, &mut names, &mut mappings, &mut outbound);
     }
     let diagnostics = checker.diagnostics;
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -171,6 +136,62 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The mappings and outbound rules of one file, its tables and helpers declared.
+    fn check_unit(
+        &mut self,
+        unit: &imports::Unit<'a>,
+        names: &mut HashMap<&'a str, crate::diagnostics::Span>,
+        mappings: &mut Vec<ir::MappingProgram>,
+        outbound: &mut Vec<ir::OutboundRule>,
+    ) {
+        let runs = |item: &&ast::Item| matches!(item, ast::Item::Mapping(_) | ast::Item::OnEvent(_));
+        let library = |item: &&ast::Item| {
+            matches!(
+                item,
+                ast::Item::Table(_) | ast::Item::Helper(_) | ast::Item::Import(_)
+            )
+        };
+        // A file of tables and helpers is made to be imported; one with nothing at all is a
+        // mistake: often an empty or truncated save, or a file of tables meant for another name.
+        if !unit.items.iter().any(runs) && !unit.items.iter().any(library) {
+            self.report(
+                Diagnostic::new(
+                    Code::NothingToRun,
+                    crate::diagnostics::Span::new(unit.offset, unit.offset),
+                    "this file holds no `mapping`, no `on` rule and no table: there is nothing to run",
+                )
+                .with_help("add a `mapping \"…\" { … }` or an `on workorder.… { … }` block"),
+            );
+        }
+        for item in &unit.items {
+            match item {
+                ast::Item::Mapping(m) => {
+                    if let Some(first) = names.insert(&m.name.value, m.name.span) {
+                        self.report(
+                            Diagnostic::new(
+                                Code::DuplicateName,
+                                m.name.span,
+                                format!("a mapping named {:?} is already declared", m.name.value),
+                            )
+                            .with_label("declared again here")
+                            .with_context(first, "first declared here"),
+                        );
+                    }
+                    if let Some(program) = self.mapping(m) {
+                        mappings.push(program);
+                    }
+                }
+                ast::Item::OnEvent(on) => outbound.push(self.on_event(on)),
+                ast::Item::Table(_) | ast::Item::Helper(_) | ast::Item::Import(_) => {}
+            }
+        }
+        // A file of tables and helpers only is made to be imported: they are used elsewhere.
+        if unit.items.iter().any(runs) {
+            self.unused_tables();
+            self.unused_helpers();
+        }
+    }
+
     fn report(&mut self, diagnostic: Diagnostic) {
         if diagnostic.code.is_lint() {
             self.lints.push(diagnostic);
@@ -186,8 +207,8 @@ impl<'a> Checker<'a> {
         let before = self.diagnostics.len();
         let lints_before = self.lints.len();
         self.importing = Some(library);
-        self.declare_tables(&library.file);
-        self.declare_helpers(&library.file);
+        self.declare_tables(&library.file.items);
+        self.declare_helpers(&library.file.items);
         self.importing = None;
         self.lints.truncate(lints_before);
         let found: Vec<Diagnostic> = self.diagnostics.drain(before..).collect();

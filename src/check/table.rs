@@ -16,8 +16,8 @@ use crate::value::key_map::KeyMap;
 
 impl<'a> Checker<'a> {
     /// Checks and lowers every named table first, so mappings can use them in any order.
-    pub(super) fn declare_tables(&mut self, file: &'a ast::File) {
-        for item in &file.items {
+    pub(super) fn declare_tables(&mut self, items: impl IntoIterator<Item = &'a ast::Item>) {
+        for item in items {
             let ast::Item::Table(decl) = item else {
                 continue;
             };

@@ -19,6 +19,18 @@ pub enum Item {
     OnEvent(OnEvent),
 }
 
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Import(i) => i.span,
+            Item::Helper(h) => h.span,
+            Item::Mapping(m) => m.span,
+            Item::Table(t) => t.span,
+            Item::OnEvent(on) => on.span,
+        }
+    }
+}
+
 /// `import "tables.fmap"`: the tables of another file, its path relative to this file's folder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Import {

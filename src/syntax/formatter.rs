@@ -61,7 +61,7 @@ struct Line {
 impl<'s> Formatter<'s> {
     fn file(&mut self, file: &File) {
         for (i, item) in file.items.iter().enumerate() {
-            let span = item_span(item);
+            let span = item.span();
             self.leading_comments(span.start, 0, i > 0);
             match item {
                 Item::Import(i) => self
@@ -435,16 +435,6 @@ impl<'s> Formatter<'s> {
         self.lines(lines, 1);
         self.leading_comments(on.span.end.saturating_sub(1), 1, false);
         self.out.push('}');
-    }
-}
-
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Import(i) => i.span,
-        Item::Helper(h) => h.span,
-        Item::Mapping(m) => m.span,
-        Item::Table(t) => t.span,
-        Item::OnEvent(o) => o.span,
     }
 }
 

@@ -260,3 +260,48 @@ fn the_shipped_mappings_compile_together_in_the_broker() {
     let mappings = compile_mappings(&config).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(mappings.program.mappings().len(), 4);
 }
+
+#[test]
+fn configured_files_keep_their_own_tables_and_helpers_in_the_broker() {
+    let root = project("own-names");
+    // Both files declare a table and a helper of the same names, with other values; each file's
+    // mapping reads its own.
+    for (file, zone) in [
+        ("tickets/dispatch.fmap", "America/Denver"),
+        ("calls/dispatch.fmap", "America/Phoenix"),
+    ] {
+        let path = root.join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let text = text
+            .replace("import \"../shared/sites.fmap\"\n", "")
+            .replace("(Account.State | site_zone)", "(site_clock)");
+        let text = format!(
+            "{text}\ntable local_zone: string -> zone {{\n  _ => \"{zone}\"\n}}\n\
+             let site_clock for Ticket = Account.State | local_zone\n\
+             let site_clock for ServiceCall = Account.State | local_zone\n"
+        );
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let example = include_str!("../../fieldmap.example.toml").replace(
+        r#"files = ["mappings/dispatch-service-ticket.fmap", "mappings/status-sync.fmap"]"#,
+        r#"files = ["tickets/dispatch.fmap", "calls/dispatch.fmap"]"#,
+    );
+    let config =
+        BrokerConfig::parse(&example, "fieldmap.toml", &root).unwrap_or_else(|e| panic!("{e}"));
+    let mappings = compile_mappings(&config).unwrap_or_else(|e| panic!("{e}"));
+    let zones: Vec<String> = mappings
+        .program
+        .mappings()
+        .iter()
+        .map(|m| format!("{m:?}"))
+        .map(|debug| {
+            ["America/Denver", "America/Phoenix"]
+                .into_iter()
+                .filter(|zone| debug.contains(zone))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    assert_eq!(zones, ["America/Denver", "America/Phoenix"]);
+    let _ = std::fs::remove_dir_all(&root);
+}
