@@ -65,6 +65,15 @@ fn fieldmap(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The example configuration with `files` (a TOML list) as its mappings, relative to `root`.
+fn broker_config(root: &Path, files: &str) -> BrokerConfig {
+    let example = include_str!("../../fieldmap.example.toml").replace(
+        r#"files = ["mappings/dispatch-service-ticket.fmap", "mappings/status-sync.fmap"]"#,
+        &format!("files = {files}"),
+    );
+    BrokerConfig::parse(&example, "fieldmap.toml", root).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn text(path: &Path) -> String {
     path.display().to_string()
 }
@@ -150,12 +159,7 @@ fn every_command_reads_imports_from_the_importing_file_s_folder() {
 #[test]
 fn the_broker_compiles_configured_mappings_that_share_an_import() {
     let root = project("broker");
-    let example = include_str!("../../fieldmap.example.toml").replace(
-        r#"files = ["mappings/dispatch-service-ticket.fmap", "mappings/status-sync.fmap"]"#,
-        r#"files = ["tickets/dispatch.fmap", "calls/dispatch.fmap"]"#,
-    );
-    let config =
-        BrokerConfig::parse(&example, "fieldmap.toml", &root).unwrap_or_else(|e| panic!("{e}"));
+    let config = broker_config(&root, r#"["tickets/dispatch.fmap", "calls/dispatch.fmap"]"#);
     let mappings = compile_mappings(&config).unwrap_or_else(|e| panic!("{e}"));
     let names: Vec<&str> = mappings
         .program
@@ -249,14 +253,12 @@ fn a_helper_is_checked_once_where_it_is_declared_and_read_by_every_importing_map
 #[test]
 fn the_shipped_mappings_compile_together_in_the_broker() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let example = include_str!("../../fieldmap.example.toml").replace(
-        r#"files = ["mappings/dispatch-service-ticket.fmap", "mappings/status-sync.fmap"]"#,
-        r#"files = ["mappings/dispatch-service-ticket.fmap", "mappings/dispatch-service-call.fmap",
-                   "mappings/dispatch-project-task.fmap", "mappings/dispatch-with-parent-account.fmap",
-                   "mappings/status-sync.fmap"]"#,
+    let config = broker_config(
+        root,
+        r#"["mappings/dispatch-service-ticket.fmap", "mappings/dispatch-service-call.fmap",
+            "mappings/dispatch-project-task.fmap", "mappings/dispatch-with-parent-account.fmap",
+            "mappings/status-sync.fmap"]"#,
     );
-    let config =
-        BrokerConfig::parse(&example, "fieldmap.toml", root).unwrap_or_else(|e| panic!("{e}"));
     let mappings = compile_mappings(&config).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(mappings.program.mappings().len(), 4);
 }
@@ -282,12 +284,7 @@ fn configured_files_keep_their_own_tables_and_helpers_in_the_broker() {
         );
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
     }
-    let example = include_str!("../../fieldmap.example.toml").replace(
-        r#"files = ["mappings/dispatch-service-ticket.fmap", "mappings/status-sync.fmap"]"#,
-        r#"files = ["tickets/dispatch.fmap", "calls/dispatch.fmap"]"#,
-    );
-    let config =
-        BrokerConfig::parse(&example, "fieldmap.toml", &root).unwrap_or_else(|e| panic!("{e}"));
+    let config = broker_config(&root, r#"["tickets/dispatch.fmap", "calls/dispatch.fmap"]"#);
     let mappings = compile_mappings(&config).unwrap_or_else(|e| panic!("{e}"));
     let zones: Vec<String> = mappings
         .program
