@@ -230,7 +230,7 @@ fn begins_mapping_statement(text: &str) -> bool {
             return true;
         }
     }
-    path_then_equals(text)
+    begins_assignment(text)
 }
 
 /// `note {`, `note internal {`, `note external {`, or `record.Field =`.
@@ -244,7 +244,7 @@ fn begins_outbound_statement(text: &str) -> bool {
             return true;
         }
     }
-    path_then_equals(text)
+    begins_assignment(text)
 }
 
 /// A pattern (`"text"`, a number, `true`, `false`, `null`, `_`) with `=>` later on its line:
@@ -258,8 +258,9 @@ fn begins_arm(text: &str) -> bool {
     pattern && line.contains("=>")
 }
 
-/// A target path (`a.b[0].c`, `ticket.udf("X")`) followed by a single `=`.
-fn path_then_equals(text: &str) -> bool {
+/// A target path (`a.b[0].c`, `ticket.udf("X")`) followed by a single `=`, or by a name or a
+/// string with the `=` forgotten: no expression goes on with a path and then a name.
+fn begins_assignment(text: &str) -> bool {
     let len = ident_len(text);
     if len == 0 || is_keyword(&text[..len]) {
         return false;
@@ -286,9 +287,22 @@ fn path_then_equals(text: &str) -> bool {
                 _ => return false,
             }
         } else {
-            return single_equals(next);
+            let value_len = ident_len(next);
+            let forgot_equals = next.len() < rest.len()
+                && !is_clause_word(&text[..len])
+                && (next.starts_with('"')
+                    || value_len > 0
+                        && !is_keyword(&next[..value_len])
+                        && !is_clause_word(&next[..value_len]));
+            return single_equals(next) || forgot_equals;
         }
     }
+}
+
+/// Words that are no keywords but go on a statement: `lookup P = Contact where …`, a `trigger`
+/// whose `when` is on the next line.
+fn is_clause_word(name: &str) -> bool {
+    matches!(name, "when" | "where" | "for")
 }
 
 /// `udf("Name")`, and the text after it.
@@ -429,11 +443,35 @@ mod tests {
     }
 
     #[test]
-    fn equals_that_compare_or_arrow_do_not_begin_a_statement() {
-        for line in ["Status == 1", "\"a\" => b", "not x = 1", "x . = 1", "a[] = 1", "== 1"] {
+    fn what_begins_a_statement_and_what_goes_on_one() {
+        let goes_on = [
+            "Status == 1",
+            "\"a\" => b",
+            "not x = 1",
+            "x . = 1",
+            "a[] = 1",
+            "== 1",
+            "and Priority == 1",
+            "Contact where AccountID == AccountID",
+            "when Status == 1",
+            "Account.City at (zone)",
+            "Title is null",
+            "upper (Title)",
+            "a.b\n= 1",
+        ];
+        for line in goes_on {
             assert!(!begins_mapping_statement(line), "{line}");
         }
-        for line in ["a = 1", "a.b[2].c= 1", "let x = 1", "trigger  when x", "source a.B"] {
+        let begins = [
+            "a = 1",
+            "a.b[2].c= 1",
+            "let x = 1",
+            "trigger  when x",
+            "source a.B",
+            "location.city Account.City",
+            "title \"x\"",
+        ];
+        for line in begins {
             assert!(begins_mapping_statement(line), "{line}");
         }
     }
