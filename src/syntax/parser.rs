@@ -28,8 +28,8 @@ pub fn parse(source: &str) -> Result<File, Diagnostic> {
     parse_all(source).map_err(|mut errors| errors.swap_remove(0))
 }
 
-/// Parses a whole mapping file; a file with syntax errors gives every item's first error, in
-/// the order of the file (never an empty list).
+/// Parses a whole mapping file; a file with syntax errors gives the first error of every broken
+/// statement of every item, in the order of the file (never an empty list).
 pub fn parse_all(source: &str) -> Result<File, Vec<Diagnostic>> {
     check_nesting(source).map_err(|d| vec![d])?;
     check_closed(source).map_err(|d| vec![d])?;
@@ -64,8 +64,9 @@ fn parse_items(source: &str, ends_file: bool) -> Result<File, Diagnostic> {
     Ok(File { items })
 }
 
-/// Each top-level item parsed on its own, for the first error of each; `None` when no piece
-/// fails alone (the cut missed), so the caller keeps the whole file's error.
+/// Each top-level item parsed on its own, and a failing one statement by statement, for the
+/// errors of each; `None` when no piece fails alone (the cut missed), so the caller keeps the
+/// whole file's error.
 fn errors_per_item(source: &str) -> Option<Vec<Diagnostic>> {
     let starts = super::recovery::item_starts(source);
     let ends = starts.iter().skip(1).copied().chain([source.len()]);
