@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::Span;
 use super::ast::*;
-use super::statement_recovery::{ItemKind, errors_in_item};
+use super::statement_recovery::{Failure, ItemKind, errors_in_item};
 use crate::diagnostics::{Code, Diagnostic};
 
 #[derive(pest_derive::Parser)]
@@ -92,7 +92,7 @@ fn errors_per_item(source: &str) -> Option<Vec<Diagnostic>> {
 /// One statement of an item's body parsed on its own (and built, so that a number too large
 /// is found too), for the errors of an item that failed. A statement that opens a block and
 /// never closes it is the last of its item, which `ends_file` or not.
-fn statement_alone(kind: ItemKind, text: &str, ends_file: bool) -> Result<(), Diagnostic> {
+fn statement_alone(kind: ItemKind, text: &str, ends_file: bool) -> Result<(), Failure> {
     let rule = match kind {
         ItemKind::Mapping => Rule::mapping_stmt_alone,
         ItemKind::OnEvent => Rule::outbound_stmt_alone,
@@ -103,25 +103,22 @@ fn statement_alone(kind: ItemKind, text: &str, ends_file: bool) -> Result<(), Di
         if let pest::error::ErrorVariant::ParsingError { positives, .. } = &mut error.variant {
             positives.retain(|rule| *rule != Rule::EOI);
         }
-        with_open_block(syntax_error(error), text, ends_file)
+        Failure::Grammar(with_open_block(syntax_error(error), text, ends_file))
     })?;
-    let whole = pairs.next().ok_or_else(|| internal(Span::default()))?;
+    let whole = pairs
+        .next()
+        .ok_or_else(|| Failure::Grammar(internal(Span::default())))?;
     for pair in whole.into_inner() {
-        match pair.as_rule() {
+        let built = match pair.as_rule() {
             Rule::source_decl | Rule::target_decl => {
-                qualified_name(first_inner(pair)?)?;
+                first_inner(pair).and_then(qualified_name).map(drop)
             }
-            Rule::ticket_assign | Rule::note_block => {
-                outbound_statement(pair)?;
-            }
-            Rule::arm => {
-                arm(pair)?;
-            }
-            Rule::EOI => {}
-            _ => {
-                mapping_statement(pair)?;
-            }
-        }
+            Rule::ticket_assign | Rule::note_block => outbound_statement(pair).map(drop),
+            Rule::arm => arm(pair).map(drop),
+            Rule::EOI => Ok(()),
+            _ => mapping_statement(pair).map(drop),
+        };
+        built.map_err(Failure::Value)?;
     }
     Ok(())
 }

@@ -25,13 +25,32 @@ pub(super) enum ItemKind {
     Table,
 }
 
+/// Why one statement fails on its own.
+#[derive(Debug)]
+pub(super) enum Failure {
+    /// Its text does not follow the grammar.
+    Grammar(Diagnostic),
+    /// It follows the grammar but holds a value that cannot be built (a number too large),
+    /// which does not depend on the statements around it.
+    Value(Diagnostic),
+}
+
+/// One failing statement: its index, its error, and whether it is a grammar error at the
+/// statement's very end (the statement is incomplete rather than wrong inside).
+struct Failed {
+    index: usize,
+    error: Diagnostic,
+    grammar: bool,
+    incomplete: bool,
+}
+
 /// The errors of one item that failed with `first`: one per broken statement, in file order,
 /// or `first` alone when the item cannot be cut or the cut does not explain `first`.
 /// `parse_alone` parses one statement of the kind on its own. Spans are the item's.
 pub(super) fn errors_in_item(
     item: &str,
     first: Diagnostic,
-    parse_alone: impl Fn(ItemKind, &str) -> Result<(), Diagnostic>,
+    parse_alone: impl Fn(ItemKind, &str) -> Result<(), Failure>,
 ) -> Vec<Diagnostic> {
     let Some(body) = cut(item) else {
         return vec![first];
@@ -47,52 +66,63 @@ pub(super) fn errors_in_item(
     } else {
         body.pieces.partition_point(|p| p.start <= at).saturating_sub(1)
     };
-    // Each failing statement, its error, and whether that error is at the statement's end
-    // (the statement is incomplete rather than wrong inside).
-    let alone: Vec<(usize, Diagnostic, bool)> = body
+    let failed: Vec<Failed> = body
         .pieces
         .iter()
         .enumerate()
         .filter_map(|(index, piece)| {
             let text = item[piece.clone()].trim_end();
-            let error = parse_alone(body.kind, text).err()?;
-            let at_end = error.primary_span().start >= text.len();
-            Some((index, shifted(error, piece.start), at_end))
+            let (error, grammar) = match parse_alone(body.kind, text).err()? {
+                Failure::Grammar(error) => (error, true),
+                Failure::Value(error) => (error, false),
+            };
+            let incomplete = grammar && error.primary_span().start >= text.len();
+            let error = shifted(error, piece.start);
+            Some(Failed {
+                index,
+                error,
+                grammar,
+                incomplete,
+            })
         })
         .collect();
-    let Some(&(earliest, _, incomplete)) = alone.first() else {
+    if failed.is_empty() {
         // Every statement parses alone: the mistake is in how they fit together (a missing
         // `source`, a `}` never closed), which only the whole item shows.
-        return vec![first];
-    };
-    if earliest + 1 < stopped_in {
-        // pest read that statement in place but it fails alone: the cut split a statement.
         return vec![first];
     }
     // The statement pest's error stands for, which then keeps its place and its context (such
     // as a block never closed) instead of the statement's error alone.
-    let stands_for = if earliest + 1 == stopped_in {
-        let boundary = body.pieces.get(stopped_in).map_or(body.end, |p| p.start);
-        if at != boundary || !incomplete {
-            // The statement before ran on into this one (`title =` with no value reads the
-            // next line's target as its value), or pest took a word of it for the next
-            // statement: pest's error is a consequence, each piece alone says more.
-            return alone.into_iter().map(|(_, error, _)| error).collect();
+    let mut stands_for = Some(stopped_in);
+    if let Some(earliest) = failed.iter().find(|f| f.grammar) {
+        if earliest.index + 1 < stopped_in {
+            // pest read that statement in place but it fails alone: the cut split a statement.
+            return vec![first];
         }
-        // The statement before is only incomplete, and pest stopped right where the next one
-        // (or the `}`) begins: its error is that statement's, said at the next token as in
-        // any other syntax error.
-        earliest
-    } else {
-        stopped_in
-    };
-    let mut errors = vec![first];
+        if earliest.index + 1 == stopped_in {
+            let boundary = body.pieces.get(stopped_in).map_or(body.end, |p| p.start);
+            stands_for = if at == boundary && earliest.incomplete {
+                // The statement before is only incomplete, and pest stopped right where the
+                // next one (or the `}`) begins: its error is that statement's, said at the
+                // next token as in any other syntax error.
+                Some(earliest.index)
+            } else {
+                // The statement before ran on into this one (`title =` with no value reads
+                // the next line's target as its value), or pest took a word of it for the
+                // next statement: pest's error is a consequence, each piece alone says more.
+                None
+            };
+        }
+    }
+    let mut errors: Vec<Diagnostic> = stands_for.map(|_| first).into_iter().collect();
     errors.extend(
-        alone
+        failed
             .into_iter()
-            .filter(|(index, _, _)| *index != stands_for)
-            .map(|(_, error, _)| error),
+            .filter(|f| Some(f.index) != stands_for)
+            .map(|f| f.error),
     );
+    // A value error before the statement pest stopped in comes before pest's error.
+    errors.sort_by_key(|d| d.primary_span().start);
     errors
 }
 
@@ -546,6 +576,24 @@ mod tests {
                 (7, "expected an expression".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_number_too_large_before_a_syntax_error_is_reported_too() {
+        let source = format!(
+            "{HEAD}  pay.base.units = 99999999999999999999999\n  title = Title\n  \
+             description.html = Description Description\n  pay.base.amount = 1e\n}}\n"
+        );
+        let diagnostics = crate::syntax::parse_all(&source).expect_err("broken");
+        let found: Vec<(crate::diagnostics::Code, usize)> = diagnostics
+            .iter()
+            .map(|d| {
+                let at = d.primary_span().start;
+                (d.code, source[..at].matches('\n').count() + 1)
+            })
+            .collect();
+        use crate::diagnostics::Code::{BadNumber, Syntax};
+        assert_eq!(found, [(BadNumber, 4), (Syntax, 6), (Syntax, 7)]);
     }
 
     #[test]
