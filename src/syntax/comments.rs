@@ -307,6 +307,33 @@ y = jsonnet() ||| // not a comment ||| /* three */
     }
 
     #[test]
+    fn the_code_shape_holds_only_brackets_and_lines_of_code() {
+        let source = "a = f(\"( ${ [x] }\")\n// {\nb = |||\n{\n||| /* ] */ [\n]\n";
+        let shape = super::code_shape(source);
+        let brackets: Vec<(usize, char)> = shape
+            .brackets
+            .iter()
+            .map(|b| (b.at, char::from(b.byte)))
+            .collect();
+        let close_list = source.rfind(']').unwrap();
+        assert_eq!(
+            brackets,
+            [
+                (5, '('),
+                (source.find(")\n").unwrap(), ')'),
+                (close_list - 2, '['),
+                (close_list, ']')
+            ]
+        );
+        let lines: Vec<&str> = shape
+            .line_starts
+            .iter()
+            .map(|&at| source[at..].lines().next().unwrap())
+            .collect();
+        assert_eq!(lines, ["a = f(\"( ${ [x] }\")", "// {", "b = |||", "]"]);
+    }
+
+    #[test]
     fn unterminated_input_ends_the_scan_without_panicking() {
         for source in ["\"abc ${", "/* open", "||| open", "\"\\", "${}}}"] {
             let _ = scan(source);
