@@ -6,7 +6,7 @@
 //! lines) is never cut, and no statement continues on a line that begins like one.
 //!
 //! The item's own first error stays the judge: when the pieces do not explain it, the cut is
-//! not trusted and that error is reported alone, as before.
+//! not trusted and that error is reported alone.
 
 use std::ops::Range;
 
