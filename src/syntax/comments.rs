@@ -48,6 +48,35 @@ pub fn code_line_starts(source: &str) -> Vec<usize> {
     scan_all(source, usize::MAX).code_line_starts
 }
 
+/// A bracket of plain code: `(`, `)`, `[`, `]`, `{` or `}` at this byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bracket {
+    pub at: usize,
+    pub byte: u8,
+}
+
+impl Bracket {
+    pub fn opens(self) -> bool {
+        matches!(self.byte, b'(' | b'[' | b'{')
+    }
+}
+
+/// The lines that begin in plain code (as [`code_line_starts`]) and the brackets of plain code
+/// (not those in strings, comments, `|||` blocks or `${…}`), both in file order: enough to
+/// tell how deep in brackets each line begins.
+pub struct CodeShape {
+    pub line_starts: Vec<usize>,
+    pub brackets: Vec<Bracket>,
+}
+
+pub fn code_shape(source: &str) -> CodeShape {
+    let scan = scan_all(source, usize::MAX);
+    CodeShape {
+        line_starts: scan.code_line_starts,
+        brackets: scan.brackets,
+    }
+}
+
 /// Where the code's brackets (`(`, `[`, `{` and `${`) first nest deeper than `max`. Brackets in
 /// strings, comments and `|||` blocks are text, and do not count.
 pub fn too_deep(source: &str, max: usize) -> Option<usize> {
@@ -60,6 +89,7 @@ struct Scan {
     open_block: Option<Span>,
     too_deep: Option<usize>,
     code_line_starts: Vec<usize>,
+    brackets: Vec<Bracket>,
 }
 
 fn scan_all(source: &str, max_depth: usize) -> Scan {
@@ -82,6 +112,7 @@ fn scan_all(source: &str, max_depth: usize) -> Scan {
     // pairs the wrong quotes, and the first string to swallow a line break is the likely culprit.
     let mut first_multiline: Option<usize> = None;
     let mut code_line_starts = Vec::new();
+    let mut brackets = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let rest = &bytes[i..];
@@ -147,14 +178,23 @@ fn scan_all(source: &str, max_depth: usize) -> Scan {
                     i += 1;
                 }
                 [b'(' | b'[', ..] => {
+                    if matches!(context, Context::Code) {
+                        brackets.push(Bracket { at: i, byte: bytes[i] });
+                    }
                     open(&mut depth, i);
                     i += 1;
                 }
                 [b')' | b']', ..] => {
+                    if matches!(context, Context::Code) {
+                        brackets.push(Bracket { at: i, byte: bytes[i] });
+                    }
                     depth = depth.saturating_sub(1);
                     i += 1;
                 }
                 [b'{', ..] => {
+                    if matches!(context, Context::Code) {
+                        brackets.push(Bracket { at: i, byte: bytes[i] });
+                    }
                     open(&mut depth, i);
                     match context {
                         Context::Interpolation(depth) => *depth += 1,
@@ -163,6 +203,9 @@ fn scan_all(source: &str, max_depth: usize) -> Scan {
                     i += 1;
                 }
                 [b'}', ..] => {
+                    if matches!(context, Context::Code) {
+                        brackets.push(Bracket { at: i, byte: bytes[i] });
+                    }
                     depth = depth.saturating_sub(1);
                     match context {
                         Context::Interpolation(0) => {
@@ -194,6 +237,7 @@ fn scan_all(source: &str, max_depth: usize) -> Scan {
         open_block,
         too_deep,
         code_line_starts,
+        brackets,
     }
 }
 
@@ -260,6 +304,33 @@ y = jsonnet() ||| // not a comment ||| /* three */
             assert_eq!(too_deep(text, 2), None, "{text}");
         }
         assert_eq!(too_deep("((()))((()))", 3), None, "closed brackets unnest");
+    }
+
+    #[test]
+    fn the_code_shape_holds_only_brackets_and_lines_of_code() {
+        let source = "a = f(\"( ${ [x] }\")\n// {\nb = |||\n{\n||| /* ] */ [\n]\n";
+        let shape = super::code_shape(source);
+        let brackets: Vec<(usize, char)> = shape
+            .brackets
+            .iter()
+            .map(|b| (b.at, char::from(b.byte)))
+            .collect();
+        let close_list = source.rfind(']').unwrap();
+        assert_eq!(
+            brackets,
+            [
+                (5, '('),
+                (source.find(")\n").unwrap(), ')'),
+                (close_list - 2, '['),
+                (close_list, ']')
+            ]
+        );
+        let lines: Vec<&str> = shape
+            .line_starts
+            .iter()
+            .map(|&at| source[at..].lines().next().unwrap())
+            .collect();
+        assert_eq!(lines, ["a = f(\"( ${ [x] }\")", "// {", "b = |||", "]"]);
     }
 
     #[test]

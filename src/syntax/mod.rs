@@ -6,6 +6,7 @@ mod depth;
 mod formatter;
 mod parser;
 mod recovery;
+mod statement_recovery;
 
 pub use crate::diagnostics::Span;
 pub use formatter::{format, format_expr};

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use super::Span;
 use super::ast::*;
+use super::statement_recovery::{Failure, ItemKind, errors_in_item};
 use crate::diagnostics::{Code, Diagnostic};
 
 #[derive(pest_derive::Parser)]
@@ -27,8 +28,8 @@ pub fn parse(source: &str) -> Result<File, Diagnostic> {
     parse_all(source).map_err(|mut errors| errors.swap_remove(0))
 }
 
-/// Parses a whole mapping file; a file with syntax errors gives every item's first error, in
-/// the order of the file (never an empty list).
+/// Parses a whole mapping file; a file with syntax errors gives the first error of every broken
+/// statement of every item, in the order of the file (never an empty list).
 pub fn parse_all(source: &str) -> Result<File, Vec<Diagnostic>> {
     check_nesting(source).map_err(|d| vec![d])?;
     check_closed(source).map_err(|d| vec![d])?;
@@ -64,8 +65,9 @@ fn parse_items(source: &str, ends_file: bool) -> Result<File, Diagnostic> {
     Ok(File { items })
 }
 
-/// Each top-level item parsed on its own, for the first error of each; `None` when no piece
-/// fails alone (the cut missed), so the caller keeps the whole file's error.
+/// Each top-level item parsed on its own, and a failing one statement by statement, for the
+/// errors of each; `None` when no piece fails alone (the cut missed), so the caller keeps the
+/// whole file's error.
 fn errors_per_item(source: &str) -> Option<Vec<Diagnostic>> {
     let starts = super::recovery::item_starts(source);
     let ends = starts.iter().skip(1).copied().chain([source.len()]);
@@ -73,12 +75,53 @@ fn errors_per_item(source: &str) -> Option<Vec<Diagnostic>> {
         .iter()
         .zip(ends)
         .filter_map(|(&start, end)| {
-            let piece = parse_items(&source[start..end], end == source.len());
-            piece.err().map(|d| (start, d))
+            let piece = &source[start..end];
+            let first = parse_items(piece, end == source.len()).err()?;
+            let ends_file = end == source.len();
+            let parse_alone = |kind, text: &str| statement_alone(kind, text, ends_file);
+            Some((start, errors_in_item(piece, first, parse_alone)))
         })
-        .map(|(start, d)| super::recovery::shifted(d, start))
+        .flat_map(|(start, errors)| {
+            errors
+                .into_iter()
+                .map(move |d| super::recovery::shifted(d, start))
+        })
         .collect();
     (!errors.is_empty()).then_some(errors)
+}
+
+/// One statement of an item's body parsed on its own (and built, so that a number too large
+/// is found too), for the errors of an item that failed. A statement that opens a block and
+/// never closes it is the last of its item, which `ends_file` or not.
+fn statement_alone(kind: ItemKind, text: &str, ends_file: bool) -> Result<(), Failure> {
+    let rule = match kind {
+        ItemKind::Mapping => Rule::mapping_stmt_alone,
+        ItemKind::OnEvent => Rule::outbound_stmt_alone,
+        ItemKind::Table => Rule::arm_alone,
+    };
+    let mut pairs = Grammar::parse(rule, text).map_err(|mut error| {
+        // The statement's end is not the file's: "expected end of file" would mislead.
+        if let pest::error::ErrorVariant::ParsingError { positives, .. } = &mut error.variant {
+            positives.retain(|rule| *rule != Rule::EOI);
+        }
+        Failure::Grammar(with_open_block(syntax_error(error), text, ends_file))
+    })?;
+    let whole = pairs
+        .next()
+        .ok_or_else(|| Failure::Grammar(internal(Span::default())))?;
+    for pair in whole.into_inner() {
+        let built = match pair.as_rule() {
+            Rule::source_decl | Rule::target_decl => {
+                first_inner(pair).and_then(qualified_name).map(drop)
+            }
+            Rule::ticket_assign | Rule::note_block => outbound_statement(pair).map(drop),
+            Rule::arm => arm(pair).map(drop),
+            Rule::EOI => Ok(()),
+            _ => mapping_statement(pair).map(drop),
+        };
+        built.map_err(Failure::Value)?;
+    }
+    Ok(())
 }
 
 /// Parses one expression on its own (for tests, the REPL-like tools and the Jsonnet paths).
@@ -164,6 +207,25 @@ fn describe_expected(positives: &[Rule], negatives: &[Rule]) -> String {
         .filter(|r| !(expects_assign && **r == Rule::index))
         .filter_map(|r| rule_name(*r))
         .collect();
+    // After an operator pest lists every kind of operand it tried; that is "an expression".
+    if [Rule::string, Rule::number, Rule::path]
+        .iter()
+        .all(|r| positives.contains(r))
+    {
+        const OPERANDS: [&str; 9] = [
+            "`null`",
+            "`true` or `false`",
+            "a duration",
+            "a list `[…]`",
+            "a name",
+            "a number",
+            "a string",
+            "a function call",
+            "`if … then … else …`",
+        ];
+        names.retain(|name| !OPERANDS.contains(name));
+        names.push("an expression");
+    }
     names.sort_unstable();
     names.dedup();
     match names.as_slice() {
@@ -298,58 +360,7 @@ fn mapping(pair: Pair<Rule>) -> Result<Mapping, Diagnostic> {
     let name = plain_string(next(&mut inner, span)?)?;
     let source = qualified_name(first_inner(next(&mut inner, span)?)?)?;
     let target = qualified_name(first_inner(next(&mut inner, span)?)?)?;
-    let mut statements = Vec::new();
-    for stmt in inner {
-        let stmt_span: Span = stmt.as_span().into();
-        match stmt.as_rule() {
-            Rule::trigger => {
-                let condition = expr(first_inner(stmt)?)?;
-                statements.push(MappingStatement::Trigger(Trigger {
-                    span: Span::new(stmt_span.start, condition.span.end),
-                    condition,
-                }));
-            }
-            Rule::let_binding => {
-                let mut parts = stmt.into_inner();
-                next(&mut parts, stmt_span)?; // `let`
-                let name = ident(next(&mut parts, stmt_span)?);
-                next(&mut parts, stmt_span)?; // `=`
-                let value = expr(next(&mut parts, stmt_span)?)?;
-                statements.push(MappingStatement::Let(Let {
-                    name,
-                    span: Span::new(stmt_span.start, value.span.end),
-                    value,
-                }));
-            }
-            Rule::lookup_decl => {
-                let mut parts = stmt.into_inner();
-                next(&mut parts, stmt_span)?; // `lookup`
-                let name = ident(next(&mut parts, stmt_span)?);
-                next(&mut parts, stmt_span)?; // `=`
-                let entity = ident(next(&mut parts, stmt_span)?);
-                next(&mut parts, stmt_span)?; // `where`
-                let condition = expr(next(&mut parts, stmt_span)?)?;
-                statements.push(MappingStatement::Lookup(Lookup {
-                    name,
-                    entity,
-                    span: Span::new(stmt_span.start, condition.span.end),
-                    condition,
-                }));
-            }
-            Rule::assignment => {
-                let mut parts = stmt.into_inner();
-                let target = target_path(next(&mut parts, stmt_span)?)?;
-                next(&mut parts, stmt_span)?; // `=`
-                let value = expr(next(&mut parts, stmt_span)?)?;
-                statements.push(MappingStatement::Assignment(Assignment {
-                    target,
-                    span: Span::new(stmt_span.start, value.span.end),
-                    value,
-                }));
-            }
-            _ => return Err(unexpected(&stmt)),
-        }
-    }
+    let statements = inner.map(mapping_statement).collect::<Result<_, _>>()?;
     Ok(Mapping {
         name,
         source,
@@ -357,6 +368,59 @@ fn mapping(pair: Pair<Rule>) -> Result<Mapping, Diagnostic> {
         statements,
         span,
     })
+}
+
+/// One statement of a mapping's body (never `source` or `target`, which come first).
+fn mapping_statement(stmt: Pair<Rule>) -> Result<MappingStatement, Diagnostic> {
+    let stmt_span: Span = stmt.as_span().into();
+    match stmt.as_rule() {
+        Rule::trigger => {
+            let condition = expr(first_inner(stmt)?)?;
+            Ok(MappingStatement::Trigger(Trigger {
+                span: Span::new(stmt_span.start, condition.span.end),
+                condition,
+            }))
+        }
+        Rule::let_binding => {
+            let mut parts = stmt.into_inner();
+            next(&mut parts, stmt_span)?; // `let`
+            let name = ident(next(&mut parts, stmt_span)?);
+            next(&mut parts, stmt_span)?; // `=`
+            let value = expr(next(&mut parts, stmt_span)?)?;
+            Ok(MappingStatement::Let(Let {
+                name,
+                span: Span::new(stmt_span.start, value.span.end),
+                value,
+            }))
+        }
+        Rule::lookup_decl => {
+            let mut parts = stmt.into_inner();
+            next(&mut parts, stmt_span)?; // `lookup`
+            let name = ident(next(&mut parts, stmt_span)?);
+            next(&mut parts, stmt_span)?; // `=`
+            let entity = ident(next(&mut parts, stmt_span)?);
+            next(&mut parts, stmt_span)?; // `where`
+            let condition = expr(next(&mut parts, stmt_span)?)?;
+            Ok(MappingStatement::Lookup(Lookup {
+                name,
+                entity,
+                span: Span::new(stmt_span.start, condition.span.end),
+                condition,
+            }))
+        }
+        Rule::assignment => {
+            let mut parts = stmt.into_inner();
+            let target = target_path(next(&mut parts, stmt_span)?)?;
+            next(&mut parts, stmt_span)?; // `=`
+            let value = expr(next(&mut parts, stmt_span)?)?;
+            Ok(MappingStatement::Assignment(Assignment {
+                target,
+                span: Span::new(stmt_span.start, value.span.end),
+                value,
+            }))
+        }
+        _ => Err(unexpected(&stmt)),
+    }
 }
 
 fn next_expr<'a>(
@@ -455,50 +519,7 @@ fn on_event(pair: Pair<Rule>) -> Result<OnEvent, Diagnostic> {
                 entity = Some(ident(next(&mut parts, stmt_span)?));
             }
             Rule::on_when => condition = Some(expr(first_inner(stmt)?)?),
-            Rule::ticket_assign => {
-                let mut parts = stmt.into_inner();
-                let record = ident(next(&mut parts, stmt_span)?);
-                let field_pair = next(&mut parts, stmt_span)?;
-                let field = match field_pair.as_rule() {
-                    Rule::udf_ref => TicketField::Udf(plain_string(first_inner(field_pair)?)?),
-                    _ => TicketField::Field(ident(field_pair)),
-                };
-                next(&mut parts, stmt_span)?; // `=`
-                let value = expr(next(&mut parts, stmt_span)?)?;
-                statements.push(OutboundStatement::SetTicket {
-                    record,
-                    field,
-                    span: Span::new(stmt_span.start, value.span.end),
-                    value,
-                });
-            }
-            Rule::note_block => {
-                let mut kind = None;
-                let mut fields = Vec::new();
-                for part in stmt.into_inner() {
-                    match part.as_rule() {
-                        Rule::note_kind => kind = Some(ident(part)),
-                        Rule::note_field => {
-                            let field_span: Span = part.as_span().into();
-                            let mut f = part.into_inner();
-                            let name = ident(next(&mut f, field_span)?);
-                            next(&mut f, field_span)?; // `=`
-                            let value = expr(next(&mut f, field_span)?)?;
-                            fields.push(NoteField {
-                                name,
-                                span: Span::new(field_span.start, value.span.end),
-                                value,
-                            });
-                        }
-                        _ => return Err(unexpected(&part)),
-                    }
-                }
-                statements.push(OutboundStatement::Note(NoteBlock {
-                    kind,
-                    fields,
-                    span: stmt_span,
-                }));
-            }
+            Rule::ticket_assign | Rule::note_block => statements.push(outbound_statement(stmt)?),
             _ => return Err(unexpected(&stmt)),
         }
     }
@@ -509,6 +530,58 @@ fn on_event(pair: Pair<Rule>) -> Result<OnEvent, Diagnostic> {
         statements,
         span,
     })
+}
+
+/// One statement of an outbound rule's body: `ticket.Field = …` or `note { … }`.
+fn outbound_statement(stmt: Pair<Rule>) -> Result<OutboundStatement, Diagnostic> {
+    let stmt_span: Span = stmt.as_span().into();
+    match stmt.as_rule() {
+        Rule::ticket_assign => {
+            let mut parts = stmt.into_inner();
+            let record = ident(next(&mut parts, stmt_span)?);
+            let field_pair = next(&mut parts, stmt_span)?;
+            let field = match field_pair.as_rule() {
+                Rule::udf_ref => TicketField::Udf(plain_string(first_inner(field_pair)?)?),
+                _ => TicketField::Field(ident(field_pair)),
+            };
+            next(&mut parts, stmt_span)?; // `=`
+            let value = expr(next(&mut parts, stmt_span)?)?;
+            Ok(OutboundStatement::SetTicket {
+                record,
+                field,
+                span: Span::new(stmt_span.start, value.span.end),
+                value,
+            })
+        }
+        Rule::note_block => {
+            let mut kind = None;
+            let mut fields = Vec::new();
+            for part in stmt.into_inner() {
+                match part.as_rule() {
+                    Rule::note_kind => kind = Some(ident(part)),
+                    Rule::note_field => {
+                        let field_span: Span = part.as_span().into();
+                        let mut f = part.into_inner();
+                        let name = ident(next(&mut f, field_span)?);
+                        next(&mut f, field_span)?; // `=`
+                        let value = expr(next(&mut f, field_span)?)?;
+                        fields.push(NoteField {
+                            name,
+                            span: Span::new(field_span.start, value.span.end),
+                            value,
+                        });
+                    }
+                    _ => return Err(unexpected(&part)),
+                }
+            }
+            Ok(OutboundStatement::Note(NoteBlock {
+                kind,
+                fields,
+                span: stmt_span,
+            }))
+        }
+        _ => Err(unexpected(&stmt)),
+    }
 }
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {

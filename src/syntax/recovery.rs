@@ -1,7 +1,8 @@
 //! Where a file can be cut into top-level items, so that a syntax error in one item does not
 //! hide the errors of the others. pest stops at the first error; the parser then parses each
-//! item on its own and reports each item's first error. A cut is only made where a line of
-//! plain code begins with an item's keyword, so the text of one item is never split.
+//! item on its own and reports each item's errors (a failing item statement by statement, in
+//! `statement_recovery`). A cut is only made where a line of plain code begins with an item's
+//! keyword, so the text of one item is never split.
 
 use super::Span;
 use super::comments;

@@ -436,6 +436,50 @@ fn check_reports_every_error_in_a_file() {
 }
 
 #[test]
+fn check_reports_every_broken_statement_of_one_mapping() {
+    let scratch = Scratch::new("statements");
+    let text = project_file(SERVICE_TICKET)
+        .replacen(
+            r#"Description ?? "No description given." | html"#,
+            "Description ?? | html",
+            1,
+        )
+        .replacen(
+            "location.display_name = Account.AccountName",
+            "location.display_name Account.AccountName",
+            1,
+        )
+        .replacen("<= 4: 250", "<= 4 250", 1);
+    let path = scratch.write("statements.fmap", &text);
+
+    let run = fieldmap(&[Path::new("check"), &path]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("checked 1 file(s): 3 error(s), 0 warning(s)"),
+        "{}",
+        run.stderr
+    );
+
+    let (run, diagnostics) = json_diagnostics(&path);
+    run.expect_code(1);
+    let found: Vec<(&str, u64)> = diagnostics
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap()))
+        .collect();
+    let line = |word| line_col(&text, word).0 as u64;
+    assert_eq!(
+        found,
+        [
+            ("FM0101", line("Description ?? | html")),
+            ("FM0101", line("display_name Account")),
+            ("FM0101", line("<= 4 250")),
+        ],
+        "one error for each broken statement, in file order"
+    );
+}
+
+#[test]
 fn check_counts_files_and_errors_across_several_files() {
     let scratch = Scratch::new("files");
     let broken = project_file(SERVICE_TICKET).replacen("Account.City", "Account.Cty", 1);
