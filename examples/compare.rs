@@ -8,6 +8,12 @@
 //!   library, evaluated by jrsonnet (benches/dispatch-service-ticket.jsonnet);
 //! - the floor: hand-written Rust for this one mapping, with typed serde structs.
 //!
+//! The mapping finds a ticket's site contact with a lookup (the account's primary contact when
+//! the ticket names none). Fieldmap looks it up among the loaded records itself; the Jsonnet way
+//! and the floor get it the way a broker's custom action would, found beforehand for the batch
+//! (`primary_contacts`: the account's matching contact with the lowest id), so their lookup is
+//! not timed, and Jsonnet reads it as `$.input.PrimaryContact`.
+//!
 //! Every way must produce the same work order for every ticket; the run checks it. It also
 //! measures SOAP page parsing against a bare quick-xml pass over the same bytes, and compile
 //! times. FIELDMAP_PROFILE=fieldmap|tree|jsonnet|floor|soap runs one way alone, for `perf`.
@@ -30,6 +36,7 @@ use fieldmap::schema::{PickValue, Schemas};
 use fieldmap::time::{self, parse_autotask_datetime};
 use fieldmap::value::Value;
 use fieldmap::value::record::{Record, RecordSet};
+use rust_decimal::prelude::ToPrimitive as _;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
@@ -56,6 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ctx = EvalContext::at(parse_autotask_datetime("2025-01-15T09:00:00")?.0);
     println!("{} tickets, {} records in all\n", ids.len(), records.len());
 
+    let primaries = primary_contacts(&records, &schemas);
     let jsonnet = LocalJsonnet::new();
     let prepared = jsonnet.prepare(JSONNET)?;
     let tree = input_tree();
@@ -75,11 +83,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     // The Field Nation way: $.input built from the same records, then Jsonnet.
     let by_jsonnet = |id: i64, out: &mut Vec<u8>| {
-        let (ticket, related) = related_of(&records, &schemas, id);
+        let (ticket, related) = related_of(&records, &schemas, &primaries, id);
         jsonnet.call_to_json(&prepared, build(&tree, ticket, &related, &schemas), out)
     };
     let by_hand = |id: i64, out: &mut Vec<u8>| {
-        let (ticket, related) = related_of(&records, &schemas, id);
+        let (ticket, related) = related_of(&records, &schemas, &primaries, id);
         floor.write_work_order(ticket, &related, out)
     };
     let ways: [(&str, &Way); 4] = [
@@ -178,11 +186,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn compiling(schemas: &Arc<Schemas>) -> Result<(), Box<dyn std::error::Error>> {
     println!("\ncompiling (parse, check against the schemas, lower):");
     // Three dispatch mappings and the outbound rules in one file: past the 100 lines of the
-    // target.
+    // target. There the service ticket's site_zone table serves the service call too, which
+    // imports the same table from us-sites.fmap on its own.
+    let service_call = include_str!("../mappings/dispatch-service-call.fmap")
+        .replace("import \"us-sites.fmap\"\n", "");
     let all_in_one = [
         MAPPING,
         include_str!("../mappings/dispatch-project-task.fmap"),
-        include_str!("../mappings/dispatch-service-call.fmap"),
+        service_call.as_str(),
         include_str!("../mappings/status-sync.fmap"),
     ]
     .join("\n");
@@ -299,7 +310,7 @@ fn bare_quick_xml_pass(xml: &str) -> usize {
 
 fn input_tree() -> InputTree {
     let mut tree = InputTree::default();
-    for (i, name) in ["Account", "Contact", "AssignedResource"]
+    for (i, name) in ["Account", "Contact", "AssignedResource", "PrimaryContact"]
         .iter()
         .enumerate()
     {
@@ -308,26 +319,51 @@ fn input_tree() -> InputTree {
     tree
 }
 
-/// The ticket and its Account, Contact and AssignedResource records, looked up by the ids it holds.
+/// Each account's primary contact, as the mapping's lookup finds it: of the contacts with that
+/// AccountID and PrimaryContact true, the one with the lowest id.
+fn primary_contacts<'r>(records: &'r RecordSet, schemas: &Schemas) -> HashMap<i64, &'r Record> {
+    let entity = schemas.autotask.entity("Contact").expect("Contact schema");
+    let slot = |name: &str| entity.field_slot(name).expect("Contact field");
+    let (account, primary) = (slot("AccountID"), slot("PrimaryContact"));
+    let mut found: HashMap<i64, &Record> = HashMap::new();
+    for contact in records.of_entity("Contact") {
+        if let (Value::Int(account), Value::Bool(true)) =
+            (contact.field(account), contact.field(primary))
+        {
+            let kept = found.entry(*account).or_insert(contact);
+            if contact.id < kept.id {
+                *kept = contact;
+            }
+        }
+    }
+    found
+}
+
+/// The ticket and its Account, Contact, AssignedResource and the account's primary contact,
+/// looked up by the ids it holds.
 fn related_of<'r>(
     records: &'r RecordSet,
     schemas: &Schemas,
+    primaries: &HashMap<i64, &'r Record>,
     id: i64,
 ) -> (&'r Record, Vec<Option<&'r Record>>) {
     let ticket = records.get("Ticket", id).expect("ticket");
     let entity = schemas.autotask.entity("Ticket").expect("Ticket schema");
+    let id_in = |field: &str| match entity.field_slot(field).map(|s| ticket.field(s)) {
+        Some(Value::Int(id)) => Some(*id),
+        _ => None,
+    };
     let related = [
         ("AccountID", "Account"),
         ("ContactID", "Contact"),
         ("AssignedResourceID", "Resource"),
     ]
     .iter()
-    .map(
-        |(field, target)| match entity.field_slot(field).map(|s| ticket.field(s)) {
-            Some(Value::Int(id)) => records.get(target, *id),
-            _ => None,
-        },
-    )
+    .map(|(field, target)| match id_in(field) {
+        Some(id) => records.get(target, id),
+        None => None,
+    })
+    .chain([id_in("AccountID").and_then(|account| primaries.get(&account).copied())])
     .collect();
     (ticket, related)
 }
@@ -358,12 +394,15 @@ struct Floor<'s> {
     site_notes: Option<usize>,
     issue_types: HashMap<i64, &'s str>,
     priorities: HashMap<i64, &'s str>,
-    chicago: jiff::tz::TimeZone,
-    chicago_format: time::MomentFormat,
+    /// The site_zone table: a state's zone, Eastern for the rest.
+    site_zones: HashMap<&'static str, jiff::tz::TimeZone>,
+    eastern: jiff::tz::TimeZone,
+    site_format: time::MomentFormat,
 }
 
 struct TicketSlots {
     number: usize,
+    contact: usize,
     title: usize,
     description: usize,
     issue_type: usize,
@@ -458,7 +497,8 @@ struct Schedule {
 struct ServiceWindow {
     mode: &'static str,
     start: Utc,
-    end: Utc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end: Option<Utc>,
 }
 
 #[derive(Serialize)]
@@ -513,6 +553,7 @@ impl<'s> Floor<'s> {
         Floor {
             ticket: TicketSlots {
                 number: slot("Ticket", "TicketNumber"),
+                contact: slot("Ticket", "ContactID"),
                 title: slot("Ticket", "Title"),
                 description: slot("Ticket", "Description"),
                 issue_type: slot("Ticket", "IssueType"),
@@ -534,8 +575,20 @@ impl<'s> Floor<'s> {
             site_notes: schemas.tenant.udf_slot("Ticket", "Site Access Notes"),
             issue_types: labels("IssueType"),
             priorities: labels("Priority"),
-            chicago: time::resolve_zone("America/Chicago").expect("zone"),
-            chicago_format: time::MomentFormat::compile("MM/DD/YYYY h:mm A").expect("format"),
+            site_zones: [
+                (&["MN", "WI", "IL", "IA", "MO", "TX"][..], "America/Chicago"),
+                (&["CO", "UT", "NM"], "America/Denver"),
+                (&["AZ"], "America/Phoenix"),
+                (&["CA", "OR", "WA", "NV"], "America/Los_Angeles"),
+            ]
+            .into_iter()
+            .flat_map(|(states, zone)| {
+                let zone = time::resolve_zone(zone).expect("zone");
+                states.iter().map(move |state| (*state, zone.clone()))
+            })
+            .collect(),
+            eastern: time::resolve_zone("America/New_York").expect("zone"),
+            site_format: time::MomentFormat::compile("MM/DD/YYYY h:mm A z").expect("format"),
         }
     }
 
@@ -568,8 +621,13 @@ impl<'s> Floor<'s> {
             zip: text(r, a.zip),
             country: text(r, a.country).unwrap_or("US"),
         });
+        // The ticket's contact or, when it names none, the account's primary contact.
+        let site_contact = match t.field(s.contact) {
+            Value::Null => related[3],
+            _ => related[1],
+        };
         let contacts: Vec<Contact> = [
-            contact(related[1], &self.contact, "Location Contact"),
+            contact(site_contact, &self.contact, "Location Contact"),
             contact(related[2], &self.resource, "Resource coordinator"),
         ]
         .into_iter()
@@ -579,23 +637,31 @@ impl<'s> Floor<'s> {
             Value::DateTime(due) => Some(due),
             _ => None,
         };
-        let schedule = due.map(|due| {
-            let end = due
-                .checked_add(jiff::SignedDuration::from_hours(4))
-                .expect("in range");
-            Schedule {
-                service_window: ServiceWindow {
-                    mode: "between",
-                    start: Utc {
-                        utc: time::format_fieldnation_utc(due.timestamp()),
-                    },
-                    end: Utc {
-                        utc: time::format_fieldnation_utc(end.timestamp()),
-                    },
+        let hours = t.field(s.hours).as_decimal();
+        // As long as the estimate, four hours without one; Field Nation refuses a window that
+        // does not end after its start, so an estimate of 0 sends no end.
+        let length = hours
+            .unwrap_or(4.into())
+            .checked_mul(3600.into())
+            .and_then(|seconds| seconds.to_i64())
+            .filter(|&seconds| seconds > 0);
+        let schedule = due.map(|due| Schedule {
+            service_window: ServiceWindow {
+                mode: "between",
+                start: Utc {
+                    utc: time::format_fieldnation_utc(due.timestamp()),
                 },
-            }
+                end: length.map(|seconds| {
+                    let end = due
+                        .checked_add(jiff::SignedDuration::from_secs(seconds))
+                        .expect("in range");
+                    Utc {
+                        utc: time::format_fieldnation_utc(end.timestamp()),
+                    }
+                }),
+            },
         });
-        let hours = t.field(s.hours).as_decimal().unwrap_or_default();
+        let hours = hours.unwrap_or_default();
         let amount = if hours <= 2.into() {
             150
         } else if hours <= 4.into() {
@@ -608,10 +674,14 @@ impl<'s> Floor<'s> {
             value: Cow::Borrowed(number),
         }];
         if let Some(due) = due {
-            let chicago = time::convert_to_zone(due, &self.chicago);
+            let state = related[0].and_then(|r| text(r, a.state));
+            let zone = state
+                .and_then(|state| self.site_zones.get(state))
+                .unwrap_or(&self.eastern);
+            let at_site = time::convert_to_zone(due, zone);
             custom.push(CustomField {
                 id: 131,
-                value: Cow::Owned(self.chicago_format.format(&chicago)),
+                value: Cow::Owned(self.site_format.format(&at_site)),
             });
         }
         if let Some(priority) = label(&self.priorities, s.priority) {
@@ -779,13 +849,23 @@ mod demo {
         for first in (0..tickets).step_by(500) {
             out.push(ticket_page(first, 500.min(tickets - first)));
         }
+        // Sites in each zone of the site_zone table, and New York for its default.
+        let sites = [
+            ("Minneapolis", "MN"),
+            ("Denver", "CO"),
+            ("Phoenix", "AZ"),
+            ("San Diego", "CA"),
+            ("Albany", "NY"),
+            ("Austin", "TX"),
+        ];
         let mut accounts = String::new();
         for i in 0..200 {
+            let (city, state) = sites[i % sites.len()];
             let _ = write!(
                 accounts,
                 "<Entity xsi:type=\"Account\"><id xsi:type=\"xsd:long\">{}</id><UserDefinedFields />\
                  <AccountName xsi:type=\"xsd:string\">Client {i} Ltd</AccountName><Address1 xsi:type=\"xsd:string\">{} Main St</Address1>{}\
-                 <City xsi:type=\"xsd:string\">Minneapolis</City><State xsi:type=\"xsd:string\">MN</State>\
+                 <City xsi:type=\"xsd:string\">{city}</City><State xsi:type=\"xsd:string\">{state}</State>\
                  <PostalCode xsi:type=\"xsd:string\">554{:02}</PostalCode>{}<Phone xsi:type=\"xsd:string\">612-555-{:04}</Phone></Entity>",
                 29_000_000 + i,
                 10 + i,
@@ -804,20 +884,24 @@ mod demo {
             );
         }
         out.push(envelope("Account", &accounts));
+        // Accounts 0 to 99 have two contacts (i and i + 200), the others one; some have no
+        // primary contact, some one, some two (the lookup takes the lower id).
         let mut contacts = String::new();
         for i in 0..300 {
             let _ = write!(
                 contacts,
                 "<Entity xsi:type=\"Contact\"><id xsi:type=\"xsd:long\">{}</id><UserDefinedFields /><AccountID xsi:type=\"xsd:int\">{}</AccountID>\
                  <FirstName xsi:type=\"xsd:string\">Zoë{i}</FirstName><LastName xsi:type=\"xsd:string\">Schmidt</LastName>\
-                 <EMailAddress xsi:type=\"xsd:string\">c{i}@example.com</EMailAddress>{}<Active xsi:type=\"xsd:int\">1</Active></Entity>",
+                 <EMailAddress xsi:type=\"xsd:string\">c{i}@example.com</EMailAddress>{}<Active xsi:type=\"xsd:int\">1</Active>\
+                 <PrimaryContact xsi:type=\"xsd:boolean\">{}</PrimaryContact></Entity>",
                 31_000_000 + i,
                 29_000_000 + i % 200,
                 if i % 2 == 0 {
                     format!("<Phone xsi:type=\"xsd:string\">612-555-{i:04}</Phone>")
                 } else {
                     String::new()
-                }
+                },
+                i % 3 != 0
             );
         }
         out.push(envelope("Contact", &contacts));

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use fieldmap::RecordSet;
 
 use super::inputs;
+use super::issues;
 use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
 
 #[derive(clap::Args)]
@@ -41,7 +42,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
     let schemas =
         super::tenant_choice::choose(args.schema.as_deref(), super::tenant_choice::Demo::Quiet)?
             .schemas;
-    let Some(program) = inputs::compile(&args.mapping, schemas.clone())? else {
+    let Some((program, text)) = inputs::compile_with_text(&args.mapping, schemas.clone())? else {
         return Ok(EXIT_FINDINGS);
     };
     let body = inputs::read(&args.event)?;
@@ -101,10 +102,15 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             changes.event
         );
     }
-    for issue in &changes.issues {
-        errln!("{}: {}", issue.severity, issue.message);
-    }
-    outln!("{}", serde_json::to_string_pretty(&changes)?);
+    let path = args.mapping.display().to_string();
+    let file = issues::MappingText {
+        path: &path,
+        source: &text,
+    };
+    issues::print(&changes.issues, &file);
+    let mut json = serde_json::to_value(&changes)?;
+    issues::locate(&mut json, &changes.issues, &file);
+    outln!("{}", serde_json::to_string_pretty(&json)?);
     Ok(
         if changes.issues.iter().any(|i| i.severity == Severity::Error) {
             EXIT_FINDINGS

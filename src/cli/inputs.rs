@@ -108,6 +108,14 @@ pub fn imports(path: &Path) -> fieldmap::Imports {
 
 /// Compiles a mapping file, printing its warnings; on errors prints them and returns `None`.
 pub fn compile(path: &Path, schemas: Arc<Schemas>) -> Result<Option<Program>, UsageError> {
+    Ok(compile_with_text(path, schemas)?.map(|(program, _)| program))
+}
+
+/// As [`compile`], with the file's text, for placing the issues of an evaluation.
+pub fn compile_with_text(
+    path: &Path,
+    schemas: Arc<Schemas>,
+) -> Result<Option<(Program, String)>, UsageError> {
     let (source, not_utf8) = read_mapping(path)?;
     let name = path.display().to_string();
     if let Some(d) = not_utf8 {
@@ -120,7 +128,7 @@ pub fn compile(path: &Path, schemas: Arc<Schemas>) -> Result<Option<Program>, Us
                 "{}",
                 render_human(&compiled.warnings, &name, &source, color())
             );
-            Ok(Some(compiled.program))
+            Ok(Some((compiled.program, source)))
         }
         Err(CompileFailure { diagnostics }) => {
             err!("{}", render_human(&diagnostics, &name, &source, color()));

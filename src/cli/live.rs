@@ -8,6 +8,7 @@ use fieldmap::autotask_client::{Fetched, Fetcher};
 
 use super::connection::{ConnectionArgs, print_calls, runtime};
 use super::inputs;
+use super::issues;
 use super::tenant_choice;
 use super::{EXIT_FINDINGS, EXIT_OK, UsageError};
 
@@ -26,7 +27,8 @@ pub struct LiveRun<'a> {
 /// Fetches, evaluates and prints; the exit code as `run` has it.
 pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
     let tenant = tenant_choice::choose(live.schema, tenant_choice::Demo::Warn)?;
-    let Some(program) = inputs::compile(live.mapping, tenant.schemas.clone())? else {
+    let Some((program, text)) = inputs::compile_with_text(live.mapping, tenant.schemas.clone())?
+    else {
         return Ok(EXIT_FINDINGS);
     };
     let index = match live.mapping_name {
@@ -73,11 +75,16 @@ pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
             live.source_id
         );
     }
-    for issue in &evaluation.issues {
-        errln!("{}: {}", issue.severity, issue.message);
-    }
+    let path = live.mapping.display().to_string();
+    let file = issues::MappingText {
+        path: &path,
+        source: &text,
+    };
+    issues::print(&evaluation.issues, &file);
     let out = if live.report {
-        serde_json::to_string_pretty(&evaluation)?
+        let mut report = serde_json::to_value(&evaluation)?;
+        issues::locate(&mut report, &evaluation.issues, &file);
+        serde_json::to_string_pretty(&report)?
     } else {
         serde_json::to_string_pretty(&evaluation.work_order)?
     };

@@ -12,6 +12,7 @@ mod event;
 mod explain;
 mod fmt;
 mod inputs;
+mod issues;
 mod jobs;
 mod jsonnet_worker;
 mod lint;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use fieldmap::RecordSet;
 
 use super::inputs;
+use super::issues;
 use super::{EXIT_FINDINGS, EXIT_NOT_TRIGGERED, EXIT_OK, UsageError};
 
 #[derive(clap::Args)]
@@ -62,7 +63,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
         return Err(UsageError("give --ticket FILE or --ticket-id N".into()));
     };
     let schemas = inputs::schemas(args.schema.as_deref())?;
-    let Some(program) = inputs::compile(&args.mapping, schemas.clone())? else {
+    let Some((program, text)) = inputs::compile_with_text(&args.mapping, schemas.clone())? else {
         return Ok(EXIT_FINDINGS);
     };
     let mut records = RecordSet::new();
@@ -139,11 +140,16 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             mapping.source()
         );
     }
-    for issue in &evaluation.issues {
-        errln!("{}: {}", issue.severity, issue.message);
-    }
+    let path = args.mapping.display().to_string();
+    let file = issues::MappingText {
+        path: &path,
+        source: &text,
+    };
+    issues::print(&evaluation.issues, &file);
     let out = if args.report {
-        serde_json::to_string_pretty(&evaluation)?
+        let mut report = serde_json::to_value(&evaluation)?;
+        issues::locate(&mut report, &evaluation.issues, &file);
+        serde_json::to_string_pretty(&report)?
     } else {
         serde_json::to_string_pretty(&evaluation.work_order)?
     };

@@ -2,12 +2,14 @@
 //!
 //! jrsonnet words its errors for Jsonnet authors ("null index type should be string, got
 //! string"); a mapping author needs to know what the block tried and on which line. The error
-//! kind says what failed; the innermost stack frame inside the block says where.
+//! kind says what failed; the innermost stack frame inside the block says where, or for an
+//! operator, which has no frame, the place the block writes it (`operator_place`).
 
 use jrsonnet_evaluator::error::ErrorKind;
 use jrsonnet_evaluator::typed::ValType;
 use jrsonnet_evaluator::{Error, Span};
 
+use super::operator_place::{FailedOperator, operator_place};
 use super::{JsonnetError, STACK_LIMIT};
 
 /// The block's code as the engine sees it: wrapped, starting `prefix` bytes in.
@@ -42,6 +44,14 @@ pub fn describe(
             message: plain(error.error()),
             traces,
             line: Some(line_of(block.code, key.start)),
+            file_line: None,
+        };
+    }
+    if let Some(start) = operator_start(error.error(), block.code) {
+        return JsonnetError::Runtime {
+            message: plain(error.error()),
+            traces,
+            line: Some(line_of(block.code, start)),
             file_line: None,
         };
     }
@@ -132,6 +142,23 @@ fn failed_read(
     None
 }
 
+/// For an operator's error, where the block writes that operator, when only one place can be.
+fn operator_start(error: &ErrorKind, code: &str) -> Option<usize> {
+    let written;
+    let failed = match error {
+        ErrorKind::BinaryOperatorDoesNotOperateOnValues(op, _, _) => {
+            written = op.to_string();
+            FailedOperator::Binary(&written)
+        }
+        ErrorKind::UnaryOperatorDoesNotOperateOnType(op, _) => {
+            written = op.to_string();
+            FailedOperator::Unary(&written)
+        }
+        _ => return None,
+    };
+    operator_place(code, failed, super::sandbox::UTIL_LIBRARY)
+}
+
 /// The byte range inside the block of the innermost frame that lies in it.
 fn innermost_place(error: &Error, block: &Wrapped<'_>) -> Option<(usize, usize)> {
     error
@@ -143,6 +170,11 @@ fn innermost_place(error: &Error, block: &Wrapped<'_>) -> Option<(usize, usize)>
 }
 
 fn inside(span: &Span, block: &Wrapped<'_>) -> Option<(usize, usize)> {
+    // A frame in the helper library has offsets of its own.
+    let source = span.0.code();
+    if source.get(block.prefix..block.prefix + block.code.len()) != Some(block.code) {
+        return None;
+    }
     let start = (span.1 as usize).checked_sub(block.prefix)?;
     let end = (span.2 as usize).checked_sub(block.prefix)?.max(start);
     (end <= block.code.len()

@@ -30,6 +30,8 @@ mod local;
 #[cfg(feature = "jsonnet")]
 mod natives;
 #[cfg(feature = "jsonnet")]
+mod operator_place;
+#[cfg(feature = "jsonnet")]
 mod pool;
 #[cfg(feature = "jsonnet")]
 mod processes;

@@ -18,7 +18,7 @@ use jrsonnet_stdlib::{Settings, TracePrinter, stdlib_uncached};
 use super::SyntaxProblem;
 
 /// The helper library, importable as `util.libsonnet` and bound as `$.util`.
-const UTIL_LIBRARY: &str = include_str!("../../stdlib/jsonnet/util.libsonnet");
+pub(super) const UTIL_LIBRARY: &str = include_str!("../../stdlib/jsonnet/util.libsonnet");
 const UTIL_NAME: &str = "util.libsonnet";
 
 /// The code before a block's text: `$` is the object holding `input` and `util`, as in the

@@ -964,12 +964,79 @@ fn run_ticket_without_contact_sends_the_account_s_primary_contact() {
         "{}",
         run.stderr
     );
-    // No assigned resource: the dispatcher contact is left out, and said so.
+    // No assigned resource: the dispatcher contact is left out, and said so at its rule.
     assert!(
-        run.stderr
-            .contains("`contacts.results[1].name` has no value"),
+        run.stderr.contains(
+            "warning: mappings/dispatch-service-ticket.fmap:35:3: `contacts.results[1].name` has no value"
+        ),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn run_places_each_issue_at_its_rule() {
+    let scratch = Scratch::new("run-issue-places");
+    let mapping = scratch.write(
+        "issues.fmap",
+        "// Issues on ticket 9138: a Jsonnet block that subtracts from text, a field with no value.\n\
+         mapping \"Issue places\" {\n\
+         \x20 source autotask.Ticket\n\
+         \x20 target fieldnation.WorkOrder\n\
+         \x20 title = TicketNumber\n\
+         \x20 types_of_work[0].id = 62\n\
+         \x20 description.html = jsonnet(Account) |||\n\
+         \x20   local account = $.input.Account;\n\
+         \x20   account.City - 1\n\
+         \x20 |||\n\
+         \x20 location.address2 = Account.Address2\n\
+         }\n",
+    );
+    let mapping = mapping.to_str().unwrap();
+    let run = run_mapping(mapping, TICKETS, &["--id", "9138"]);
+    run.expect_code(1);
+    let issues: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: ") || l.starts_with("warning: "))
+        .filter(|l| !l.contains("tickets.xml"))
+        .collect();
+    assert_eq!(
+        issues,
+        [
+            format!(
+                "error: {mapping}:7:3: `description.html`: the Jsonnet block failed on its line 2 \
+                 (line 9 of the file): `-` cannot combine text and a number"
+            ),
+            format!(
+                "warning: {mapping}:11:3: `location.address2` has no value (null, missing or \
+                 empty) and no default"
+            ),
+        ],
+        "{}",
+        run.stderr
+    );
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("run_issue_places", scratch.redact(&issues.join("\n")));
+    });
+
+    // The report says the same place beside each issue's span.
+    let report = run_mapping(mapping, TICKETS, &["--id", "9138", "--report"]).json();
+    let places: Vec<(String, u64, u64)> = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["file"].as_str().unwrap().to_string(),
+                i["line"].as_u64().unwrap(),
+                i["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [(mapping.to_string(), 7, 3), (mapping.to_string(), 11, 3)]
     );
 }
 

@@ -445,3 +445,90 @@ fn explain_shows_the_grandparent_fetch_and_its_cost() {
     );
     assert!(text.contains("query Account by id (Account.ParentAccount through ParentAccountID, after the records it hangs off)"), "{text}");
 }
+
+/// Runs a block that starts on line 40 of its file and gives back its run-time error.
+fn failure(code: &str, input: Value) -> JsonnetError {
+    let block = JsonnetBlock::compile_at(code, Span::default(), Some(40))
+        .unwrap_or_else(|p| panic!("{code}: {p:?}"));
+    block.evaluate(input).expect_err(code)
+}
+
+#[test]
+fn an_operator_that_fails_is_placed_on_its_line() {
+    let ticket = json!({
+        "TicketNumber": "T20250114.0042",
+        "Title": "Printer jams on tray 2",
+        "EstimatedHours": 2.5,
+        "Account": {"AccountName": "Northwind", "City": null},
+    });
+    // Five-line blocks; the operator on line 3 fails on this ticket.
+    let cases = [
+        (
+            "local t = $.input;\n\
+             local minutes = t.EstimatedHours * 60;\n\
+             local title = t.Title - 1;\n\
+             // both, for the description\n\
+             { title: title, minutes: minutes }",
+            "`-` cannot combine text and a number",
+        ),
+        (
+            "local account = $.input.Account;\n\
+             local name = std.asciiUpper(account.AccountName);\n\
+             local extra = {} + 1;\n\
+             // the name and the extra\n\
+             [name, extra]",
+            "`+` cannot combine an object and a number",
+        ),
+        (
+            "local account = $.input.Account;\n\
+             local hours = $.input.EstimatedHours;\n\
+             if account.City < 1 then 'none'\n\
+             else if hours > 8 then 'long'\n\
+             else 'short'",
+            "`<` cannot combine null and a number",
+        ),
+    ];
+    for (code, words) in cases {
+        let JsonnetError::Runtime {
+            message,
+            line,
+            file_line,
+            ..
+        } = failure(code, ticket.clone())
+        else {
+            panic!("{code}: not a run-time error");
+        };
+        assert_eq!(message, words, "{code}");
+        assert_eq!(line, Some(3), "{code}: {message}");
+        assert_eq!(file_line, Some(42), "{code}");
+    }
+}
+
+#[test]
+fn an_operator_is_left_without_a_line_when_it_could_be_another() {
+    let ticket = json!({"Title": "Printer jams", "Account": {"City": "Leeds"}});
+    // `+` on lines 2 and 3: either could be the one.
+    let code = "local t = $.input;\n\
+                local label = 'Ticket: ' + t.Title;\n\
+                local extra = {} + std.length(t.Title);\n\
+                // the label and the extra\n\
+                [label, extra]";
+    let error = failure(code, ticket.clone());
+    assert!(
+        matches!(&error, JsonnetError::Runtime { line: None, message, .. }
+            if message == "`+` cannot combine an object and a number"),
+        "{error:?}"
+    );
+    // The helper library compares with `<` too (and `std.sort` does).
+    let code = "local t = $.input;\n\
+                local band = $.util.range_map([{cmp: 1, val: 'a'}], 0.5);\n\
+                local city = t.Account.City < 1;\n\
+                // the band and the city\n\
+                [band, city]";
+    let error = failure(code, ticket);
+    assert!(
+        matches!(&error, JsonnetError::Runtime { line: None, message, .. }
+            if message == "`<` cannot combine text and a number"),
+        "{error:?}"
+    );
+}
