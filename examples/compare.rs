@@ -186,10 +186,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn compiling(schemas: &Arc<Schemas>) -> Result<(), Box<dyn std::error::Error>> {
     println!("\ncompiling (parse, check against the schemas, lower):");
     // Three dispatch mappings and the outbound rules in one file: past the 100 lines of the
-    // target. There the service ticket's site_zone table serves the service call too, which
-    // imports the same table from us-sites.fmap on its own.
-    let service_call = include_str!("../mappings/dispatch-service-call.fmap")
-        .replace("import \"us-sites.fmap\"\n", "");
+    // target. The service call's import is replaced by the text of the file it imports (its
+    // zone table and site_zone helper), so the whole is compiled from memory.
+    let service_call = include_str!("../mappings/dispatch-service-call.fmap").replace(
+        "import \"us-sites.fmap\"\n",
+        include_str!("../mappings/us-sites.fmap"),
+    );
     let all_in_one = [
         MAPPING,
         include_str!("../mappings/dispatch-project-task.fmap"),

@@ -392,16 +392,21 @@ fn find_lookup<'r>(
     if key.is_null() {
         return None;
     }
-    records.first_match(entity, |record| {
-        query_equal(record.field(lookup.slot as usize), key) == Some(true)
-            && lookup.filters.iter().all(|f| {
+    records.first_with(
+        entity,
+        lookup.slot as usize,
+        key,
+        |field, key| query_equal(field, key) == Some(true),
+        |record| {
+            lookup.filters.iter().all(|f| {
                 let value = record.field(f.slot as usize);
                 match (f.value.is_null(), f.equal) {
                     (true, equal) => value.is_null() == equal,
                     (false, equal) => query_equal(value, &f.value) == Some(equal),
                 }
             })
-    })
+        },
+    )
 }
 
 /// Equality as an Autotask query tests it: text without regard to case, numbers by value, and
@@ -409,6 +414,7 @@ fn find_lookup<'r>(
 fn query_equal(field: &Value<'_>, wanted: &Value<'_>) -> Option<bool> {
     Some(match (field, wanted) {
         (Value::Null, _) | (_, Value::Null) => return None,
+        (Value::Str(a), Value::Str(b)) if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(b),
         (Value::Str(a), Value::Str(b)) => a.to_lowercase() == b.to_lowercase(),
         (Value::Int(a), Value::Decimal(b)) | (Value::Decimal(b), Value::Int(a)) => {
             rust_decimal::Decimal::from(*a) == *b

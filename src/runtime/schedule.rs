@@ -25,39 +25,41 @@ pub(crate) fn check_window(
         return;
     };
     // A constant rule is copied by the body writer, not evaluated: read it from the rule.
-    let text = |i: usize, values: &[Option<Emitted<'_>>]| -> Option<String> {
+    let text = |i: usize| -> Option<&str> {
         match (&values[i], rules[i].expr.as_const()) {
-            (Some(v), _) => v.as_text().map(str::to_owned),
-            (None, Some(Value::Str(s))) if rules[i].constant => Some(s.to_string()),
+            (Some(v), _) => v.as_text(),
+            (None, Some(Value::Str(s))) if rules[i].constant => Some(s),
             _ => None,
         }
     };
-    let Some(end_text) = text(end, values) else {
+    let Some(end_text) = text(end) else {
         return;
     };
-    let mode = find(MODE).and_then(|i| text(i, values));
-    let problem = if mode.as_deref() == Some("exact") {
+    let mode = find(MODE).and_then(text);
+    let problem = if mode == Some("exact") {
         Some(format!(
             "an `exact` schedule has a start only; Field Nation refuses an end ({end_text})"
         ))
     } else {
-        match (text(start, values), parse(&end_text)) {
-            (Some(start_text), Some(end_at)) => match parse(&start_text) {
-                Some(start_at) if end_at <= start_at => Some(format!(
-                    "the window ends ({end_text} UTC) before it starts ({start_text} UTC)"
-                )),
-                Some(start_at)
-                    if mode.as_deref() == Some("hours")
-                        && start_at.duration_until(end_at).as_secs()
-                            < MIN_HOURS_WINDOW_MINUTES * 60 =>
+        match text(start) {
+            // Both are `YYYY-MM-DD HH:MM:SS` in UTC, whose order as text is their order in time.
+            Some(start_text) if utc_text(end_text) && utc_text(start_text) => {
+                if end_text <= start_text {
+                    Some(format!(
+                        "the window ends ({end_text} UTC) before it starts ({start_text} UTC)"
+                    ))
+                } else if mode == Some("hours")
+                    && minutes_between(start_text, end_text)
+                        .is_some_and(|m| m < MIN_HOURS_WINDOW_MINUTES)
                 {
                     Some(format!(
                         "an `hours` window lasts at least {MIN_HOURS_WINDOW_MINUTES} minutes; this \
                          one runs from {start_text} to {end_text} UTC"
                     ))
+                } else {
+                    None
                 }
-                _ => None,
-            },
+            }
             _ => None,
         }
     };
@@ -74,6 +76,19 @@ pub(crate) fn check_window(
     }
 }
 
-fn parse(text: &str) -> Option<jiff::civil::DateTime> {
-    jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", text).ok()
+/// Whether the text has the shape of Field Nation's UTC date-time, `YYYY-MM-DD HH:MM:SS`.
+fn utc_text(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 19
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            10 => *b == b' ',
+            13 | 16 => *b == b':',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+fn minutes_between(start: &str, end: &str) -> Option<i64> {
+    let parse = |text: &str| jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", text).ok();
+    Some(parse(start)?.duration_until(parse(end)?).as_secs() / 60)
 }

@@ -2,6 +2,7 @@
 //! sets, and maps keyed by values. Strings borrow from the records they were read from, so
 //! evaluating a field copy allocates nothing.
 
+mod field_index;
 mod id_hash;
 pub mod json;
 pub mod key_map;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::Value;
+use super::field_index::{FieldIndexes, whole_number};
 use super::id_hash::IdHashing;
 
 /// One Autotask entity. `fields[slot]` follows the order of the entity's fields in the
@@ -74,6 +75,8 @@ impl Record {
 pub struct RecordSet {
     /// A set holds a handful of entity types: a short list searched by name beats hashing it.
     by_entity: Vec<(Arc<str>, HashMap<i64, Record, IdHashing>)>,
+    /// Lookups' indexes, built when first used.
+    indexes: FieldIndexes,
 }
 
 impl RecordSet {
@@ -85,6 +88,7 @@ impl RecordSet {
 
     /// Adds a record; a later record with the same entity and id replaces the earlier one.
     pub fn insert(&mut self, record: Record) {
+        self.indexes.forget();
         match self.by_entity.iter_mut().find(|(e, _)| *e == record.entity) {
             Some((_, of_entity)) => {
                 of_entity.insert(record.id, record);
@@ -119,6 +123,30 @@ impl RecordSet {
             .values()
             .filter(|r| accepts(r))
             .min_by_key(|r| r.id)
+    }
+
+    /// The record of type `entity` with the lowest id among those whose field at `slot` equals
+    /// `key` as an Autotask query compares numbers (5 matches 5.0) and that satisfy `accepts`.
+    /// A whole-number key is found through an index of the field, built on first use; any
+    /// other key is compared with `equal` on each record.
+    pub fn first_with(
+        &self,
+        entity: &str,
+        slot: usize,
+        key: &Value<'_>,
+        equal: impl Fn(&Value<'_>, &Value<'_>) -> bool,
+        accepts: impl Fn(&Record) -> bool,
+    ) -> Option<&Record> {
+        let Some(number) = whole_number(key) else {
+            return self.first_match(entity, |r| equal(r.field(slot), key) && accepts(r));
+        };
+        let (name, of_entity) = self.by_entity.iter().find(|(e, _)| **e == *entity)?;
+        let index = self.indexes.get_or_build(name, slot, of_entity.values());
+        index
+            .get(&number)?
+            .iter()
+            .filter_map(|id| of_entity.get(id))
+            .find(|r| accepts(r))
     }
 
     /// Every record, by entity type in the order first seen, then in no particular order.
@@ -186,5 +214,35 @@ mod tests {
                 Value::Int(1)
             ])
         );
+    }
+
+    #[test]
+    fn a_lookup_finds_the_lowest_matching_id_through_the_index_and_sees_later_inserts() {
+        let contact = |id: i64, account: Value<'static>, primary: bool| Record {
+            entity: "Contact".into(),
+            id,
+            fields: vec![account, Value::Bool(primary)].into(),
+            udfs: Box::new([]),
+            adjusted: Box::new([]),
+        };
+        let mut set = RecordSet::new();
+        set.insert(contact(30, Value::Int(7), true));
+        set.insert(contact(12, Value::Int(7), false));
+        set.insert(contact(25, Value::Decimal(rust_decimal::Decimal::new(70, 1)), true));
+        set.insert(contact(40, Value::Int(8), true));
+        let primary = |r: &Record| r.field(1) == &Value::Bool(true);
+        let equal = |a: &Value<'_>, b: &Value<'_>| a == b;
+        let found = |set: &RecordSet, key: Value<'static>| {
+            set.first_with("Contact", 0, &key, equal, primary).map(|r| r.id)
+        };
+        // 7.0 is the account 7 as Autotask compares numbers; 12 is not primary.
+        assert_eq!(found(&set, Value::Int(7)), Some(25));
+        assert_eq!(found(&set, Value::Int(9)), None);
+        assert_eq!(found(&set, Value::Decimal(rust_decimal::Decimal::new(80, 1))), Some(40));
+        // A record added after the index was built is found.
+        set.insert(contact(3, Value::Int(7), true));
+        assert_eq!(found(&set, Value::Int(7)), Some(3));
+        // A key that is no whole number is compared record by record.
+        assert_eq!(found(&set, Value::str("7")), None);
     }
 }
