@@ -85,11 +85,14 @@ impl<'a> Checker<'a> {
         if helper.broken {
             return Some(Typed::error());
         }
-        let value = &helper.decl.value;
+        let (value, imported) = (&helper.decl.value, helper.imported);
+        let from = self.lowering_from;
+        self.lowering_from = imported.or(from);
         let (diagnostics, lints) = (self.diagnostics.len(), self.lints.len());
         let lowered = self.lower(value, scope);
         self.diagnostics.truncate(diagnostics);
         self.lints.truncate(lints);
+        self.lowering_from = from;
         Some(lowered)
     }
 

@@ -65,7 +65,7 @@ impl<'a> Checker<'a> {
         // The block also sees the source record whole.
         scope.fetch_set(None).all = true;
         let block = match JsonnetBlock::compile_at(code, code_span, Some(code_line)) {
-            Ok(block) => block,
+            Ok(block) => block.in_file(self.lowering_from.map(|l| l.shown.clone())),
             Err(problem) => {
                 let start = code_span.start + problem.start;
                 let end = (code_span.start + problem.end)

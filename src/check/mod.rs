@@ -107,6 +107,9 @@ struct Checker<'a> {
     tables: HashMap<String, DeclaredTable<'a>>,
     /// Helpers, in the order they are declared (imported files first).
     helpers: Vec<helper::DeclaredHelper<'a>>,
+    /// The imported file whose helper is being lowered into a mapping: its Jsonnet blocks
+    /// name that file in their errors.
+    lowering_from: Option<&'a imports::Library>,
     /// The imported file whose tables and helpers are being declared.
     importing: Option<&'a imports::Library>,
 }
@@ -132,6 +135,7 @@ impl<'a> Checker<'a> {
             picklists: PicklistRegistry::default(),
             tables: HashMap::new(),
             helpers: Vec::new(),
+            lowering_from: None,
             importing: None,
         }
     }

@@ -33,6 +33,7 @@ pub fn describe(
             traces,
             line: Some(line_of(block.code, start)),
             file_line: None,
+            file: None,
         };
     }
     if let ErrorKind::NoSuchField(name, _) = error.error()
@@ -45,6 +46,7 @@ pub fn describe(
             traces,
             line: Some(line_of(block.code, key.start)),
             file_line: None,
+            file: None,
         };
     }
     if let Some(start) = operator_start(error.error(), block.code) {
@@ -53,6 +55,7 @@ pub fn describe(
             traces,
             line: Some(line_of(block.code, start)),
             file_line: None,
+            file: None,
         };
     }
     let place = innermost_place(error, block);
@@ -71,6 +74,7 @@ pub fn describe(
         traces,
         line: place.map(|(start, _)| line_of(block.code, start)),
         file_line: None,
+        file: None,
     }
 }
 

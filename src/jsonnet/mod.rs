@@ -90,6 +90,9 @@ pub struct JsonnetBlock {
     pub span: Span,
     /// The line of the mapping file the code starts on, when known: errors name it.
     pub first_line: Option<usize>,
+    /// The file the block is written in, when it is not the mapping's own (an imported
+    /// helper's), as the import names it.
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -102,7 +105,7 @@ pub struct JsonnetOutput {
 #[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum JsonnetError {
     /// The block failed: what went wrong in plain words, and where inside the block.
-    #[error("{}", runtime_message(message, *line, *file_line))]
+    #[error("{}", runtime_message(message, *line, *file_line, file.as_deref()))]
     Runtime {
         message: String,
         traces: Vec<String>,
@@ -110,6 +113,10 @@ pub enum JsonnetError {
         line: Option<usize>,
         /// The same line counted in the mapping file, when the block knows where it starts.
         file_line: Option<usize>,
+        /// The file that holds the block when it is not the mapping's own (an imported
+        /// helper's), as the import names it.
+        #[serde(default)]
+        file: Option<String>,
     },
     #[error("the Jsonnet block ran longer than {} ms and was stopped", TIME_LIMIT.as_millis())]
     Timeout,
@@ -126,12 +133,16 @@ pub enum JsonnetError {
     Crashed(String),
 }
 
-fn runtime_message(message: &str, line: Option<usize>, file_line: Option<usize>) -> String {
+fn runtime_message(
+    message: &str,
+    line: Option<usize>,
+    file_line: Option<usize>,
+    file: Option<&str>,
+) -> String {
     match (line, file_line) {
-        (Some(line), Some(file)) => {
-            format!(
-                "the Jsonnet block failed on its line {line} (line {file} of the file): {message}"
-            )
+        (Some(line), Some(at)) => {
+            let file = file.map_or_else(|| "the file".to_owned(), |f| format!("`{f}`"));
+            format!("the Jsonnet block failed on its line {line} (line {at} of {file}): {message}")
         }
         (Some(line), None) => format!("the Jsonnet block failed on its line {line}: {message}"),
         _ => format!("the Jsonnet block failed: {message}"),
@@ -167,7 +178,16 @@ impl JsonnetBlock {
             code: code.to_string(),
             span,
             first_line,
+            file: None,
         }))
+    }
+
+    /// The block, written in `file` rather than in the mapping's own file.
+    pub fn in_file(mut self: Arc<Self>, file: Option<String>) -> Arc<Self> {
+        if let Some(block) = Arc::get_mut(&mut self) {
+            block.file = file;
+        }
+        self
     }
 
     /// Evaluates the block with `input` as `$.input`. Safe from any thread.
@@ -199,6 +219,7 @@ impl JsonnetBlock {
                 traces,
                 line: Some(line),
                 file_line: None,
+                file: None,
             } => JsonnetError::Runtime {
                 message,
                 traces,
@@ -206,6 +227,7 @@ impl JsonnetBlock {
                 file_line: self
                     .first_line
                     .map(|first| first + line - 1 + engine_error::blank_first_line(&self.code)),
+                file: self.file.clone(),
             },
             other => other,
         }

@@ -78,6 +78,7 @@ fn answer_requests(busy_since: &Mutex<Option<Instant>>) -> io::Result<()> {
             code: request.code,
             span: crate::diagnostics::Span::default(),
             first_line: None,
+            file: None,
         };
         set(busy_since, Some(Instant::now()));
         let reply: Reply = catch_unwind(AssertUnwindSafe(|| {
