@@ -128,6 +128,7 @@ codes! {
     UnusedTable = "FM0906", Warning, "a table is declared but never used";
     ImplicitZone = "FM0907", Warning, "a date-time is written as text without saying its zone";
     FixedOffsetZone = "FM0908", Warning, "a fixed-offset zone (EST, MST, HST) keeps no daylight saving time";
+    OverlappingTriggers = "FM0909", Warning, "two mappings can dispatch the same record";
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! docs/lint-rules.md's table is generated.
 
 mod config;
+mod overlapping_triggers;
 mod rationale;
 mod rules;
 

@@ -79,6 +79,16 @@ pub static RULES: &[RuleDoc] = &[
                     A place's zone (America/New_York, America/Denver, America/Phoenix, \
                     Pacific/Honolulu) follows its daylight saving rules.",
     },
+    RuleDoc {
+        code: Code::OverlappingTriggers,
+        reports: "two mappings of one source entity whose triggers can hold for the same record \
+                  (judged by what their `and` chains require of the record's own fields and \
+                  UDFs; a mapping without a trigger takes every record)",
+        rationale: "Every mapping whose trigger holds dispatches the record, so a ticket that \
+                    meets two mappings' triggers gets two work orders and two technicians may \
+                    be sent. Mappings meant for different work require a different value of one \
+                    field each.",
+    },
 ];
 
 /// The rule's documentation, for a lint code.

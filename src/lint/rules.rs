@@ -22,6 +22,9 @@ const PREPACKAGED_REQUIRED: &[(&str, &str)] = &[
 
 pub fn program_lints(program: &Program, complete: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if complete {
+        super::overlapping_triggers::overlapping_mappings(program, &mut out);
+    }
     for mapping in &program.mappings {
         missing_prepackaged(mapping, &mut out);
         two_letter_codes(mapping, &mut out);

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::Value;
+use super::{Key, Value};
 use super::id_hash::IdHashing;
 use super::record::Record;
 
@@ -76,9 +76,8 @@ impl std::fmt::Debug for FieldIndexes {
 /// The value as a whole number, as an Autotask query compares it: an integer, or a decimal
 /// with no fraction.
 pub(super) fn whole_number(value: &Value<'_>) -> Option<i64> {
-    match value {
-        Value::Int(n) => Some(*n),
-        Value::Decimal(d) if d.fract().is_zero() => i64::try_from(*d).ok(),
+    match Key::of(value)? {
+        Key::Int(n) => Some(n),
         _ => None,
     }
 }

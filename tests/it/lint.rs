@@ -50,6 +50,23 @@ impl Drop for Scratch {
     }
 }
 
+/// Each finding of a `--format json` run on one file: its code, line and message.
+fn findings(run: &Run) -> Vec<(String, u64, String)> {
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    report["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The service-ticket example with a typo, an uncovered picklist value and a missing field.
 fn broken_three_ways() -> String {
     let source =
@@ -257,17 +274,9 @@ table unused: string -> int {
 "#;
     let path = scratch.write("rules.fmap", source);
     let run = fieldmap(&["lint", "--format", "json", &path]);
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let found: Vec<(String, u64)> = report["files"][0]["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-            )
-        })
+    let found: Vec<(String, u64)> = findings(&run)
+        .into_iter()
+        .map(|(code, line, _)| (code, line))
         .collect();
     let expected: Vec<(String, u64)> = [
         ("FM0904", 5),
@@ -285,6 +294,64 @@ table unused: string -> int {
     assert!(
         run.stdout
             .contains("name the place's zone instead: America/New_York"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.code, 3);
+}
+
+#[test]
+fn mappings_whose_triggers_can_take_the_same_record_are_reported_once_each() {
+    let scratch = Scratch::new("overlap");
+    let mapping = |name: &str, source: &str, trigger: &str| {
+        format!(
+            "// fieldmap: allow(FM0902)\nmapping {name:?} {{\n  source autotask.{source}\n  \
+             target fieldnation.WorkOrder\n{trigger}  title = \"x\"\n}}\n"
+        )
+    };
+    let source = [
+        // Lines 1–7: hardware tickets.
+        mapping(
+            "Hardware",
+            "Ticket",
+            "  trigger when Status == \"Dispatch to Field\" and IssueType == \"Hardware\"\n",
+        ),
+        // 8–14: network and software, never hardware: no finding.
+        mapping(
+            "Network",
+            "Ticket",
+            "  trigger when Status == \"Dispatch to Field\" and IssueType in [\"Network\", \"Software\"]\n",
+        ),
+        // 15–22: two triggers, the second of which takes hardware tickets too.
+        mapping(
+            "Escalations",
+            "Ticket",
+            "  trigger when Priority == \"Critical\" and IssueType == \"Security\"\n  \
+             trigger when Priority == \"Critical\" and IssueType in [\"Hardware\", \"Security\"]\n",
+        ),
+        // 23–28: service calls are other records: no finding.
+        mapping("Calls", "ServiceCall", ""),
+        // 29–34: no trigger takes every ticket; reported against the first it meets.
+        mapping("Everything", "Ticket", ""),
+    ]
+    .concat();
+    let path = scratch.write("overlap.fmap", &source);
+    let run = fieldmap(&["lint", "--format", "json", &path]);
+    let found = findings(&run);
+    assert_eq!(
+        found,
+        [
+            (
+                "FM0909".to_string(),
+                16,
+                "a Ticket can meet the triggers of both \"Hardware\" and \"Escalations\": it would get two work orders".to_string()
+            ),
+            (
+                "FM0909".to_string(),
+                30,
+                "a Ticket can meet the triggers of both \"Hardware\" and \"Everything\": it would get two work orders".to_string()
+            ),
+        ],
         "{}",
         run.stdout
     );
