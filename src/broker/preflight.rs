@@ -49,8 +49,12 @@ pub async fn preflight(config: &BrokerConfig) -> Vec<CheckItem> {
                 .filter(|p| !names.contains(p))
                 .collect();
             if unknown.is_empty() {
+                let overlaps: String = crate::lint::overlapping_triggers(&m.program)
+                    .iter()
+                    .map(|d| format!("; warning {}: {}", d.code.as_str(), d.message))
+                    .collect();
                 Ok(format!(
-                    "{} files compiled; mappings {names:?}",
+                    "{} files compiled; mappings {names:?}{overlaps}",
                     config.mappings.files.len()
                 ))
             } else {

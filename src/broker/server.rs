@@ -290,6 +290,9 @@ impl Server {
     /// Any of these steps failed.
     pub async fn prepare(config: BrokerConfig) -> Result<Server, ServeError> {
         let mappings = compile_mappings(&config)?;
+        for overlap in crate::lint::overlapping_triggers(&mappings.program) {
+            tracing::warn!(code = overlap.code.as_str(), "{}", overlap.message);
+        }
         for polled in &config.polling {
             if !mappings
                 .program

@@ -21,6 +21,14 @@ pub fn lint(source: &str, schemas: Arc<Schemas>, config: &LintConfig) -> Vec<Dia
     lint_importing(source, schemas, config, &crate::check::Imports::none())
 }
 
+/// Mappings of one program whose triggers can take the same record (FM0909): the broker warns
+/// about them across all its configured files, which `lint` sees one at a time.
+pub fn overlapping_triggers(program: &crate::ir::Program) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    overlapping_triggers::overlapping_mappings(program, &mut found);
+    found
+}
+
 /// As [`lint`], for the text of the file `imports` names.
 pub fn lint_importing(
     source: &str,

@@ -261,6 +261,19 @@ fn the_shipped_mappings_compile_together_in_the_broker() {
     );
     let mappings = compile_mappings(&config).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(mappings.program.mappings().len(), 4);
+    // Two of the examples take the same tickets ("Dispatch to Field" and "Send to FN"): served
+    // together they would dispatch them twice, which the broker warns about at start.
+    let overlaps: Vec<String> = fieldmap::lint::overlapping_triggers(&mappings.program)
+        .into_iter()
+        .map(|d| d.message)
+        .collect();
+    assert_eq!(
+        overlaps,
+        [
+            "a Ticket can meet the triggers of both \"Dispatch from service ticket\" and \
+          \"Dispatch franchise site\": it would get two work orders"
+        ]
+    );
 }
 
 #[test]
