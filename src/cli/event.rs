@@ -102,11 +102,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             changes.event
         );
     }
-    let path = args.mapping.display().to_string();
-    let file = issues::MappingText {
-        path: &path,
-        source: &text,
-    };
+    let file = issues::MappingText::new(&args.mapping, &text);
     issues::print(&changes.issues, &file);
     let mut json = serde_json::to_value(&changes)?;
     issues::locate(&mut json, &changes.issues, &file);

@@ -6,11 +6,18 @@ use fieldmap::diagnostics::Span;
 
 /// The mapping file the issues' spans point into, as the user named it.
 pub struct MappingText<'a> {
-    pub path: &'a str,
-    pub source: &'a str,
+    path: String,
+    source: &'a str,
 }
 
-impl MappingText<'_> {
+impl<'a> MappingText<'a> {
+    pub fn new(path: &std::path::Path, source: &'a str) -> Self {
+        MappingText {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
     /// The 1-based line and column of a span's start; none for a span outside the file.
     fn line_col(&self, span: Span) -> Option<(usize, usize)> {
         (span.end <= self.source.len()).then(|| span.line_col(self.source))
@@ -49,7 +56,7 @@ pub fn locate(json: &mut serde_json::Value, issues: &[Issue], file: &MappingText
         ) else {
             continue;
         };
-        entry.insert("file".into(), file.path.into());
+        entry.insert("file".into(), file.path.as_str().into());
         entry.insert("line".into(), line.into());
         entry.insert("column".into(), column.into());
     }

@@ -75,11 +75,7 @@ pub fn run_live(live: &LiveRun<'_>) -> Result<u8, UsageError> {
             live.source_id
         );
     }
-    let path = live.mapping.display().to_string();
-    let file = issues::MappingText {
-        path: &path,
-        source: &text,
-    };
+    let file = issues::MappingText::new(live.mapping, &text);
     issues::print(&evaluation.issues, &file);
     let out = if live.report {
         let mut report = serde_json::to_value(&evaluation)?;

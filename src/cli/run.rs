@@ -140,11 +140,7 @@ fn execute(args: &Args) -> Result<u8, UsageError> {
             mapping.source()
         );
     }
-    let path = args.mapping.display().to_string();
-    let file = issues::MappingText {
-        path: &path,
-        source: &text,
-    };
+    let file = issues::MappingText::new(&args.mapping, &text);
     issues::print(&evaluation.issues, &file);
     let out = if args.report {
         let mut report = serde_json::to_value(&evaluation)?;
