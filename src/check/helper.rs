@@ -21,6 +21,8 @@ pub(super) struct DeclaredHelper<'a> {
     pub imported: Option<&'a Library>,
     /// It has errors of its own: its uses read null and stay quiet.
     pub broken: bool,
+    /// Its expression's size, which each use lowers again.
+    pub nodes: usize,
     pub used: bool,
 }
 
@@ -60,13 +62,15 @@ impl<'a> Checker<'a> {
         }
         let errors_before = self.diagnostics.iter().filter(|d| d.is_error()).count();
         let mut scope = Scope::new(ScopeKind::Mapping, entity);
-        self.lower(&decl.value, &mut scope);
-        let broken = self.diagnostics.iter().filter(|d| d.is_error()).count() > errors_before;
+        let lowered = self.lower(&decl.value, &mut scope);
+        let broken = super::too_large(self, &lowered.expr, &decl.name)
+            || self.diagnostics.iter().filter(|d| d.is_error()).count() > errors_before;
         self.helpers.push(DeclaredHelper {
             decl,
             entity,
             imported: self.importing,
             broken,
+            nodes: super::node_count(&lowered.expr),
             used: false,
         });
     }
@@ -78,18 +82,26 @@ impl<'a> Checker<'a> {
     }
 
     /// The helper `name` of `source`, lowered in `scope`, if there is one.
-    pub(super) fn use_helper(&mut self, name: &str, scope: &mut Scope<'a>) -> Option<Typed> {
-        let index = self.helper_index(scope.source?, name)?;
+    pub(super) fn use_helper(&mut self, name: &ast::Ident, scope: &mut Scope<'a>) -> Option<Typed> {
+        let index = self.helper_index(scope.source?, &name.name)?;
         let helper = &mut self.helpers[index];
         helper.used = true;
         if helper.broken {
             return Some(Typed::error());
         }
+        let nodes = helper.nodes;
+        if !self.copy_allowed(nodes, name, scope) {
+            return Some(Typed::error());
+        }
+        let helper = &self.helpers[index];
         let (value, imported) = (&helper.decl.value, helper.imported);
         let from = self.lowering_from;
         self.lowering_from = imported.or(from);
         let (diagnostics, lints) = (self.diagnostics.len(), self.lints.len());
+        // The helpers it uses in turn are part of its size, already counted.
+        self.relowering += 1;
         let lowered = self.lower(value, scope);
+        self.relowering -= 1;
         self.diagnostics.truncate(diagnostics);
         self.lints.truncate(lints);
         self.lowering_from = from;

@@ -250,11 +250,17 @@ impl<'a> Checker<'a> {
             );
             return;
         }
+        let (expr, ty) = if super::too_large(self, &lowered.expr, &l.name) {
+            (ir::Expr::null(), Type::Any)
+        } else {
+            (lowered.expr, lowered.ty)
+        };
         scope.lets.push(super::path::LetValue {
             name: name.clone(),
             span: l.name.span,
-            expr: lowered.expr,
-            ty: lowered.ty,
+            nodes: super::node_count(&expr),
+            expr,
+            ty,
             reads,
             used: false,
         });

@@ -110,6 +110,9 @@ struct Checker<'a> {
     /// The imported file whose helper is being lowered into a mapping: its Jsonnet blocks
     /// name that file in their errors.
     lowering_from: Option<&'a imports::Library>,
+    /// How deep inside helpers being lowered again the walk is: their own uses of other
+    /// helpers are part of their size, not counted again.
+    relowering: usize,
     /// The imported file whose tables and helpers are being declared.
     importing: Option<&'a imports::Library>,
 }
@@ -136,6 +139,7 @@ impl<'a> Checker<'a> {
             tables: HashMap::new(),
             helpers: Vec::new(),
             lowering_from: None,
+            relowering: 0,
             importing: None,
         }
     }
@@ -380,6 +384,75 @@ impl<'a> Checker<'a> {
             None => d = d.with_label("not found"),
         }
         self.report(d);
+    }
+}
+
+/// The most expression nodes a `let` or helper may hold once the names it uses are written out.
+/// Each use copies a binding's expression (the IR has no variables), so a chain of bindings that
+/// each use the one before twice doubles at every step; a real mapping's stay in the hundreds.
+const MAX_VALUE_NODES: usize = 20_000;
+
+/// The most nodes the uses of bindings and helpers may copy into one mapping, all together.
+const MAX_COPIED_NODES: usize = 200_000;
+
+const TOO_LARGE_HELP: &str = "each use copies a binding's value, so bindings that use the one \
+     before several times grow at every step: write the value with fewer copies, or compute it \
+     in a Jsonnet block";
+
+fn node_count(value: &ir::Expr) -> usize {
+    let mut nodes = 0usize;
+    value.walk(&mut |_| nodes += 1);
+    nodes
+}
+
+/// Reports a binding whose expression is past [`MAX_VALUE_NODES`]; whether it is.
+fn too_large(checker: &mut Checker<'_>, value: &ir::Expr, name: &ast::Ident) -> bool {
+    let nodes = node_count(value);
+    if nodes <= MAX_VALUE_NODES {
+        return false;
+    }
+    checker.report(
+        Diagnostic::new(
+            Code::ValueTooLarge,
+            name.span,
+            format!(
+                "`{}` is {nodes} expression nodes once the names it uses are written out (at most {MAX_VALUE_NODES})",
+                name.name
+            ),
+        )
+        .with_label("grows too large")
+        .with_help(TOO_LARGE_HELP),
+    );
+    true
+}
+
+impl Checker<'_> {
+    /// Whether a use of a binding may copy `nodes` more into the scope; the first use past
+    /// [`MAX_COPIED_NODES`] is reported.
+    fn copy_allowed(&mut self, nodes: usize, name: &ast::Ident, scope: &mut path::Scope<'_>) -> bool {
+        if self.relowering > 0 {
+            return true;
+        }
+        let before = scope.copied_nodes;
+        scope.copied_nodes = before.saturating_add(nodes);
+        if scope.copied_nodes <= MAX_COPIED_NODES {
+            return true;
+        }
+        if before <= MAX_COPIED_NODES {
+            self.report(
+                Diagnostic::new(
+                    Code::ValueTooLarge,
+                    name.span,
+                    format!(
+                        "this use of `{}` brings the values copied into this mapping past {MAX_COPIED_NODES} expression nodes",
+                        name.name
+                    ),
+                )
+                .with_label("one copy too many")
+                .with_help(TOO_LARGE_HELP),
+            );
+        }
+        false
     }
 }
 

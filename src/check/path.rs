@@ -24,6 +24,8 @@ pub(super) struct Scope<'a> {
     pub lets: Vec<LetValue>,
     /// Lookups whose declaration has errors: their uses stay quiet.
     pub broken_lookups: Vec<String>,
+    /// Expression nodes copied into this scope by the uses of `let` bindings and helpers.
+    pub copied_nodes: usize,
 }
 
 /// A `let` binding, lowered once and copied where its name is used (the IR has no variables;
@@ -35,6 +37,8 @@ pub(super) struct LetValue {
     pub ty: Type,
     /// The paths it reads, added to the provenance of each rule that uses it.
     pub reads: Vec<String>,
+    /// Its expression's size, which each use copies.
+    pub nodes: usize,
     /// Whether a trigger, rule or later binding names it.
     pub used: bool,
 }
@@ -65,6 +69,7 @@ impl<'a> Scope<'a> {
             fetch: Vec::new(),
             lets: Vec::new(),
             broken_lookups: Vec::new(),
+            copied_nodes: 0,
         }
     }
 
@@ -135,13 +140,21 @@ impl<'a> Checker<'a> {
             && let Some(bound) = scope.lets.iter_mut().find(|l| l.name == name.name)
         {
             bound.used = true;
+            let nodes = bound.nodes;
+            if !self.copy_allowed(nodes, name, scope) {
+                return (Expr::null(), Type::Any);
+            }
+            let bound = scope.lets.iter().find(|l| l.name == name.name);
+            let Some(bound) = bound else {
+                return (Expr::null(), Type::Any);
+            };
             let (expr, ty) = (bound.expr.clone(), bound.ty.clone());
             let reads = bound.reads.clone();
             scope.reads.extend(reads);
             return (expr, ty);
         }
         if let [PathSegment::Field(name)] = path.segments.as_slice()
-            && let Some(helper) = self.use_helper(&name.name, scope)
+            && let Some(helper) = self.use_helper(name, scope)
         {
             return (helper.expr, helper.ty);
         }

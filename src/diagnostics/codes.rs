@@ -82,6 +82,7 @@ codes! {
     ImportFailed = "FM0223", Error, "an imported file cannot be read or has errors";
     ImportCycle = "FM0224", Error, "files import each other in a cycle";
     ImportContents = "FM0225", Error, "an imported file holds something other than tables, helpers and imports";
+    ValueTooLarge = "FM0226", Error, "a `let` or helper grows too large once the names it uses are written out";
 
     TypeMismatch = "FM0301", Error, "a value has the wrong type";
     WrongArity = "FM0302", Error, "a function is called with the wrong number of arguments";
