@@ -412,7 +412,7 @@ pub fn broker_intake(data: &[u8]) {
         return;
     }
     let event = EventDelivery::new(delivery, json);
-    let job = event.job();
+    let job = event.job(None);
     assert_eq!(job.key, delivery);
     let read = EventDelivery::parse(&job.payload)
         .unwrap_or_else(|e| panic!("the worker cannot read what intake wrote: {e}"));

@@ -14,7 +14,7 @@ use tracing::Instrument;
 use super::call_audit::JobCalls;
 use super::dispatcher::{Dispatcher, Outcome, RunReport};
 use super::failure::Failure;
-use super::job_payload::{CREATED, DispatchRequest, EventDelivery};
+use super::job_payload::{CREATED, DispatchRequest, EventDelivery, SourceRecord};
 use super::problem_trace::trace_problems;
 use super::store::{Effect, Leased, NewCorrelation, StoreError};
 use super::telemetry::dispatch_span;
@@ -236,7 +236,11 @@ impl Dispatcher {
                         created.work_order.json,
                         jiff::Timestamp::now(),
                     );
-                    effects.push(Effect::Enqueue(event.writeback_job()));
+                    let source = SourceRecord {
+                        entity: &request.entity,
+                        id: request.id,
+                    };
+                    effects.push(Effect::Enqueue(event.writeback_job(source)));
                 }
                 let outcome = Outcome::Dispatched {
                     work_order_id,

@@ -38,7 +38,7 @@ impl DispatchRequest {
     /// record runs at a time, in the order they came.
     pub fn job(&self) -> NewJob {
         NewJob::new(JobKind::Dispatch, self.key(), to_text(self))
-            .in_lane(format!("{}:{}", self.entity, self.id), None)
+            .in_lane(record_lane(&self.entity, self.id), None)
     }
 
     /// Reads a job's payload.
@@ -49,6 +49,19 @@ impl DispatchRequest {
     pub fn parse(payload: &str) -> Result<Self, String> {
         serde_json::from_str(payload).map_err(|e| format!("unreadable dispatch payload: {e}"))
     }
+}
+
+/// The lane of the jobs that read or write one record (`Ticket:9137`): its dispatches, and the
+/// events of the work orders dispatched from it, which write it.
+pub fn record_lane(entity: &str, id: i64) -> String {
+    format!("{entity}:{id}")
+}
+
+/// The record a work order was dispatched from, as its correlation names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceRecord<'a> {
+    pub entity: &'a str,
+    pub id: i64,
 }
 
 /// The event the broker raises after a dispatch, for `on workorder.created` rules.
@@ -72,21 +85,24 @@ impl EventDelivery {
         }
     }
 
-    /// The job to enqueue (keyed by the delivery id), due now.
-    pub fn job(&self) -> NewJob {
-        self.in_lane(NewJob::new(
-            JobKind::Event,
-            self.delivery_id.clone(),
-            to_text(self),
-        ))
+    /// The job to enqueue (keyed by the delivery id), due now, in the lane of the record its
+    /// work order was dispatched from when that is known.
+    pub fn job(&self, source: Option<SourceRecord<'_>>) -> NewJob {
+        self.in_lane(
+            NewJob::new(JobKind::Event, self.delivery_id.clone(), to_text(self)),
+            source,
+        )
     }
 
-    /// `job` in its work order's lane (`workorder:1234`), at Field Nation's time of the event:
-    /// one event of a work order is applied at a time, oldest first.
-    fn in_lane(&self, job: NewJob) -> NewJob {
-        match self.work_order_id() {
-            Some(id) => job.in_lane(format!("workorder:{id}"), self.timestamp()),
-            None => job,
+    /// `job` at Field Nation's time of the event in its record's lane (`Ticket:9137`), so that
+    /// one event is applied at a time, oldest first, and the events of two work orders of one
+    /// record never write it at once; a work order no correlation knows yet gets a lane of its
+    /// own (`workorder:1234`).
+    fn in_lane(&self, job: NewJob, source: Option<SourceRecord<'_>>) -> NewJob {
+        match (source, self.work_order_id()) {
+            (Some(record), _) => job.in_lane(record_lane(record.entity, record.id), self.timestamp()),
+            (None, Some(id)) => job.in_lane(format!("workorder:{id}"), self.timestamp()),
+            (None, None) => job,
         }
     }
 
@@ -105,13 +121,13 @@ impl EventDelivery {
         EventDelivery::new(format!("{CREATED}:{work_order_id}"), body)
     }
 
-    /// The `Writeback` job that applies a [`EventDelivery::created`] event, due now.
-    pub fn writeback_job(&self) -> NewJob {
-        self.in_lane(NewJob::new(
-            JobKind::Writeback,
-            self.delivery_id.clone(),
-            to_text(self),
-        ))
+    /// The `Writeback` job that applies a [`EventDelivery::created`] event to `source`, due
+    /// now, in its lane.
+    pub fn writeback_job(&self, source: SourceRecord<'_>) -> NewJob {
+        self.in_lane(
+            NewJob::new(JobKind::Writeback, self.delivery_id.clone(), to_text(self)),
+            Some(source),
+        )
     }
 
     /// Reads a job's payload.
@@ -184,9 +200,16 @@ mod tests {
             "timestamp": "2025-01-16T09:15:00-06:00",
         });
         let delivery = EventDelivery::new("d-1", body);
-        let job = delivery.job();
+        let job = delivery.job(None);
         assert_eq!((job.kind, job.key.as_str()), (JobKind::Event, "d-1"));
         assert_eq!(job.lane.as_deref(), Some("workorder:7"));
+        assert_eq!(job.lane_order, delivery.timestamp());
+        let ticket = SourceRecord {
+            entity: "Ticket",
+            id: 9137,
+        };
+        let job = delivery.job(Some(ticket));
+        assert_eq!(job.lane.as_deref(), Some("Ticket:9137"));
         assert_eq!(job.lane_order, delivery.timestamp());
         let read = EventDelivery::parse(&job.payload);
         assert_eq!(read.as_ref().ok(), Some(&delivery));
@@ -200,8 +223,8 @@ mod tests {
 
         // The broker's `workorder.created` and Field Nation's share one note marker.
         let ours = EventDelivery::created(7, serde_json::json!({"id": 7}), Timestamp::UNIX_EPOCH);
-        assert_eq!(ours.writeback_job().kind, JobKind::Writeback);
-        assert_eq!(ours.writeback_job().lane.as_deref(), Some("workorder:7"));
+        assert_eq!(ours.writeback_job(ticket).kind, JobKind::Writeback);
+        assert_eq!(ours.writeback_job(ticket).lane.as_deref(), Some("Ticket:9137"));
         assert_eq!(ours.work_order_id(), Some(7));
         assert_eq!(ours.name(), Some(CREATED));
         let theirs = EventDelivery::new("fn-delivery-9", ours.body.clone());

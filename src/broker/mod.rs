@@ -33,7 +33,7 @@ mod telemetry;
 pub use config::{BrokerConfig, ConfigError};
 pub use dispatcher::{Dispatcher, DispatcherConfig, Outcome, RunReport};
 pub use failure::Failure;
-pub use job_payload::{DispatchRequest, EventDelivery};
+pub use job_payload::{DispatchRequest, EventDelivery, SourceRecord};
 pub use metrics::Metrics;
 pub use poller::{PollRound, poll_once};
 pub use preflight::{CheckItem, preflight};

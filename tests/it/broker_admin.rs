@@ -84,7 +84,9 @@ async fn seed(db: &Db) -> Result<Seeded, Box<dyn std::error::Error + Send + Sync
         "event": {"name": "workorder.status.assigned", "params": {"work_order_id": 501}},
         "timestamp": "2026-03-02T09:00:00Z",
     });
-    store.enqueue(EventDelivery::new("d-1", body).job()).await?;
+    store
+        .enqueue(EventDelivery::new("d-1", body).job(None))
+        .await?;
     let event = lease(store).await.map_err(|e: BoxError| e)?;
     store.complete(event.lease, Vec::new()).await?;
 

@@ -16,6 +16,7 @@ use fieldmap::autotask_client::{self, AutotaskClient, Fetcher, FieldEdit};
 use fieldmap::broker::store::{Clock, JobState, Options, Store};
 use fieldmap::broker::{
     DispatchRequest, Dispatcher, DispatcherConfig, EventDelivery, Outcome, RetryPolicy,
+    SourceRecord,
 };
 use fieldmap::fieldnation::client::{self as fn_client, FieldNationClient};
 use fieldmap::fieldnation::simulator as fn_sim;
@@ -205,7 +206,7 @@ impl Rig {
     }
 
     async fn enqueue_event(&self, delivery: &str, body: Value) -> Result<i64, BoxError> {
-        let job = EventDelivery::new(delivery, body).job();
+        let job = EventDelivery::new(delivery, body).job(None);
         Ok(self.store().enqueue(job).await?.job.id)
     }
 
@@ -1540,7 +1541,11 @@ async fn task_written_back_after_dispatch(rig: Rig) -> TestResult {
         .ok_or("no work order")?;
     let again = EventDelivery::created(work_order_id, created, jiff::Timestamp::now());
     rig.autotask.reset_counters();
-    let job = rig.store().enqueue(again.writeback_job()).await?.job.id;
+    let task = SourceRecord {
+        entity: "Task",
+        id: TASK,
+    };
+    let job = rig.store().enqueue(again.writeback_job(task)).await?.job.id;
     assert_eq!(
         rig.run(job).await?,
         Outcome::EventApplied {

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use fieldmap::autotask::simulator as at_sim;
 use fieldmap::autotask::webhook;
-use fieldmap::broker::store::{JobFilter, Store};
-use fieldmap::broker::{BrokerConfig, RunningBroker, Server};
+use fieldmap::broker::store::{Effect, JobFilter, JobKind, NewCorrelation, Store};
+use fieldmap::broker::{BrokerConfig, DispatchRequest, RunningBroker, Server};
 use fieldmap::fieldnation::signature;
 use fieldmap::fieldnation::simulator as fn_sim;
 use serde_json::{Value, json};
@@ -551,6 +551,76 @@ async fn a_hundred_identical_webhooks_at_once_make_one_job() -> TestResult {
         }
         assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
         assert_eq!(rig.job_count().await?, 1);
+        rig.finish().await;
+        Ok(())
+    })
+    .await
+}
+
+/// The events of a work order write the ticket it came from, so intake queues them in the
+/// ticket's lane: the events of two work orders of one ticket are never applied at once (each
+/// reads the ticket and writes it whole), while another ticket's go on beside them.
+#[tokio::test(flavor = "multi_thread")]
+async fn events_of_two_work_orders_of_one_ticket_share_the_ticket_s_lane() -> TestResult {
+    limited(async {
+        let rig = Rig::start(Setup::default()).await?;
+        let store = rig.store();
+        // Ticket 9137 has two work orders (two mappings dispatched it), 9138 one.
+        for (ticket, work_orders) in [(9137, &[501, 502][..]), (9138, &[503][..])] {
+            store
+                .enqueue(DispatchRequest::new("Dispatch", "Ticket", ticket).job())
+                .await?;
+            let leased = store
+                .lease("setup", &[JobKind::Dispatch], 1, Duration::from_secs(60))
+                .await?;
+            let leased = leased.into_iter().next().ok_or("no dispatch leased")?;
+            let effects = work_orders
+                .iter()
+                .map(|&work_order_id| {
+                    Effect::Correlate(NewCorrelation {
+                        source_entity: "Ticket".into(),
+                        source_id: ticket,
+                        mapping: format!("Dispatch {work_order_id}"),
+                        work_order_id,
+                    })
+                })
+                .collect();
+            store.complete(leased.lease, effects).await?;
+        }
+        for (work_order, delivery) in [
+            (501, "d-501"),
+            (502, "d-502"),
+            (503, "d-503"),
+            (504, "d-504"),
+        ] {
+            let body = fn_event(work_order, "workorder.status.assigned");
+            let answer = rig
+                .post(
+                    "/hooks/fieldnation",
+                    &fn_headers(&body, FN_SECRET, delivery),
+                    body.clone(),
+                )
+                .await?;
+            assert_eq!(answer.0, 202, "{}", answer.1);
+        }
+        // One event of 9137 (the first to come), 9138's, and the one of a work order no
+        // correlation knows (its own lane); 502's waits for 501's.
+        let leased = store
+            .lease("worker", &[JobKind::Event], 10, Duration::from_secs(60))
+            .await?;
+        let mut keys: Vec<&str> = leased.iter().map(|l| l.job.key.as_str()).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["d-501", "d-503", "d-504"]);
+        let first = leased
+            .into_iter()
+            .find(|l| l.job.key == "d-501")
+            .ok_or("d-501 not leased")?;
+        store.complete(first.lease, Vec::new()).await?;
+        let next = store
+            .lease("worker", &[JobKind::Event], 10, Duration::from_secs(60))
+            .await?;
+        let keys: Vec<&str> = next.iter().map(|l| l.job.key.as_str()).collect();
+        assert_eq!(keys, ["d-502"]);
         rig.finish().await;
         Ok(())
     })

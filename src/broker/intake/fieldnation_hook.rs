@@ -13,7 +13,7 @@ use axum::response::Response;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
-use super::super::job_payload::EventDelivery;
+use super::super::job_payload::{EventDelivery, SourceRecord};
 use super::problem::json_reply;
 use super::{Intake, Problem};
 use crate::fieldnation::signature;
@@ -76,9 +76,23 @@ pub(super) async fn handle(
             ),
         ));
     }
+    // The events of a work order write the record it came from: they run in that record's
+    // lane, one at a time with its other work orders' events and its dispatches.
+    let correlation = match event.work_order_id() {
+        Some(id) => intake
+            .store
+            .correlation_for_work_order(id)
+            .await
+            .map_err(Problem::unavailable)?,
+        None => None,
+    };
+    let source = correlation.as_ref().map(|c| SourceRecord {
+        entity: &c.source_entity,
+        id: c.source_id,
+    });
     let enqueued = intake
         .store
-        .enqueue_delivery(&delivery, event.job())
+        .enqueue_delivery(&delivery, event.job(source))
         .await
         .map_err(Problem::unavailable)?;
     let Some(enqueued) = enqueued else {
