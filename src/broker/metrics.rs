@@ -381,6 +381,7 @@ mod tests {
             last_error: None,
             created,
             updated: created,
+            merged_into: None,
         }
     }
 

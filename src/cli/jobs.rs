@@ -234,7 +234,13 @@ async fn show(store: &Store, id: i64, json: bool) -> Result<u8, UsageError> {
     let job = &detail.job;
     let now = store.clock().now();
     outln!("job {}: {} {}", job.id, job.kind, job.key);
-    outln!("  state:     {}", job.state);
+    match job.merged_into {
+        Some(into) => outln!(
+            "  state:     {}: merged into job {into}, which ran again after this notice came",
+            job.state
+        ),
+        None => outln!("  state:     {}", job.state),
+    }
     outln!("  attempts:  {}", job.attempts);
     if matches!(job.state, JobState::Queued | JobState::Leased) {
         outln!("  next run:  {} ({:.0})", next_run(job, now), job.next_run);

@@ -779,13 +779,14 @@ async fn a_store_of_the_first_migration_is_migrated_on_open() -> TestResult {
     rusqlite::Connection::open(&file)?.execute_batch(
         "DROP TABLE job_errors; DROP INDEX jobs_queued_key; DROP INDEX jobs_leased_lane; \
              DROP INDEX jobs_lane; ALTER TABLE jobs DROP COLUMN lane; \
-             ALTER TABLE jobs DROP COLUMN lane_order; CREATE UNIQUE INDEX jobs_open_key \
+             ALTER TABLE jobs DROP COLUMN lane_order; ALTER TABLE jobs DROP COLUMN merged_into; \
+             CREATE UNIQUE INDEX jobs_open_key \
              ON jobs (kind, key) WHERE state IN ('queued', 'leased'); \
              DELETE FROM schema_migrations WHERE version > 1;",
     )?;
     let reopened = Store::open(&db.url).await?;
     let versions: Vec<i64> = reopened.migrations().await?.iter().map(|m| m.0).collect();
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
     assert!(reopened.job_errors(1).await?.is_empty());
     drop(reopened);
     db.finish().await;

@@ -93,6 +93,7 @@ pub fn job_json(job: &Job) -> Json {
         "last_error": job.last_error,
         "created": time(job.created),
         "updated": time(job.updated),
+        "merged_into": job.merged_into,
     })
 }
 

@@ -183,6 +183,9 @@ pub struct Job {
     pub created: Timestamp,
     /// When it last changed.
     pub updated: Timestamp,
+    /// A notice that came while the job of its record ran, taken into that job when it went
+    /// back to the queue: the job it went into (this one is then done).
+    pub merged_into: Option<i64>,
 }
 
 /// One failed attempt of a job, as recorded when it was retried or buried.
@@ -291,6 +294,7 @@ pub(crate) struct RawJob {
     pub last_error: Option<String>,
     pub created: i64,
     pub updated: i64,
+    pub merged_into: Option<i64>,
 }
 
 impl RawJob {
@@ -308,6 +312,7 @@ impl RawJob {
             last_error: self.last_error,
             created: from_millis(self.created),
             updated: from_millis(self.updated),
+            merged_into: self.merged_into,
         })
     }
 

@@ -100,6 +100,10 @@ CREATE UNIQUE INDEX jobs_queued_key ON jobs (kind, key) WHERE state = 'queued';
 CREATE UNIQUE INDEX jobs_leased_lane ON jobs (lane) WHERE state = 'leased';
 CREATE INDEX jobs_lane ON jobs (lane, lane_order, id) WHERE state IN ('queued', 'leased')";
 
+/// A notice merged into a job that was retried keeps its row, marked done and pointing at the
+/// job it went into, so the job id intake answered with still leads somewhere.
+const MERGED_INTO: &str = "ALTER TABLE jobs ADD COLUMN merged_into BIGINT";
+
 pub(crate) const SQLITE: &[Migration] = &[
     Migration {
         version: 1,
@@ -115,6 +119,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         version: 3,
         name: "lanes; one queued job per kind and key",
         sql: LANES,
+    },
+    Migration {
+        version: 4,
+        name: "a merged job points at the job it went into",
+        sql: MERGED_INTO,
     },
 ];
 
@@ -133,6 +142,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "lanes; one queued job per kind and key",
         sql: LANES,
+    },
+    Migration {
+        version: 4,
+        name: "a merged job points at the job it went into",
+        sql: MERGED_INTO,
     },
 ];
 

@@ -128,6 +128,7 @@ fn raw_job(r: &Row) -> Result<RawJob> {
         last_error: r.try_get(10)?,
         created: r.try_get(11)?,
         updated: r.try_get(12)?,
+        merged_into: r.try_get(13)?,
     })
 }
 
@@ -601,7 +602,7 @@ async fn retry_in(
     error: &str,
 ) -> Result<()> {
     for row in client
-        .query(sql::MERGE_QUEUED_TWIN, &[&lease.job_id, &lease.token])
+        .query(sql::MERGE_QUEUED_TWIN, &[&lease.job_id, &lease.token, &now])
         .await?
     {
         let twin: i64 = row.try_get(0)?;

@@ -8,7 +8,7 @@ use super::job::{JobFilter, JobKind};
 macro_rules! job_columns {
     () => {
         "id, kind, key, payload, state, attempts, lease_owner, lease_token, lease_expires, \
-         next_run, last_error, created, updated"
+         next_run, last_error, created, updated, merged_into"
     };
 }
 
@@ -91,7 +91,8 @@ pub(crate) const COMPLETE: &str = "UPDATE jobs SET state = 'done', lease_owner =
 /// Before a retry: the queued job a notice made while this one ran is merged into it, as the
 /// notice would have been had it come after the retry (both fetch the record fresh). Returns
 /// the merged job's id. `$1` id, `$2` token.
-pub(crate) const MERGE_QUEUED_TWIN: &str = "DELETE FROM jobs WHERE state = 'queued' AND id <> $1 \
+pub(crate) const MERGE_QUEUED_TWIN: &str = "UPDATE jobs SET state = 'done', merged_into = $1, \
+     updated = $3 WHERE state = 'queued' AND id <> $1 \
      AND EXISTS (SELECT 1 FROM jobs h WHERE h.id = $1 AND h.lease_token = $2 \
      AND h.state = 'leased' AND h.kind = jobs.kind AND h.key = jobs.key) RETURNING id";
 

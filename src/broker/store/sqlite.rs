@@ -202,6 +202,7 @@ fn row_to_job(r: &Row<'_>) -> rusqlite::Result<RawJob> {
         last_error: r.get(10)?,
         created: r.get(11)?,
         updated: r.get(12)?,
+        merged_into: r.get(13)?,
     })
 }
 
@@ -511,7 +512,7 @@ pub(crate) fn retry(
     let tx = immediate(conn)?;
     let merged: Vec<i64> = tx
         .prepare_cached(&q(sql::MERGE_QUEUED_TWIN))?
-        .query_map((lease.job_id, lease.token), |r| r.get(0))?
+        .query_map((lease.job_id, lease.token, now), |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for twin in merged {
         tx.prepare_cached(&q(sql::MOVE_ERRORS))?
