@@ -204,6 +204,8 @@ impl<'a> Checker<'a> {
             Some(format!("a related entity of {}", source.name))
         } else if scope.lets.iter().any(|l| l.name == name.name) {
             Some("bound by a `let`".into())
+        } else if self.helper_named(source, &name.name).is_some() {
+            Some(format!("a helper of {}", source.name))
         } else {
             None
         };
