@@ -62,19 +62,19 @@ pub fn check(file: &ast::File, schemas: Arc<Schemas>) -> Checked {
 /// a name one file declares means nothing in another.
 pub fn check_importing(file: &ast::File, schemas: Arc<Schemas>, imports: &Imports) -> Checked {
     let units = imports.units(file);
-    let loaded: Vec<_> = units
+    let (libraries, problems): (Vec<_>, Vec<_>) = units
         .iter()
         .map(|unit| imports::load(&unit.items, imports))
-        .collect();
+        .unzip();
     let mut checker = Checker::new(schemas.as_ref());
     let mut mappings = Vec::new();
     let mut outbound = Vec::new();
     let mut names: HashMap<&str, crate::diagnostics::Span> = HashMap::new();
-    for (unit, (libraries, problems)) in units.iter().zip(&loaded) {
+    for ((unit, libraries), problems) in units.iter().zip(&libraries).zip(problems) {
         checker.tables.clear();
         checker.helpers.clear();
         for problem in problems {
-            checker.report(problem.clone());
+            checker.report(problem);
         }
         for library in libraries {
             checker.declare_library(library);

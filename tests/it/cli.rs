@@ -171,6 +171,26 @@ fn snapshot_settings() -> insta::Settings {
 }
 
 /// `check --format json` on one file: its diagnostics.
+/// `check` on a file with `errors` errors, in human and JSON form: each error's code and line.
+fn failing_check(path: &Path, errors: usize) -> Vec<(String, u64)> {
+    let run = fieldmap(&[Path::new("check"), path]);
+    run.expect_code(1);
+    let summary = format!("checked 1 file(s): {errors} error(s), 0 warning(s)");
+    assert!(run.stderr.contains(&summary), "{}", run.stderr);
+    let (run, diagnostics) = json_diagnostics(path);
+    run.expect_code(1);
+    assert_eq!(run.json()["summary"]["errors"], errors);
+    diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 fn json_diagnostics(path: &Path) -> (Run, Vec<Value>) {
     let run = fieldmap(&[
         Path::new("check"),
@@ -406,21 +426,10 @@ fn check_reports_every_error_in_a_file() {
         .replacen("location.address1 ", "location.adress1 ", 1);
     let path = scratch.write("several.fmap", &text);
 
-    let run = fieldmap(&[Path::new("check"), &path]);
-    run.expect_code(1);
-    assert!(
-        run.stderr
-            .contains("checked 1 file(s): 4 error(s), 0 warning(s)"),
-        "{}",
-        run.stderr
-    );
-
-    let (run, diagnostics) = json_diagnostics(&path);
-    run.expect_code(1);
-    assert_eq!(run.json()["summary"]["errors"], 4);
-    let found: Vec<(&str, u64)> = diagnostics
+    let found = failing_check(&path, 4);
+    let found: Vec<(&str, u64)> = found
         .iter()
-        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap()))
+        .map(|(code, line)| (code.as_str(), *line))
         .collect();
     let line = |word| line_col(&text, word).0 as u64;
     assert_eq!(
@@ -452,20 +461,10 @@ fn check_reports_every_broken_statement_of_one_mapping() {
         .replacen("<= 4: 250", "<= 4 250", 1);
     let path = scratch.write("statements.fmap", &text);
 
-    let run = fieldmap(&[Path::new("check"), &path]);
-    run.expect_code(1);
-    assert!(
-        run.stderr
-            .contains("checked 1 file(s): 3 error(s), 0 warning(s)"),
-        "{}",
-        run.stderr
-    );
-
-    let (run, diagnostics) = json_diagnostics(&path);
-    run.expect_code(1);
-    let found: Vec<(&str, u64)> = diagnostics
+    let found = failing_check(&path, 3);
+    let found: Vec<(&str, u64)> = found
         .iter()
-        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap()))
+        .map(|(code, line)| (code.as_str(), *line))
         .collect();
     let line = |word| line_col(&text, word).0 as u64;
     assert_eq!(

@@ -104,51 +104,38 @@ CREATE INDEX jobs_lane ON jobs (lane, lane_order, id) WHERE state IN ('queued', 
 /// job it went into, so the job id intake answered with still leads somewhere.
 const MERGED_INTO: &str = "ALTER TABLE jobs ADD COLUMN merged_into BIGINT";
 
-pub(crate) const SQLITE: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "jobs, correlations, deliveries, applied markers, audit, watermarks",
-        sql: initial_schema!("INTEGER PRIMARY KEY AUTOINCREMENT"),
-    },
-    Migration {
-        version: 2,
-        name: "every failed attempt's error",
-        sql: JOB_ERRORS,
-    },
-    Migration {
-        version: 3,
-        name: "lanes; one queued job per kind and key",
-        sql: LANES,
-    },
-    Migration {
-        version: 4,
-        name: "a merged job points at the job it went into",
-        sql: MERGED_INTO,
-    },
-];
+/// Every migration in order, the same on both backends but for the id column of the first.
+macro_rules! migrations {
+    ($id_column:literal) => {
+        &[
+            Migration {
+                version: 1,
+                name: "jobs, correlations, deliveries, applied markers, audit, watermarks",
+                sql: initial_schema!($id_column),
+            },
+            Migration {
+                version: 2,
+                name: "every failed attempt's error",
+                sql: JOB_ERRORS,
+            },
+            Migration {
+                version: 3,
+                name: "lanes; one queued job per kind and key",
+                sql: LANES,
+            },
+            Migration {
+                version: 4,
+                name: "a merged job points at the job it went into",
+                sql: MERGED_INTO,
+            },
+        ]
+    };
+}
 
-pub(crate) const POSTGRES: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "jobs, correlations, deliveries, applied markers, audit, watermarks",
-        sql: initial_schema!("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
-    },
-    Migration {
-        version: 2,
-        name: "every failed attempt's error",
-        sql: JOB_ERRORS,
-    },
-    Migration {
-        version: 3,
-        name: "lanes; one queued job per kind and key",
-        sql: LANES,
-    },
-    Migration {
-        version: 4,
-        name: "a merged job points at the job it went into",
-        sql: MERGED_INTO,
-    },
-];
+pub(crate) const SQLITE: &[Migration] = migrations!("INTEGER PRIMARY KEY AUTOINCREMENT");
+
+pub(crate) const POSTGRES: &[Migration] =
+    migrations!("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
 
 /// The table that records them, on both backends.
 pub(crate) const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
